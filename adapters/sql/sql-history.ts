@@ -1,0 +1,111 @@
+import type { HistoryEntry, Queryable } from '../../src/adapter/contract.js';
+import { qualified, quoteIdent } from '../../src/db/quote.js';
+import { isMissingTable } from '../../src/db/missing-table.js';
+
+/**
+ * Where a SQL folder's applied migrations are recorded. Two stores:
+ * - polymigrate's own table (checksums, a failed state for non-transactional files);
+ * - the Supabase CLI's `supabase_migrations.schema_migrations`, so a Supabase project keeps one
+ *   history whichever tool applied a migration (no checksum there, so no `modified` state).
+ */
+export interface SqlHistoryStore {
+  readonly table: string;
+  read(db: Queryable): Promise<HistoryEntry[]>;
+  prepare(db: Queryable): Promise<void>;
+  /** Before a non-transactional script runs: leave a trace that shows as `failed` if it dies. */
+  markStarted(db: Queryable, row: SqlHistoryRow): Promise<void>;
+  markApplied(db: Queryable, row: SqlHistoryRow): Promise<void>;
+  remove(db: Queryable, id: string): Promise<void>;
+  readonly recordsFailures: boolean;
+}
+
+export interface SqlHistoryRow {
+  id: string;
+  version: string;
+  name: string;
+  checksum: string;
+  statements: string[];
+  durationMs?: number;
+}
+
+export function polymigrateHistory(schema: string, engine: string): SqlHistoryStore {
+  const table = qualified(schema, 'sql_migrations');
+  return {
+    table,
+    recordsFailures: true,
+    async read(db) {
+      try {
+        const { rows } = await db.query<{ id: string; checksum: string; applied_at: Date | null; finished_at: Date | null }>(
+          `SELECT id, checksum, applied_at, finished_at FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`, [engine]);
+        return rows.map((row) => ({
+          id: row.id,
+          state: row.finished_at ? 'applied' : 'failed',
+          checksum: row.checksum,
+          ...(row.applied_at ? { appliedAt: row.applied_at } : {}),
+          ...(row.finished_at ? {} : { detail: 'started outside a transaction and never finished' }),
+        }));
+      } catch (error) {
+        if (isMissingTable(error)) return [];
+        throw error;
+      }
+    },
+    async prepare(db) {
+      await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
+        CREATE TABLE IF NOT EXISTS ${table} (
+          engine text NOT NULL,
+          id text NOT NULL,
+          checksum text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now(),
+          finished_at timestamptz,
+          duration_ms integer,
+          PRIMARY KEY (engine, id)
+        )`);
+    },
+    async markStarted(db, row) {
+      await db.query(`INSERT INTO ${table} (engine, id, checksum, finished_at) VALUES ($1, $2, $3, NULL)
+        ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), finished_at = NULL`,
+      [engine, row.id, row.checksum]);
+    },
+    async markApplied(db, row) {
+      await db.query(`INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms) VALUES ($1, $2, $3, now(), $4)
+        ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`,
+      [engine, row.id, row.checksum, row.durationMs ?? null]);
+    },
+    async remove(db, id) {
+      await db.query(`DELETE FROM ${table} WHERE engine = $1 AND id = $2`, [engine, id]);
+    },
+  };
+}
+
+export function supabaseHistory(): SqlHistoryStore {
+  const table = 'supabase_migrations.schema_migrations';
+  return {
+    table,
+    recordsFailures: false,
+    async read(db) {
+      try {
+        const { rows } = await db.query<{ version: string; name: string | null }>(
+          `SELECT version, name FROM ${table} ORDER BY version`);
+        return rows.map((row) => ({ id: row.name ? `${row.version}_${row.name}` : row.version, state: 'applied' as const }));
+      } catch (error) {
+        if (isMissingTable(error)) return [];
+        throw error;
+      }
+    },
+    async prepare(db) {
+      // The columns the Supabase CLI creates; newer CLIs add more, which we leave alone.
+      await db.query(`CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+        CREATE TABLE IF NOT EXISTS ${table} (version text NOT NULL PRIMARY KEY, statements text[], name text)`);
+    },
+    async markStarted() {
+      // Supabase has no failed state: a non-transactional file that dies stays pending.
+    },
+    async markApplied(db, row) {
+      await db.query(`INSERT INTO ${table} (version, statements, name) VALUES ($1, $2, $3)`,
+        [row.version, row.statements, row.name]);
+    },
+    async remove(db, id) {
+      await db.query(`DELETE FROM ${table} WHERE version = $1`, [id.split('_')[0]]);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { loadConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/config-types.js';
+import { ConfigError } from '../errors.js';
+import { maskUrl, redactSecrets } from '../db/mask-url.js';
+import { Session } from '../session.js';
+import type { RunEvents } from '../run/run-events.js';
+import { colorEnabled, formatDuration, makeStyle, type Style } from './output/style.js';
+import { renderStep } from './output/human-report.js';
+
+/** Global options, as commander hands them over (DESIGN.md "CLI contract"). */
+export interface GlobalOptions {
+  config?: string;
+  url?: string;
+  json?: boolean;
+  logFormat?: 'pretty' | 'json';
+  wait?: number;
+  lockTimeout?: number;
+  embedded?: boolean;
+}
+
+export interface Cli {
+  global: GlobalOptions;
+  style: Style;
+  /** Human output (suppressed by --json, which owns stdout). */
+  say(text: string): void;
+  /** Warnings and errors: always stderr. */
+  warn(text: string): void;
+  /** One JSON log line per event (--log-format json) to stderr. */
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  events: RunEvents;
+  config(): Promise<ResolvedConfig>;
+  session(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+export function createCli(global: GlobalOptions): Cli {
+  const style = makeStyle(!global.json && colorEnabled(process.stdout));
+  const jsonLogs = global.logFormat === 'json';
+  let config: Promise<ResolvedConfig> | undefined;
+  let session: Session | undefined;
+  let stopServer: (() => Promise<void>) | undefined;
+  const runId = `${process.pid}-${Date.now().toString(36)}`;
+
+  const cli: Cli = {
+    global,
+    style,
+    say(text) {
+      if (global.json || jsonLogs) return;
+      if (text) process.stdout.write(`${redactSecrets(text)}\n`);
+    },
+    warn(text) {
+      if (jsonLogs) return cli.log('warn', text);
+      process.stderr.write(`${redactSecrets(text)}\n`);
+    },
+    log(level, message, fields = {}) {
+      if (!jsonLogs) return;
+      const line = { time: new Date().toISOString(), level, message: redactSecrets(message), runId, instance: `${process.pid}`, ...fields };
+      process.stderr.write(`${redactSecrets(JSON.stringify(line))}\n`);
+    },
+    events: {
+      lockWaiting: (holder) => cli.warn(`Waiting for the migration lock, held by ${holder}…`),
+      lockAcquired: (ms) => { if (ms > 1000) cli.say(style.dim(`Lock acquired after ${formatDuration(ms)}.`)); },
+      stepFinished: (result) => {
+        cli.say(renderStep(result, style));
+        cli.log(result.status === 'failed' ? 'error' : 'info', `${result.direction} ${result.id} ${result.status}`, {
+          engine: result.engine, migration: result.id, direction: result.direction, durationMs: result.durationMs,
+          ...(result.error ? { error: result.error.message } : {}),
+        });
+      },
+      engineOutput: (step, level, message) => {
+        cli.say(style.dim(`    ${step.engine}: ${message}`));
+        cli.log(level, message, { engine: step.engine, ...(step.id ? { migration: step.id } : {}) });
+      },
+      retrying: (attempt, delay, error) => cli.warn(`Database not reachable yet (${redactSecrets(error.message)}); retry ${attempt} in ${formatDuration(delay)}…`),
+    },
+    config() {
+      config ??= loadConfig(global.config ? { configFile: global.config } : {});
+      return config;
+    },
+    async session() {
+      if (session) return session;
+      const resolved = await cli.config();
+      let url = global.url;
+      if (global.embedded) {
+        if (url) throw new ConfigError('--embedded and --url cannot be used together.');
+        const { startLocalServer } = await import('../embedded/local-server.js');
+        const server = await startLocalServer(resolved.dir);
+        stopServer = server.stop;
+        url = server.url;
+        cli.say(style.dim(`Using the embedded PostgreSQL at ${maskUrl(url)} (data in ${resolved.dir}/.polymigrate).`));
+      }
+      session = new Session({
+        config: resolved,
+        ...(url ? { databaseUrl: url } : {}),
+        ...(global.wait !== undefined ? { waitSeconds: global.wait } : {}),
+        ...(global.lockTimeout !== undefined ? { lockTimeoutSeconds: global.lockTimeout } : {}),
+        events: cli.events,
+      });
+      return session;
+    },
+    async close() {
+      await session?.close();
+      await stopServer?.();
+    },
+  };
+  return cli;
+}

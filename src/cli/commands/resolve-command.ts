@@ -1,0 +1,15 @@
+import { ConfigError, ExitCode } from '../../errors.js';
+import { resolve } from '../../operations/resolve.js';
+import type { Cli } from '../cli-context.js';
+
+export async function resolveCommand(cli: Cli, engine: string, id: string, options: { applied?: boolean; rolledBack?: boolean }): Promise<number> {
+  if (Boolean(options.applied) === Boolean(options.rolledBack)) {
+    throw new ConfigError('resolve needs exactly one of --applied or --rolled-back.',
+      '--applied: you finished the migration by hand; --rolled-back: you undid what it did, so it runs again on the next up.');
+  }
+  const session = await cli.session();
+  const message = await resolve(session, engine, id, options.applied ? 'applied' : 'rolled-back');
+  if (cli.global.json) process.stdout.write(`${JSON.stringify({ version: 1, command: 'resolve', engine, id, message }, null, 2)}\n`);
+  else cli.say(message);
+  return ExitCode.ok;
+}

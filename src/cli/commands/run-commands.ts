@@ -1,0 +1,59 @@
+import { ExitCode } from '../../errors.js';
+import { down } from '../../operations/down.js';
+import type { RunReport } from '../../operations/run-command.js';
+import { up } from '../../operations/up.js';
+import { parseTarget } from '../../plan/plan-up.js';
+import type { Cli } from '../cli-context.js';
+import { renderPlan, renderRunSummary } from '../output/human-report.js';
+import { runJson } from '../output/json-report.js';
+
+function finish(cli: Cli, report: RunReport): number {
+  if (cli.global.json) {
+    process.stdout.write(`${JSON.stringify(runJson(report), null, 2)}\n`);
+  } else if (report.outcome !== 'planned' && report.outcome !== 'refused') {
+    const summary = renderRunSummary(report, cli.style);
+    if (report.outcome === 'failed') cli.warn(summary);
+    else cli.say(summary);
+  }
+  for (const refusal of report.plan.refusals) cli.log('error', `refused: ${refusal.message}`, { engine: refusal.engine, ...(refusal.id ? { migration: refusal.id } : {}) });
+  if (report.plan.stop) cli.log('warn', `down stopped at ${report.plan.stop.engine} ${report.plan.stop.id}: ${report.plan.stop.reason}`, { engine: report.plan.stop.engine, migration: report.plan.stop.id });
+  switch (report.outcome) {
+    case 'failed': return ExitCode.failure;
+    case 'refused': return ExitCode.refused;
+    default: return ExitCode.ok;
+  }
+}
+
+/** Print the plan before anything runs; refusals go to stderr. */
+function announcePlans(cli: Cli): void {
+  cli.events.planReady = (plan, dryRun) => {
+    if (cli.global.json) return;
+    const text = renderPlan(plan, cli.style, dryRun);
+    if (plan.refusals.length > 0) cli.warn(text);
+    else cli.say(text);
+  };
+}
+
+export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: string[]; to?: string; allowModified?: boolean }): Promise<number> {
+  announcePlans(cli);
+  const session = await cli.session();
+  const report = await up(session, {
+    dryRun: options.dryRun ?? false,
+    ...(options.engine?.length ? { engines: options.engine } : {}),
+    ...(options.to ? { to: parseTarget(options.to) } : {}),
+    allowModified: options.allowModified ?? false,
+  });
+  return finish(cli, report);
+}
+
+export async function downCommand(cli: Cli, options: { dryRun?: boolean; engine?: string; steps?: number; strict?: boolean }): Promise<number> {
+  announcePlans(cli);
+  const session = await cli.session();
+  const report = await down(session, {
+    dryRun: options.dryRun ?? false,
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.steps !== undefined ? { steps: options.steps } : {}),
+    strict: options.strict ?? false,
+  });
+  return finish(cli, report);
+}

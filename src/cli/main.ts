@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode } from '../errors.js';
+import { VERSION } from '../version.js';
+import { createCli, type Cli, type GlobalOptions } from './cli-context.js';
+import { toReportableError } from './exit.js';
+import { errorJson } from './output/json-report.js';
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds (0 or more).');
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * Each action is a thin wrapper: lazily import the command, run it, and hand its exit code (or
+ * error) to `runAction`, the one place that maps errors to exit codes.
+ */
+export function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('polymigrate')
+    .description('One migration CLI for Prisma, Payload, Drizzle and SQL folders sharing one PostgreSQL database.')
+    .version(VERSION, '-v, --version')
+    .helpOption('-h, --help', 'show help')
+    .addHelpCommand('help [command]', 'show help for a command')
+    .option('--config <file>', 'config file (default: polymigrate.config.{ts,mts,mjs,js,json} found from the cwd upwards)')
+    .addOption(new Option('--url <url>', 'database URL (default: the config\'s databaseUrl, else $DATABASE_URL)'))
+    .option('--json', 'print one JSON document (version 1) on stdout')
+    .addOption(new Option('--log-format <format>', 'progress log format').choices(['pretty', 'json']).default('pretty'))
+    .option('--wait <seconds>', 'retry the first connection with exponential backoff for this long', nonNegative)
+    .option('--lock-timeout <seconds>', 'give up (exit 5) after waiting this long for another run\'s lock', nonNegative)
+    .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts('url'))
+    .showHelpAfterError('(run polymigrate --help for usage)')
+    .addHelpText('after', `
+Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
+error · 3 status: pending migrations · 4 status: problems · 5 refused (lock timeout, safety rule, --strict)`);
+
+  const run = (load: (cli: Cli) => Promise<number>, command: Command) => runAction(command, load, exit);
+
+  program.command('up').alias('deploy')
+    .description('apply pending migrations of every engine, in config order')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--engine <name>', 'only this engine (repeatable)', collect)
+    .option('--to <engine:id>', 'stop after this migration')
+    .option('--allow-modified', 'apply even when an applied migration was edited')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/run-commands.js')).upCommand(cli, options), command));
+
+  program.command('down').alias('rollback')
+    .description('undo the last up run (newest step first), or --engine NAME --steps N')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--engine <name>', 'roll back within this engine')
+    .option('--steps <n>', 'with --engine: how many migrations (default 1)', positiveInteger)
+    .option('--strict', 'refuse (exit 5) if any step cannot be reverted')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/run-commands.js')).downCommand(cli, options), command));
+
+  program.command('status')
+    .description('show every migration of every engine (exit 3 pending, 4 problems)')
+    .option('--engine <name>', 'only this engine (repeatable)', collect)
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/status-command.js')).statusCommand(cli, options), command));
+
+  program.command('create')
+    .description('write a new migration in the engine\'s own conventions')
+    .argument('<engine>', 'engine name from the config')
+    .argument('<name>', 'what the migration does, e.g. add_users')
+    .option('--empty', 'write an empty migration even when the engine\'s generator finds no change')
+    .action(async (engine: string, name: string, options, command: Command) =>
+      run(async (cli) => (await import('./commands/create-command.js')).createCommand(cli, engine, name, options), command));
+
+  program.command('resolve')
+    .description('repair a failed migration\'s history (as the engine\'s own resolve would)')
+    .argument('<engine>', 'engine name from the config')
+    .argument('<id>', 'migration id')
+    .addOption(new Option('--applied', 'you completed it by hand: record it as applied').conflicts('rolledBack'))
+    .addOption(new Option('--rolled-back', 'you undid it: it will run again on the next up'))
+    .action(async (engine: string, id: string, options, command: Command) =>
+      run(async (cli) => (await import('./commands/resolve-command.js')).resolveCommand(cli, engine, id, options), command));
+
+  program.command('init')
+    .description('write polymigrate.config.ts from what it detects in this repository and its workspaces')
+    .option('--force', 'replace an existing config')
+    .option('--add-script', 'add "db:migrate": "polymigrate" to package.json scripts')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/init-command.js')).initCommand(cli, options), command));
+
+  return program;
+}
+
+async function runAction(command: Command, body: (cli: Cli) => Promise<number>, exit: (code: number) => void): Promise<void> {
+  const global = command.optsWithGlobals() as GlobalOptions;
+  const cli = createCli(global);
+  let code: number;
+  try {
+    code = await body(cli);
+  } catch (error) {
+    const reportable = toReportableError(error);
+    if (global.json) process.stdout.write(`${JSON.stringify(errorJson(command.name(), reportable), null, 2)}\n`);
+    cli.log('error', reportable.message, { exitCode: reportable.exitCode });
+    if (global.logFormat !== 'json') {
+      process.stderr.write(`${cli.style.red('error')} ${reportable.message}\n`);
+      if (reportable.hint) process.stderr.write(`  ${reportable.hint}\n`);
+    }
+    code = reportable.exitCode;
+  } finally {
+    await cli.close().catch(() => undefined);
+  }
+  exit(code);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram((code) => { exitCode = code; });
+  program.exitOverride();
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.ok;
+    }
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version are successes; every other parse error is a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
+        ? ExitCode.ok : ExitCode.usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => {
+    // Engines' pools and timers must not keep a finished command alive.
+    process.exitCode = code;
+    setImmediate(() => process.exit(code));
+  },
+  (error) => {
+    process.stderr.write(`${String(error?.stack ?? error)}\n`);
+    process.exit(ExitCode.failure);
+  },
+);

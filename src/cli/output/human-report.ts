@@ -1,0 +1,92 @@
+import type { MigrationState } from '../../adapter/contract.js';
+import type { RunReport } from '../../operations/run-command.js';
+import type { StatusReport } from '../../operations/status.js';
+import type { Plan } from '../../plan/plan-types.js';
+import type { StepResult } from '../../run/step-result.js';
+import { formatDuration, table, type Style } from './style.js';
+
+const STATE_COLOR: Record<MigrationState, keyof Style> = {
+  applied: 'green',
+  pending: 'yellow',
+  'rolled-back': 'yellow',
+  failed: 'red',
+  modified: 'red',
+  missing: 'red',
+  unreachable: 'red',
+};
+
+export function renderStatus(report: StatusReport, s: Style): string {
+  const out: string[] = [];
+  for (const engine of report.engines) {
+    out.push(`${s.bold(engine.name)} ${s.dim(`(${engine.kind}, rollback: ${engine.rollback}) ${engine.location}`)}`);
+    if (engine.migrations.length === 0) out.push(s.dim('  no migrations'));
+    const rows = engine.migrations.map((m) => [
+      s[STATE_COLOR[m.state]](m.state),
+      m.id,
+      m.history?.appliedAt ? s.dim(m.history.appliedAt.toISOString().replace('T', ' ').slice(0, 19)) : '',
+      m.reason ? s.dim(m.reason) : '',
+    ]);
+    if (rows.length) out.push(table(rows));
+    for (const problem of engine.problems) out.push(`  ${s.red('problem')} ${problem.message}\n    ${s.dim(`fix: ${problem.fix}`)}`);
+  }
+  const verdict = report.problems > 0
+    ? s.red(`${report.problems} problem(s)`) + (report.pending ? `, ${report.pending} pending` : '')
+    : report.pending > 0 ? s.yellow(`${report.pending} pending migration(s)`) : s.green('up to date');
+  out.push('', verdict);
+  return out.join('\n');
+}
+
+export function renderPlan(plan: Plan, s: Style, dryRun: boolean): string {
+  // A real run reports where down stopped after its steps (renderRunSummary); a dry run here.
+  const out: string[] = [];
+  const verb = plan.direction === 'up' ? 'apply' : 'revert';
+  if (plan.steps.length === 0 && plan.refusals.length === 0) {
+    if (plan.stop) return [...plan.warnings.map((w) => `${s.yellow('warning')} ${w}`), dryRun ? renderStop(plan, s, true) : ''].filter(Boolean).join('\n');
+    out.push(plan.direction === 'up' ? 'Nothing to apply: every engine is up to date.' : 'Nothing to roll back.');
+  } else if (plan.steps.length > 0) {
+    const heading = plan.refusals.length > 0 ? 'Refused, nothing was changed. The plan was' : dryRun ? 'Plan (dry run, nothing will change)' : 'Plan';
+    out.push(`${heading}: ${verb} ${plan.steps.length} migration(s)`);
+    out.push(table(plan.steps.map((step, i) => [s.dim(`${i + 1}.`), step.engine, step.id, step.note ? s.dim(`(${step.note})`) : ''])));
+  }
+  for (const warning of plan.warnings) out.push(`${s.yellow('warning')} ${warning}`);
+  for (const refusal of plan.refusals) out.push(`${s.red('refused')} ${refusal.message}\n  ${s.dim(`fix: ${refusal.fix}`)}`);
+  if (dryRun && plan.stop && plan.refusals.length === 0) out.push(renderStop(plan, s, true));
+  return out.join('\n');
+}
+
+function renderStop(plan: Plan, s: Style, dryRun: boolean): string {
+  const stop = plan.stop!;
+  const lines = [
+    `${s.yellow('warning')} ${dryRun ? 'down will stop' : 'down stopped'} at ${stop.engine} ${stop.id}: ${stop.reason}, so it cannot be reverted.`,
+    `  Left in place (still applied): ${stop.leftInPlace.map((l) => `${l.engine} ${l.id}`).join(', ')}`,
+    `  To undo it by hand: ${stop.hint}`,
+  ];
+  return lines.join('\n');
+}
+
+export function renderStep(result: StepResult, s: Style): string {
+  const mark = result.status === 'failed' ? s.red('✗') : result.status === 'not-run' ? s.dim('-') : s.green('✓');
+  const state = result.status === 'failed' ? s.red(result.status) : result.status === 'not-run' ? s.dim('not run') : result.status;
+  return `  ${mark} ${result.engine}  ${result.id}  ${state}${result.status === 'not-run' ? '' : s.dim(` ${formatDuration(result.durationMs)}`)}`;
+}
+
+export function renderRunSummary(report: RunReport, s: Style): string {
+  const done = report.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length;
+  const failed = report.results.find((r) => r.status === 'failed');
+  const notRun = report.results.filter((r) => r.status === 'not-run').length;
+  const out: string[] = [];
+  if (failed) {
+    const e = failed.error;
+    out.push(s.red(`${failed.engine}: ${failed.direction} ${failed.id} failed: ${e?.message ?? 'unknown error'}`));
+    if (e?.detail) out.push(`  detail: ${e.detail}`);
+    if (e?.hint) out.push(`  hint: ${e.hint}`);
+    out.push(`  ${done} step(s) completed before it and stay ${report.command === 'up' ? 'applied' : 'reverted'}; ${notRun} step(s) not run.`);
+    out.push(`  Fix the migration, then run polymigrate ${report.command} again.`);
+  } else if (report.results.length > 0) {
+    out.push(s.green(`${report.command === 'up' ? 'Applied' : 'Reverted'} ${done} migration(s).`));
+  }
+  if (report.plan.stop && report.plan.refusals.length === 0 && !failed) {
+    out.push(renderStop(report.plan, s, false));
+  }
+  return out.join('\n');
+}

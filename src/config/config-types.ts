@@ -1,0 +1,38 @@
+import type { MigrationAdapter } from '../adapter/contract.js';
+import type { SqlEngineConfig } from '../../adapters/sql/config.js';
+
+/** One entry of `engines`: a built-in engine's options, or a custom adapter object. */
+export type EngineConfig = SqlEngineConfig | MigrationAdapter;
+
+export interface PolymigrateConfig {
+  /** Defaults to DATABASE_URL. `--url` overrides both. */
+  databaseUrl?: string;
+  /** polymigrate's own schema: journal of runs and the SQL-folder history. Default "polymigrate". */
+  journalSchema?: string;
+  /** Seconds to wait for another run's lock before giving up (exit 5). Default 60. */
+  lockTimeout?: number;
+  /** Engines in `up` order; `down` goes in reverse. */
+  engines: EngineConfig[];
+}
+
+/** An engine entry after validation: name filled in, paths absolute. */
+export interface ResolvedEngine {
+  name: string;
+  kind: string;
+  /** Validated options of a built-in kind (undefined for custom adapters). */
+  options?: Record<string, unknown> & { name: string; kind: string; migrations: string };
+  /** Set for custom adapters; built-in ones are instantiated lazily. */
+  adapter?: MigrationAdapter;
+  /** Per-engine database URL, when different from the config's. */
+  url?: string;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the config file (or "<inline>" for the library API). */
+  file: string;
+  dir: string;
+  databaseUrl?: string;
+  journalSchema: string;
+  lockTimeoutSeconds: number;
+  engines: ResolvedEngine[];
+}

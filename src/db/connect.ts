@@ -1,0 +1,90 @@
+import os from 'node:os';
+import pg from 'pg';
+import { RuntimeError, ConfigError } from '../errors.js';
+import { maskUrl, redactSecrets, registerUrlSecrets } from './mask-url.js';
+import { backoffDelay, sleep } from './backoff.js';
+
+export type DbClient = pg.Client;
+
+export interface ConnectOptions {
+  /** Keep retrying the first connection for this many seconds (--wait). */
+  waitSeconds?: number;
+  /** Shown in pg_stat_activity so a lock holder can be identified. */
+  purpose?: string;
+  onRetry?: (attempt: number, delayMs: number, error: Error) => void;
+}
+
+/** Errors worth retrying while a database is still starting or not reachable yet. */
+const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
+
+export function applicationName(purpose = 'run'): string {
+  return `polymigrate ${purpose} ${os.hostname()}:${process.pid}`.slice(0, 63);
+}
+
+export function validateDatabaseUrl(url: string | undefined, where: string): string {
+  if (!url) {
+    throw new ConfigError(
+      'No database URL: set DATABASE_URL, pass --url, set "databaseUrl" in the config, or use --embedded.',
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`The database URL from ${where} is not a valid URL: ${maskUrl(url)}`,
+      'Expected postgres://USER:PASSWORD@HOST:PORT/DATABASE');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`The database URL from ${where} must start with postgres:// or postgresql:// (got ${parsed.protocol}//…).`);
+  }
+  registerUrlSecrets(url);
+  return url;
+}
+
+/** Connect one client, retrying transient failures with exponential backoff and jitter until --wait runs out. */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<DbClient> {
+  registerUrlSecrets(url);
+  const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
+  for (let attempt = 1; ; attempt += 1) {
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: applicationName(options.purpose),
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle client whose server goes away emits 'error'; without a listener Node would crash.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      const err = error as Error & { code?: string };
+      const delay = backoffDelay(attempt, 250, 5_000);
+      if (err.code && TRANSIENT.has(err.code) && Date.now() + delay < deadline) {
+        options.onRetry?.(attempt, delay, err);
+        await sleep(delay);
+        continue;
+      }
+      throw describeConnectError(err, url, options.waitSeconds);
+    }
+  }
+}
+
+export function describeConnectError(error: Error & { code?: string }, url: string, waitSeconds?: number): RuntimeError {
+  const target = maskUrl(url);
+  const reason = redactSecrets(error.message);
+  switch (error.code) {
+    case '28P01':
+    case '28000':
+      return new RuntimeError(`Authentication failed for ${target}: ${reason}`,
+        'Check the user and password in the database URL.', error);
+    case '3D000':
+      return new RuntimeError(`The database does not exist: ${target} (${reason})`,
+        'Create it first (createdb, or your platform\'s console), or fix the database name in the URL.', error);
+    default: {
+      const waited = waitSeconds ? ` after retrying for ${waitSeconds}s` : '';
+      return new RuntimeError(`Cannot connect to ${target}${waited}: ${reason || error.code || 'unknown error'}`,
+        waitSeconds ? 'Is the server running and reachable from here?' : 'Is the server running? Use --wait SECONDS to retry while it starts.', error);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { Queryable, SqlSource } from '../adapter/contract.js';
+
+/**
+ * A PostgreSQL error raised by a migration script, with the file position of the failing
+ * statement. PostgreSQL reports `position` as a 1-based character offset into the text it was
+ * sent; adapters send a known slice of a file, so the offset maps back to file:line:column.
+ */
+export class SqlScriptError extends Error {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly code?: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  constructor(cause: unknown, source: SqlSource) {
+    const pgError = cause as { message?: string; position?: string; code?: string; detail?: string; hint?: string };
+    const at = positionToLineColumn(source, pgError.position);
+    const where = at ? `${source.file}:${at.line}:${at.column}` : source.file;
+    super(`${pgError.message ?? String(cause)} (at ${where})`, { cause });
+    this.name = 'SqlScriptError';
+    this.file = source.file;
+    if (at) {
+      this.line = at.line;
+      this.column = at.column;
+    }
+    if (pgError.code) this.code = pgError.code;
+    if (pgError.detail) this.detail = pgError.detail;
+    if (pgError.hint) this.hint = pgError.hint;
+  }
+}
+
+export function positionToLineColumn(
+  source: SqlSource,
+  position: string | number | undefined,
+): { line: number; column: number } | undefined {
+  const offset = Number(position);
+  if (!Number.isInteger(offset) || offset < 1) return undefined;
+  // PostgreSQL counts characters (code points), not UTF-16 units.
+  const chars = Array.from(source.text).slice(0, offset - 1);
+  let line = 0;
+  let column = 1;
+  for (const ch of chars) {
+    if (ch === '\n') {
+      line += 1;
+      column = 1;
+    } else {
+      column += 1;
+    }
+  }
+  return { line: source.lineOffset + line + 1, column };
+}
+
+/**
+ * Run a whole script as one simple-protocol query (no parameters), so multi-statement files and
+ * dollar-quoted bodies reach PostgreSQL untouched. Inside an explicit transaction the statements
+ * share it; outside one, PostgreSQL runs the multi-statement string as one implicit transaction.
+ */
+export async function runSqlScript(db: Queryable, source: SqlSource): Promise<void> {
+  if (source.text.trim() === '') return;
+  try {
+    await db.query(source.text);
+  } catch (error) {
+    throw new SqlScriptError(error, source);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Every error polymigrate raises on purpose carries its exit code (DESIGN.md) and, where there is
+ * one, the next thing the user should do. The CLI maps errors to exit codes in one place
+ * (src/cli/exit.ts); anything that is not a PolymigrateError is a runtime failure (exit 1).
+ */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  pending: 3,
+  problems: 4,
+  refused: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class PolymigrateError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint?: string;
+  constructor(message: string, options: { exitCode: ExitCode; hint?: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode;
+    if (options.hint !== undefined) this.hint = options.hint;
+  }
+}
+
+/** The config file, a config key, or a command-line argument is wrong (exit 2). */
+export class ConfigError extends PolymigrateError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.usage, ...(hint ? { hint } : {}) });
+  }
+}
+
+/** A safety rule refused the command before anything changed (exit 5). */
+export class RefusedError extends PolymigrateError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.refused, ...(hint ? { hint } : {}) });
+  }
+}
+
+/** The database could not be reached or a migration failed (exit 1). */
+export class RuntimeError extends PolymigrateError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: ExitCode.failure, ...(hint ? { hint } : {}), cause });
+  }
+}
+
+/** A migration file on disk cannot be used (exit 2: the input is wrong, nothing ran). */
+export class MigrationFileError extends PolymigrateError {
+  readonly file: string;
+  constructor(file: string, message: string, hint?: string) {
+    super(`${file}: ${message}`, { exitCode: ExitCode.usage, ...(hint ? { hint } : {}) });
+    this.file = file;
+  }
+}

@@ -1,0 +1,68 @@
+import type { Queryable } from '../adapter/contract.js';
+import { RefusedError } from '../errors.js';
+import { backoffDelay, sleep } from '../db/backoff.js';
+import type { Journal } from '../journal/journal.js';
+
+/**
+ * polymigrate's session-level advisory lock key. Distinct from every engine's own key
+ * (Prisma 72707369, node-pg-migrate, graphile-migrate, sqitch, kysely — see ENGINES.md).
+ */
+export const POLYMIGRATE_LOCK_KEY = 5_043_117_229_815_411n;
+
+export interface LockOptions {
+  timeoutSeconds: number;
+  /** Called once when the lock is busy and we start waiting. */
+  onWait?: (holder: string) => void;
+  journal?: Journal;
+}
+
+/**
+ * Take a session-level advisory lock on a dedicated connection by polling pg_try_advisory_lock
+ * with backoff and jitter. Never a blocking pg_advisory_lock: a session blocked inside a
+ * transaction would deadlock with CREATE INDEX CONCURRENTLY waiting for old transactions.
+ * The lock dies with the session, so a killed process never leaves it behind.
+ */
+export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: LockOptions): Promise<void> {
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let warned = false;
+  for (let attempt = 1; ; attempt += 1) {
+    const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key.toString()]);
+    if (rows[0]?.locked) return;
+    const remaining = deadline - Date.now();
+    if (!warned && options.onWait) {
+      warned = true;
+      options.onWait(await describeLockHolder(db, key, options.journal));
+    }
+    if (remaining <= 0) {
+      const holder = await describeLockHolder(db, key, options.journal);
+      throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for the migration lock, held by ${holder}.`,
+        'Wait for that run to finish, or raise --lock-timeout. A crashed holder releases the lock when its connection closes.');
+    }
+    await sleep(Math.min(remaining, backoffDelay(attempt, 50, 2_000)));
+  }
+}
+
+export async function releaseAdvisoryLock(db: Queryable, key: bigint): Promise<void> {
+  await db.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
+}
+
+/** Who holds `key`: from pg_locks + pg_stat_activity, and the journal's running run when there is one. */
+export async function describeLockHolder(db: Queryable, key: bigint, journal?: Journal): Promise<string> {
+  const classid = (key >> 32n).toString();
+  const objid = (key & 0xffffffffn).toString();
+  const { rows } = await db.query<{ pid: number; application_name: string; client_addr: string | null; since: Date | null }>(
+    `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start AS since
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid::text = $1 AND l.objid::text = $2 AND l.objsubid = 1`,
+    [classid, objid]);
+  const parts: string[] = [];
+  const holder = rows[0];
+  if (holder) {
+    const who = holder.application_name ? `"${holder.application_name}"` : 'a session';
+    parts.push(`${who} (server pid ${holder.pid}${holder.client_addr ? ` from ${holder.client_addr}` : ''}, connected since ${holder.since?.toISOString() ?? 'unknown'})`);
+  }
+  const running = journal ? await journal.runningRuns(db).catch(() => []) : [];
+  const run = running[0];
+  if (run) parts.push(`journal run #${run.id}: ${run.command} on host ${run.host}, pid ${run.pid}, since ${run.startedAt.toISOString()}`);
+  return parts.length > 0 ? parts.join('; ') : 'another session (it released the lock while we looked)';
+}

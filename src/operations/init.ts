@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { engineKinds } from '../adapter/registry.js';
+import { ConfigError } from '../errors.js';
+import { CONFIG_NAMES } from '../config/load-config.js';
+
+export interface DetectedEngine {
+  kind: 'prisma' | 'payload' | 'drizzle' | 'sql';
+  name: string;
+  /** Relative to the repository root, with forward slashes. */
+  migrations: string;
+  extra: Record<string, string>;
+  /** Where it was found, for the explanation. */
+  evidence: string;
+}
+
+/** Prisma owns auth/user tables that CMS and app tables reference, so it goes first. */
+const KIND_ORDER = ['prisma', 'payload', 'drizzle', 'sql'] as const;
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Workspace package folders from pnpm-workspace.yaml or package.json "workspaces" (dir/* and plain dirs). */
+export function workspacePackages(root: string): string[] {
+  const patterns: string[] = [];
+  const pnpm = path.join(root, 'pnpm-workspace.yaml');
+  if (fs.existsSync(pnpm)) {
+    let inPackages = false;
+    for (const line of fs.readFileSync(pnpm, 'utf8').split('\n')) {
+      if (/^packages\s*:/.test(line)) { inPackages = true; continue; }
+      if (inPackages && /^\S/.test(line)) inPackages = false;
+      const item = inPackages ? /^\s*-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line) : null;
+      if (item?.[1]) patterns.push(item[1].trim());
+    }
+  }
+  const workspaces = readJson(path.join(root, 'package.json'))?.workspaces;
+  if (Array.isArray(workspaces)) patterns.push(...workspaces.map(String));
+  else if (workspaces && typeof workspaces === 'object' && Array.isArray((workspaces as { packages?: unknown }).packages)) {
+    patterns.push(...((workspaces as { packages: unknown[] }).packages.map(String)));
+  }
+  const dirs = new Set<string>();
+  for (const pattern of patterns) {
+    if (pattern.startsWith('!')) continue;
+    const clean = pattern.replace(/\/+$/, '');
+    if (clean.endsWith('/*') || clean.endsWith('/**')) {
+      const base = path.join(root, clean.replace(/\/\*\*?$/, ''));
+      if (!fs.existsSync(base)) continue;
+      for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
+        if (entry.isDirectory() && entry.name !== 'node_modules') dirs.add(path.join(base, entry.name));
+      }
+    } else if (fs.existsSync(path.join(root, clean))) {
+      dirs.add(path.join(root, clean));
+    }
+  }
+  return [...dirs].sort();
+}
+
+function drizzleOut(configFile: string): string | undefined {
+  const text = fs.readFileSync(configFile, 'utf8');
+  return /\bout\s*:\s*['"`]([^'"`]+)['"`]/.exec(text)?.[1];
+}
+
+/** Look for each engine's usual files in one package folder. */
+export function detectIn(root: string, dir: string): DetectedEngine[] {
+  const rel = (p: string) => path.relative(root, p).split(path.sep).join('/') || '.';
+  const found: DetectedEngine[] = [];
+  const label = dir === root ? '' : path.basename(dir);
+  const name = (kind: string) => (label ? `${label}-${kind}` : kind);
+
+  const prismaMigrations = path.join(dir, 'prisma', 'migrations');
+  if (fs.existsSync(path.join(dir, 'prisma', 'schema.prisma')) || fs.existsSync(prismaMigrations)) {
+    found.push({ kind: 'prisma', name: name('prisma'), migrations: rel(prismaMigrations), extra: {}, evidence: rel(path.join(dir, 'prisma')) });
+  }
+  for (const candidate of ['payload.config.ts', 'src/payload.config.ts', 'payload.config.js']) {
+    const file = path.join(dir, candidate);
+    if (fs.existsSync(file)) {
+      // Payload's default migrationDir is src/migrations, resolved against the cwd (the package).
+      found.push({ kind: 'payload', name: name('payload'), migrations: rel(path.join(dir, 'src', 'migrations')),
+        extra: { config: rel(file) }, evidence: rel(file) });
+      break;
+    }
+  }
+  for (const candidate of ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.json']) {
+    const file = path.join(dir, candidate);
+    if (fs.existsSync(file)) {
+      // drizzle-kit resolves `out` against the cwd, which is the package folder when run from its scripts.
+      const out = drizzleOut(file) ?? 'drizzle';
+      found.push({ kind: 'drizzle', name: name('drizzle'), migrations: rel(path.join(dir, out)), extra: {}, evidence: rel(file) });
+      break;
+    }
+  }
+  const supabase = path.join(dir, 'supabase', 'migrations');
+  if (fs.existsSync(supabase)) {
+    found.push({ kind: 'sql', name: name('supabase'), migrations: rel(supabase), extra: { history: 'supabase' }, evidence: rel(supabase) });
+  }
+  return found;
+}
+
+export function detectEngines(root: string): DetectedEngine[] {
+  const all = [root, ...workspacePackages(root)].flatMap((dir) => detectIn(root, dir));
+  return all.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+}
+
+export function renderConfig(engines: DetectedEngine[]): string {
+  const lines = ["import { defineConfig } from 'polymigrate';", '', 'export default defineConfig({', '  // Engines run in this order for `up` and in reverse for `down`.', '  engines: ['];
+  for (const engine of engines) {
+    const fields = [`kind: '${engine.kind}'`, `name: '${engine.name}'`, `migrations: '${engine.migrations}'`,
+      ...Object.entries(engine.extra).map(([k, v]) => `${k}: '${v}'`)];
+    const entry = `{ ${fields.join(', ')} },`;
+    if (engineKinds[engine.kind]) lines.push(`    ${entry}`);
+    else lines.push(`    // Detected ${engine.evidence}, but this polymigrate version has no ${engine.kind} engine yet:`, `    // ${entry}`);
+  }
+  lines.push('  ],', '});', '');
+  return lines.join('\n');
+}
+
+export interface InitResult {
+  file: string;
+  engines: DetectedEngine[];
+  explanation: string[];
+  addedScript: boolean;
+}
+
+export function init(root: string, options: { force?: boolean; addScript?: boolean } = {}): InitResult {
+  const existing = CONFIG_NAMES.map((n) => path.join(root, n)).find((f) => fs.existsSync(f));
+  if (existing && !options.force) {
+    throw new ConfigError(`${existing} already exists.`, 'Pass --force to replace it.');
+  }
+  const engines = detectEngines(root);
+  if (engines.length === 0) {
+    throw new ConfigError(`Found no Prisma, Payload, Drizzle or supabase/migrations folder in ${root} or its workspace packages.`,
+      'Write polymigrate.config.ts by hand (see the README), or run init from the repository root.');
+  }
+  const file = path.join(root, 'polymigrate.config.ts');
+  fs.writeFileSync(file, renderConfig(engines));
+  const explanation = engines.map((e, i) => `${i + 1}. ${e.name} (${e.kind}) from ${e.evidence}`);
+  if (engines.some((e) => e.kind === 'prisma') && engines.some((e) => e.kind !== 'prisma')) {
+    explanation.push('Prisma runs first: its auth and user tables are usually what CMS and app tables reference.');
+  }
+  let addedScript = false;
+  if (options.addScript) {
+    const pkgFile = path.join(root, 'package.json');
+    const pkg = readJson(pkgFile) ?? {};
+    const scripts = (pkg.scripts ?? {}) as Record<string, string>;
+    if (!scripts['db:migrate']) {
+      scripts['db:migrate'] = 'polymigrate';
+      pkg.scripts = scripts;
+      fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+      addedScript = true;
+    }
+  }
+  return { file, engines, explanation, addedScript };
+}

@@ -1,0 +1,79 @@
+import type { MigrationAdapter } from '../adapter/contract.js';
+import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, releaseAdvisoryLock } from '../lock/advisory-lock.js';
+import type { Plan } from '../plan/plan-types.js';
+import { executePlan } from '../run/execute-plan.js';
+import type { StepResult } from '../run/step-result.js';
+import type { EngineStatus } from '../status/engine-status.js';
+import type { Session } from '../session.js';
+import { VERSION } from '../version.js';
+import { collectStatus } from './status.js';
+
+export interface RunReport {
+  command: 'up' | 'down';
+  dryRun: boolean;
+  plan: Plan;
+  results: StepResult[];
+  /** succeeded: every step ran (or nothing to do); failed: a step failed; refused: a rule stopped it. */
+  outcome: 'succeeded' | 'failed' | 'refused' | 'planned';
+  runId?: number;
+}
+
+export interface RunCommandInput {
+  command: 'up' | 'down';
+  dryRun: boolean;
+  /** Journaled with the run. */
+  options: Record<string, unknown>;
+  /** Engines whose status the plan needs. */
+  engines: string[];
+  makePlan(statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>): Promise<Plan>;
+}
+
+/**
+ * The shared shape of up and down: plan from a fresh status read, and — unless it is a dry run —
+ * take the lock first, re-read under the lock (another replica may have just finished), journal
+ * the run and execute. A dry run never takes the lock and writes nothing, not even the journal.
+ */
+export async function runCommand(session: Session, input: RunCommandInput): Promise<RunReport> {
+  const adapters = await session.adapters(input.engines);
+  if (input.dryRun) {
+    const plan = await input.makePlan(await collectStatus(session, input.engines), adapters);
+    session.events.planReady?.(plan, true);
+    return { command: input.command, dryRun: true, plan, results: [], outcome: 'planned' };
+  }
+
+  const db = await session.db();
+  const lockDb = await session.lockDb();
+  const waitStarted = Date.now();
+  await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, {
+    timeoutSeconds: session.lockTimeoutSeconds,
+    journal: session.journal,
+    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
+  });
+  session.events.lockAcquired?.(Date.now() - waitStarted);
+  try {
+    const plan = await input.makePlan(await collectStatus(session, input.engines), adapters);
+    session.events.planReady?.(plan, false);
+    // A refusal changes nothing at all, not even the journal.
+    if (plan.refusals.length > 0) return { command: input.command, dryRun: false, plan, results: [], outcome: 'refused' };
+    await session.journal.ensure(db);
+    const runId = await session.journal.startRun(db, { command: input.command, options: input.options, version: VERSION });
+    const engaged = [...new Set(plan.steps.map((s) => s.engine))];
+    for (const name of engaged) await adapters.get(name)!.prepare?.(await session.engineDb(name));
+    const results = await executePlan(plan.steps, {
+      adapters,
+      engineDb: (name) => session.engineDb(name),
+      engineUrl: (name) => session.engineUrl(name),
+      lockDb,
+      lockTimeoutSeconds: session.lockTimeoutSeconds,
+      journal: session.journal,
+      journalDb: db,
+      runId,
+      events: session.events,
+    });
+    const outcome = results.some((r) => r.status === 'failed') ? 'failed' : 'succeeded';
+    await session.journal.finishRun(db, runId, outcome).catch(() => undefined);
+    return { command: input.command, dryRun: false, plan, results, outcome, runId };
+  } finally {
+    await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);
+  }
+}

@@ -1,0 +1,114 @@
+import { ConfigError } from '../errors.js';
+import type { EngineStatus } from '../status/engine-status.js';
+import type { Plan, PlannedStep, Refusal } from './plan-types.js';
+
+export interface UpOptions {
+  /** Only these engines (config order is kept). */
+  engines?: string[];
+  /** Stop after this migration: every engine before it fully, this engine up to and including the id. */
+  to?: { engine: string; id: string };
+  allowModified?: boolean;
+}
+
+/** Parse `--to ENGINE:ID`. */
+export function parseTarget(value: string): { engine: string; id: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) {
+    throw new ConfigError(`--to expects ENGINE:ID (e.g. auth:20260101120000_users), got "${value}".`);
+  }
+  return { engine: value.slice(0, colon), id: value.slice(colon + 1) };
+}
+
+export function selectEngines(all: string[], wanted: string[] | undefined): string[] {
+  if (!wanted || wanted.length === 0) return all;
+  for (const name of wanted) {
+    if (!all.includes(name)) {
+      throw new ConfigError(`Unknown engine "${name}" in --engine; the config has ${all.map((n) => `"${n}"`).join(', ')}.`);
+    }
+  }
+  return all.filter((name) => wanted.includes(name));
+}
+
+/**
+ * Plan `up`: every pending migration of the selected engines, engines in config order.
+ * Refuses (before anything runs) when an engine has a failed, modified or unreachable migration,
+ * an engine-wide problem, or a pending file that cannot be applied as written.
+ */
+export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
+  let selected = selectEngines(engines.map((e) => e.name), options.engines);
+  const target = options.to;
+  if (target) {
+    const index = engines.findIndex((e) => e.name === target.engine);
+    if (index < 0) throw new ConfigError(`--to names unknown engine "${target.engine}".`);
+    const engine = engines[index]!;
+    if (!engine.migrations.some((m) => m.id === target.id && m.migration)) {
+      throw new ConfigError(`--to: engine "${target.engine}" has no migration "${target.id}" on disk.`,
+        `Run polymigrate status --engine ${target.engine} to see its migration ids.`);
+    }
+    const allowed = new Set(engines.slice(0, index + 1).map((e) => e.name));
+    selected = selected.filter((name) => allowed.has(name));
+  }
+
+  const steps: PlannedStep[] = [];
+  const refusals: Refusal[] = [];
+  const warnings: string[] = [];
+
+  for (const engine of engines) {
+    if (!selected.includes(engine.name)) continue;
+    for (const problem of engine.problems) {
+      refusals.push({ engine: engine.name, message: problem.message, fix: problem.fix });
+    }
+    let newestApplied: string | undefined;
+    let reachedTarget = false;
+    for (const status of engine.migrations) {
+      if (reachedTarget) break;
+      const isTarget = target?.engine === engine.name && target.id === status.id;
+      switch (status.state) {
+        case 'failed':
+          refusals.push({ engine: engine.name, id: status.id,
+            message: `${engine.name}: ${status.id} failed earlier (${status.reason ?? 'started, never finished'}).`,
+            fix: `Check what it left behind, then run polymigrate resolve ${engine.name} ${status.id} --rolled-back (to retry it) or --applied (if you completed it by hand).` });
+          break;
+        case 'modified':
+          if (options.allowModified) {
+            warnings.push(`${engine.name}: ${status.id} was edited after it was applied; continuing because of --allow-modified.`);
+          } else {
+            refusals.push({ engine: engine.name, id: status.id,
+              message: `${engine.name}: ${status.id} was edited after it was applied (checksum differs).`,
+              fix: 'Restore the applied version (e.g. git checkout the file) and put the change in a new migration, or rerun with --allow-modified if the edit is harmless.' });
+          }
+          newestApplied = status.id;
+          break;
+        case 'unreachable':
+          refusals.push({ engine: engine.name, id: status.id,
+            message: `${engine.name}: ${status.id} can never be applied by the engine (${status.reason ?? 'unreachable'}).`,
+            fix: status.reason ?? 'See polymigrate status for details.' });
+          break;
+        case 'missing':
+          warnings.push(`${engine.name}: ${status.id} is recorded as applied but its file is missing.`);
+          break;
+        case 'applied':
+          newestApplied = status.id;
+          break;
+        case 'pending':
+        case 'rolled-back': {
+          const migration = status.migration;
+          if (!migration) break;
+          if (migration.invalid) break; // reported through engine.problems
+          const notes: string[] = [];
+          if (!migration.transactional) notes.push('outside a transaction');
+          if (newestApplied) {
+            warnings.push(`${engine.name}: ${status.id} is older than the applied ${newestApplied}; it will be applied out of order.`);
+          }
+          steps.push({
+            engine: engine.name, kind: engine.kind, id: status.id, direction: 'up', migration,
+            ...(notes.length ? { note: notes.join(', ') } : {}),
+          });
+          break;
+        }
+      }
+      if (isTarget) reachedTarget = true;
+    }
+  }
+  return { direction: 'up', steps, refusals, warnings };
+}

@@ -1,0 +1,17 @@
+import type { PlannedStep } from '../plan/plan-types.js';
+import type { StepResult } from './step-result.js';
+
+/** Progress of a run, for the CLI's output and the library's event listeners. */
+import type { Plan } from '../plan/plan-types.js';
+
+export interface RunEvents {
+  /** The plan, before anything runs (for a dry run: instead of running). */
+  planReady?(plan: Plan, dryRun: boolean): void;
+  lockWaiting?(holder: string): void;
+  lockAcquired?(waitedMs: number): void;
+  stepStarted?(step: PlannedStep): void;
+  stepFinished?(result: StepResult): void;
+  /** A line an engine printed while running a step. */
+  engineOutput?(step: { engine: string; id?: string }, level: 'info' | 'warn', message: string): void;
+  retrying?(attempt: number, delayMs: number, error: Error): void;
+}

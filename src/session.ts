@@ -1,0 +1,122 @@
+import type { MigrationAdapter, Queryable } from './adapter/contract.js';
+import { engineKinds } from './adapter/registry.js';
+import type { ResolvedConfig } from './config/config-types.js';
+import { connect, validateDatabaseUrl, type DbClient } from './db/connect.js';
+import { ConfigError } from './errors.js';
+import { Journal } from './journal/journal.js';
+import type { RunEvents } from './run/run-events.js';
+
+export interface SessionOptions {
+  config: ResolvedConfig;
+  /** --url; else the config's databaseUrl; else DATABASE_URL. */
+  databaseUrl?: string;
+  /** --wait: retry the first connection for this many seconds. */
+  waitSeconds?: number;
+  /** --lock-timeout; else the config's lockTimeout. */
+  lockTimeoutSeconds?: number;
+  events?: RunEvents;
+}
+
+/**
+ * One command's worth of state: the config, lazily built adapters, and database connections
+ * (opened on first use, closed by `close`). Commands that never touch the database (create,
+ * --help) never connect; commands never load an engine they do not use.
+ */
+export class Session {
+  readonly config: ResolvedConfig;
+  readonly journal: Journal;
+  readonly events: RunEvents;
+  readonly lockTimeoutSeconds: number;
+  private readonly options: SessionOptions;
+  private readonly adapterCache = new Map<string, MigrationAdapter>();
+  private readonly clients = new Map<string, Promise<DbClient>>();
+  private mainClient?: Promise<DbClient>;
+
+  constructor(options: SessionOptions) {
+    this.options = options;
+    this.config = options.config;
+    this.journal = new Journal(options.config.journalSchema);
+    this.events = options.events ?? {};
+    this.lockTimeoutSeconds = options.lockTimeoutSeconds ?? options.config.lockTimeoutSeconds;
+  }
+
+  get databaseUrl(): string {
+    const { databaseUrl } = this.options;
+    if (databaseUrl) return validateDatabaseUrl(databaseUrl, '--url');
+    if (this.config.databaseUrl) return validateDatabaseUrl(this.config.databaseUrl, `"databaseUrl" in ${this.config.file}`);
+    return validateDatabaseUrl(process.env.DATABASE_URL, 'DATABASE_URL');
+  }
+
+  engineNames(): string[] {
+    return this.config.engines.map((e) => e.name);
+  }
+
+  async adapter(name: string): Promise<MigrationAdapter> {
+    const cached = this.adapterCache.get(name);
+    if (cached) return cached;
+    const engine = this.config.engines.find((e) => e.name === name);
+    if (!engine) {
+      throw new ConfigError(`Unknown engine "${name}"; the config has ${this.engineNames().map((n) => `"${n}"`).join(', ')}.`);
+    }
+    let adapter = engine.adapter;
+    if (!adapter) {
+      const factory = await engineKinds[engine.kind]!.load();
+      adapter = factory({ options: engine.options!, configDir: this.config.dir, journalSchema: this.config.journalSchema });
+    }
+    this.adapterCache.set(name, adapter);
+    return adapter;
+  }
+
+  async adapters(names = this.engineNames()): Promise<Map<string, MigrationAdapter>> {
+    const entries = await Promise.all(names.map(async (name) => [name, await this.adapter(name)] as const));
+    return new Map(entries);
+  }
+
+  /** The main connection (journal, lock holder queries, engines without their own URL). */
+  db(): Promise<DbClient> {
+    this.mainClient ??= connect(this.databaseUrl, {
+      ...(this.options.waitSeconds !== undefined ? { waitSeconds: this.options.waitSeconds } : {}),
+      purpose: 'run',
+      ...(this.events.retrying ? { onRetry: this.events.retrying } : {}),
+    });
+    return this.mainClient;
+  }
+
+  /** A separate session for the advisory lock (see src/lock/advisory-lock.ts). */
+  async lockDb(): Promise<DbClient> {
+    await this.db(); // the first connection carries --wait; the lock session follows it
+    return this.clientFor(this.databaseUrl, 'lock');
+  }
+
+  engineUrl(name: string): string {
+    const engine = this.config.engines.find((e) => e.name === name);
+    return engine?.url ? validateDatabaseUrl(engine.url, `engines "${name}".url`) : this.databaseUrl;
+  }
+
+  async engineDb(name: string): Promise<Queryable> {
+    const url = this.engineUrl(name);
+    if (url === this.databaseUrl) return this.db();
+    return this.clientFor(url, `engine:${name}`);
+  }
+
+  private clientFor(url: string, key: string): Promise<DbClient> {
+    let client = this.clients.get(key);
+    if (!client) {
+      client = connect(url, { purpose: key.startsWith('engine') ? 'run' : key });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    const all = [this.mainClient, ...this.clients.values()].filter(Boolean) as Promise<DbClient>[];
+    await Promise.all(all.map(async (pending) => {
+      try {
+        await (await pending).end();
+      } catch {
+        // a client that never connected or a server that went away: nothing to close
+      }
+    }));
+    await Promise.all([...this.adapterCache.values()].map((a) => a.close?.().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,55 @@
+import type {
+  EngineProblem, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
+} from '../adapter/contract.js';
+import { reconcileById } from './reconcile.js';
+
+/** Everything the planner and `status` need to know about one engine, read in one go. */
+export interface EngineStatus {
+  name: string;
+  kind: string;
+  rollback: RollbackSupport;
+  location: string;
+  migrations: MigrationStatus[];
+  /** Engine-wide problems (Payload's dev-push marker…) and files that cannot be applied. */
+  problems: EngineProblem[];
+}
+
+export const PROBLEM_STATES = new Set(['failed', 'modified', 'missing', 'unreachable']);
+
+export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable): Promise<EngineStatus> {
+  const [discovered, history] = await Promise.all([adapter.discover(), adapter.readHistory(db)]);
+  const migrations = adapter.reconcile ? adapter.reconcile(discovered, history) : reconcileById(discovered, history);
+  const problems = adapter.problems ? adapter.problems(history) : [];
+  for (const status of migrations) {
+    if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {
+      problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.' });
+    }
+  }
+  return {
+    name: adapter.name,
+    kind: adapter.kind,
+    rollback: adapter.capabilities.rollback,
+    location: adapter.location,
+    migrations,
+    problems,
+  };
+}
+
+export interface StatusSummary {
+  upToDate: boolean;
+  pending: number;
+  problems: number;
+}
+
+export function summarize(engines: EngineStatus[]): StatusSummary {
+  let pending = 0;
+  let problems = 0;
+  for (const engine of engines) {
+    problems += engine.problems.length;
+    for (const m of engine.migrations) {
+      if (m.state === 'pending' || m.state === 'rolled-back') pending += 1;
+      else if (PROBLEM_STATES.has(m.state)) problems += 1;
+    }
+  }
+  return { upToDate: pending === 0 && problems === 0, pending, problems };
+}

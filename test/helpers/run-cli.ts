@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { serverPassword } from './database.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json<T = any>(): T;
+}
+
+/** Secrets that must never appear in any output (checked on every run). */
+const extraSecrets = new Set<string>();
+export function forbidInOutput(secret: string): void {
+  extraSecrets.add(secret);
+}
+
+/**
+ * Run the built CLI as a real process. Every run's stdout and stderr are checked for the
+ * database password: no output may ever contain it.
+ */
+export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      for (const secret of [serverPassword(), ...extraSecrets]) {
+        if (secret) {
+          expect(stdout, 'stdout must not contain a secret').not.toContain(secret);
+          expect(stderr, 'stderr must not contain a secret').not.toContain(secret);
+        }
+      }
+      resolve({
+        code: code ?? -1,
+        stdout,
+        stderr,
+        json() {
+          try {
+            return JSON.parse(stdout);
+          } catch {
+            throw new Error(`stdout is not JSON:\n${stdout}\nstderr:\n${stderr}`);
+          }
+        },
+      });
+    });
+  });
+}
