@@ -1,0 +1,64 @@
+import type {
+  AdapterCapabilities, DiscoveredMigration, HistoryEntry, MigrationAdapter,
+} from '../../src/adapter/contract.js';
+
+export interface MemoryMigration {
+  id: string;
+  down?: boolean;
+  transactional?: boolean;
+  checksum?: string;
+  /** Make apply (or revert) throw this message. */
+  failUp?: string;
+  failDown?: string;
+}
+
+/**
+ * An in-memory engine for testing the planner and runner without a database: migrations and
+ * history are plain arrays; `calls` records what the core asked for, in order.
+ */
+export function memoryAdapter(name: string, migrations: MemoryMigration[], options: {
+  applied?: string[];
+  history?: HistoryEntry[];
+  capabilities?: Partial<AdapterCapabilities>;
+} = {}): MigrationAdapter & { history: HistoryEntry[]; calls: string[] } {
+  const history: HistoryEntry[] = options.history ?? (options.applied ?? []).map((id) => ({
+    id, state: 'applied' as const, checksum: migrations.find((m) => m.id === id)?.checksum ?? `sum-${id}`,
+  }));
+  const calls: string[] = [];
+  const find = (id: string) => migrations.find((m) => m.id === id)!;
+  return {
+    name,
+    kind: 'memory',
+    location: `memory:${name}`,
+    capabilities: { rollback: 'down-file', transactional: true, granularity: 'single', ...options.capabilities },
+    history,
+    calls,
+    async discover(): Promise<DiscoveredMigration[]> {
+      return migrations.map((m) => ({
+        id: m.id, path: `/memory/${name}/${m.id}.sql`, checksum: m.checksum ?? `sum-${m.id}`,
+        hasDown: m.down ?? false, transactional: m.transactional ?? true,
+      }));
+    },
+    async readHistory() {
+      return [...history];
+    },
+    async apply(migration, ctx) {
+      calls.push(`apply ${migration.id} tx=${ctx.inTransaction}`);
+      const failure = find(migration.id).failUp;
+      if (failure) throw new Error(failure);
+      history.push({ id: migration.id, state: 'applied', checksum: migration.checksum });
+    },
+    async revert(migration, ctx) {
+      calls.push(`revert ${migration.id} tx=${ctx.inTransaction}`);
+      const failure = find(migration.id).failDown;
+      if (failure) throw new Error(failure);
+      const index = history.findIndex((h) => h.id === migration.id);
+      if (index >= 0) history.splice(index, 1);
+    },
+    async create(newName) {
+      migrations.push({ id: `${migrations.length + 1}_${newName}`, down: true });
+      return { id: `${migrations.length}_${newName}`, files: [] };
+    },
+    rollbackHint: (_migration, id) => `write a down for ${id}`,
+  };
+}
