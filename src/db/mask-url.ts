@@ -14,7 +14,7 @@ export function maskUrl(url: string): string {
     return parsed.toString();
   } catch {
     // Not a URL we can parse: hide anything that looks like user:password@.
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, `$1${MASK}@`);
+    return url.replace(/([^\s:/@]+:)[^\s@/]+@/g, `$1${MASK}@`);
   }
 }
 
