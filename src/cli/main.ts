@@ -40,6 +40,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--lock-timeout <seconds>', 'give up (exit 5) after waiting this long for another run\'s lock', nonNegative)
     .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts('url'))
     .showHelpAfterError('(run polymigrate --help for usage)')
+    // Throw instead of exiting, so usage errors map to exit 2 (settings are copied to subcommands).
+    .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
 error · 3 status: pending migrations · 4 status: problems · 5 refused (lock timeout, safety rule, --strict)`);
@@ -117,7 +119,6 @@ async function runAction(command: Command, body: (cli: Cli) => Promise<number>, 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = buildProgram((code) => { exitCode = code; });
-  program.exitOverride();
   try {
     if (argv.length <= 2) {
       program.outputHelp();

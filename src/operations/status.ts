@@ -10,7 +10,9 @@ export interface StatusOptions {
 export async function collectStatus(session: Session, names?: string[]): Promise<EngineStatus[]> {
   const selected = selectEngines(session.engineNames(), names);
   const adapters = await session.adapters(selected);
-  return Promise.all(selected.map(async (name) => readEngineStatus(adapters.get(name)!, await session.engineDb(name))));
+  // Files first: a missing folder or a bad file name is a usage error, whether or not the database is up.
+  const discovered = await Promise.all(selected.map((name) => adapters.get(name)!.discover()));
+  return Promise.all(selected.map(async (name, i) => readEngineStatus(adapters.get(name)!, await session.engineDb(name), discovered[i])));
 }
 
 export interface StatusReport {

@@ -1,5 +1,5 @@
 import type {
-  EngineProblem, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
+  DiscoveredMigration, EngineProblem, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
 } from '../adapter/contract.js';
 import { reconcileById } from './reconcile.js';
 
@@ -16,8 +16,13 @@ export interface EngineStatus {
 
 export const PROBLEM_STATES = new Set(['failed', 'modified', 'missing', 'unreachable']);
 
-export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable): Promise<EngineStatus> {
-  const [discovered, history] = await Promise.all([adapter.discover(), adapter.readHistory(db)]);
+/**
+ * `discovered` may be passed in when the caller listed files first (so a file problem is
+ * reported before any connection is attempted).
+ */
+export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable, discovered?: DiscoveredMigration[]): Promise<EngineStatus> {
+  const [files, history] = await Promise.all([discovered ?? adapter.discover(), adapter.readHistory(db)]);
+  discovered = files;
   const migrations = adapter.reconcile ? adapter.reconcile(discovered, history) : reconcileById(discovered, history);
   const problems = adapter.problems ? adapter.problems(history) : [];
   for (const status of migrations) {

@@ -1,0 +1,92 @@
+import type { BatchStepResult, DiscoveredMigration, Queryable } from '../../src/adapter/contract.js';
+import { runSqlScript } from '../../src/db/run-sql-script.js';
+import { splitStatements } from '../../src/db/sql-lexer.js';
+import type { DrizzleMigrationMeta, SqlChunk } from './drizzle-migration.js';
+
+/** Send `piece` (found at `offset` in `text`) so PostgreSQL's error position maps back to file:line:column. */
+async function runPiece(db: Queryable, file: string, text: string, offset: number, piece: string): Promise<void> {
+  const lineOffset = text.slice(0, offset).split('\n').length - 1;
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  // Padding with spaces to the piece's column keeps column numbers true; PostgreSQL ignores them.
+  await runSqlScript(db, { file, text: ' '.repeat(offset - lineStart) + piece, lineOffset });
+}
+
+/** Add to an error's message without losing its class (SqlScriptError carries file:line:column). */
+function annotate(error: unknown, note: string): unknown {
+  if (error instanceof Error) error.message = `${error.message} — ${note}`;
+  return error;
+}
+
+/**
+ * Run a migration file. Inside a transaction: each breakpoint chunk as its own query, as drizzle
+ * does. Outside one (a migration PostgreSQL refuses in a transaction, like CREATE INDEX
+ * CONCURRENTLY): statement by statement, each committing on its own. If one fails, the ones
+ * before it stay done; the error says how many, and the migration is not recorded, so it stays
+ * pending and the next `up` starts it again from the first statement.
+ */
+export async function runDrizzleSql(
+  db: Queryable, file: string, text: string, chunks: SqlChunk[], inTransaction: boolean,
+): Promise<void> {
+  if (inTransaction) {
+    for (const chunk of chunks) await runPiece(db, file, text, chunk.offset, chunk.text);
+    return;
+  }
+  const statements = chunks.flatMap((chunk) =>
+    splitStatements(chunk.text).map((s) => ({ offset: chunk.offset + s.offset, text: s.text })));
+  for (const [index, statement] of statements.entries()) {
+    try {
+      await runPiece(db, file, text, statement.offset, statement.text);
+    } catch (error) {
+      throw annotate(error, index === 0
+        ? 'no statement of this migration had run (it runs outside a transaction, statement by statement); it stays pending.'
+        : `statement ${index + 1} of ${statements.length}; the ${index} before it ran and are committed (this migration runs outside a transaction). ` +
+          'It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, or finish it by hand and run polymigrate resolve ENGINE ID --applied.');
+    }
+  }
+}
+
+/**
+ * atomic: true — drizzle-kit's own behaviour: all pending migrations in one transaction, so a
+ * failure leaves none of them applied. A migration that cannot run in a transaction splits the
+ * run: what came before it is committed first, it runs on its own, then a new transaction starts.
+ * Migrations rolled back with the failing one get no result (the core reports them "not-run").
+ */
+export async function runAtomically(
+  migrations: DiscoveredMigration[],
+  db: Queryable,
+  step: (migration: DiscoveredMigration, inTransaction: boolean) => Promise<void>,
+): Promise<BatchStepResult[]> {
+  const results: BatchStepResult[] = [];
+  let open: BatchStepResult[] = [];
+  const commit = async () => {
+    if (open.length === 0) return;
+    await db.query('COMMIT');
+    results.push(...open);
+    open = [];
+  };
+  for (const migration of migrations) {
+    const started = Date.now();
+    if (!migration.transactional) await commit();
+    else if (open.length === 0) await db.query('BEGIN');
+    try {
+      await step(migration, migration.transactional);
+    } catch (error) {
+      const rolledBack = open.map((r) => r.id);
+      if (migration.transactional) await db.query('ROLLBACK').catch(() => undefined);
+      const note = rolledBack.length > 0
+        ? `atomic: true, so ${rolledBack.join(', ')} (same transaction) ${rolledBack.length === 1 ? 'was' : 'were'} rolled back too.`
+        : undefined;
+      results.push({ id: migration.id, ok: false, durationMs: Date.now() - started, error: (note ? annotate(error, note) : error) as Error });
+      return results;
+    }
+    const result = { id: migration.id, ok: true, durationMs: Date.now() - started };
+    if (migration.transactional) open.push(result);
+    else results.push(result);
+  }
+  await commit();
+  return results;
+}
+
+export function metaOf(migration: DiscoveredMigration): DrizzleMigrationMeta {
+  return migration.meta as DrizzleMigrationMeta;
+}

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * What discover() hands to apply()/revert() for one drizzle migration (DiscoveredMigration.meta).
+ */
+export interface DrizzleMigrationMeta {
+  format: DrizzleFormat;
+  /** What drizzle records as created_at: the journal's `when` (0.x), the folder's timestamp (1.0). */
+  when: number;
+  /** The folder name in the 1.0 format, which its history records as `name`. */
+  folderName?: string;
+  /** The whole file text (hashed as is). */
+  text: string;
+  /** The file split the way drizzle splits it. */
+  chunks: SqlChunk[];
+  downFile?: string;
+  downText?: string;
+}
+
+/** 'journal': drizzle-kit 0.x (meta/_journal.json + <tag>.sql). 'folders': drizzle 1.0 (<timestamp>_<name>/migration.sql). */
+export type DrizzleFormat = 'journal' | 'folders';
+
+export interface SqlChunk {
+  text: string;
+  /** Character offset of the chunk in the file, to map error positions back to the file. */
+  offset: number;
+}
+
+export const BREAKPOINT = '--> statement-breakpoint';
+
+/**
+ * Drizzle's hash: SHA-256 hex of the file text as read (no line-ending normalisation, unlike
+ * Prisma), so a CRLF checkout of the same file counts as a different hash, as it does for drizzle.
+ */
+export function drizzleHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Split exactly as drizzle does: on the marker, no trimming. Each chunk is sent as its own
+ * query, so a chunk may hold several statements (drizzle-kit writes one per chunk).
+ */
+export function splitOnBreakpoints(text: string): SqlChunk[] {
+  const chunks: SqlChunk[] = [];
+  let offset = 0;
+  for (const piece of text.split(BREAKPOINT)) {
+    chunks.push({ text: piece, offset });
+    offset += piece.length + BREAKPOINT.length;
+  }
+  return chunks;
+}

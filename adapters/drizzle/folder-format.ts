@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DiscoveredMigration } from '../../src/adapter/contract.js';
+import { MigrationFileError } from '../../src/errors.js';
+import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
+import { drizzleHash, splitOnBreakpoints, type DrizzleFormat, type DrizzleMigrationMeta } from './drizzle-migration.js';
+import { journalPath } from './journal-format.js';
+
+const FOLDER = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_(.+)$/;
+
+/**
+ * Which layout a migrations folder uses. A journal means drizzle-kit 0.x (even if folders lie
+ * around); otherwise a `<timestamp>_<name>/migration.sql` folder means drizzle 1.0. With neither,
+ * the 0.x reader reports the missing journal.
+ */
+export function detectFormat(dir: string, entries: fs.Dirent[]): DrizzleFormat {
+  if (fs.existsSync(journalPath(dir))) return 'journal';
+  const hasFolder = entries.some((e) => e.isDirectory() && FOLDER.test(e.name) && fs.existsSync(path.join(dir, e.name, 'migration.sql')));
+  return hasFolder ? 'folders' : 'journal';
+}
+
+/**
+ * drizzle 1.0: one folder per migration, applied in name (timestamp) order; its history records
+ * the folder name. created_at is taken from the folder's UTC timestamp.
+ */
+export function discoverFolders(dir: string, entries: fs.Dirent[]): DiscoveredMigration[] {
+  const folders = entries.filter((e) => e.isDirectory() && e.name !== 'meta').map((e) => e.name).sort();
+  const migrations: DiscoveredMigration[] = [];
+  for (const folder of folders) {
+    const match = FOLDER.exec(folder);
+    const file = path.join(dir, folder, 'migration.sql');
+    if (!match) {
+      throw new MigrationFileError(path.join(dir, folder), 'does not follow drizzle\'s <YYYYMMDDHHMMSS>_<name> folder pattern.',
+        'Rename it, or move it out of the migrations folder.');
+    }
+    if (!fs.existsSync(file)) {
+      throw new MigrationFileError(file, 'does not exist: every migration folder needs a migration.sql.', 'Restore it, or remove the folder.');
+    }
+    const [, y, mo, d, h, mi, s, name] = match as unknown as string[];
+    const when = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    const text = fs.readFileSync(file, 'utf8');
+    const downFile = path.join(dir, folder, 'down.sql');
+    const downText = fs.existsSync(downFile) ? fs.readFileSync(downFile, 'utf8') : undefined;
+    const meta: DrizzleMigrationMeta = {
+      format: 'folders', when, folderName: folder, text, chunks: splitOnBreakpoints(text),
+      ...(downText !== undefined ? { downFile, downText } : {}),
+    };
+    migrations.push({
+      id: folder,
+      ...(name ? { name } : {}),
+      path: file,
+      checksum: drizzleHash(text),
+      hasDown: downText !== undefined,
+      transactional: findNonTransactionalStatement(text) === undefined,
+      meta,
+    });
+  }
+  return migrations;
+}

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DiscoveredMigration } from '../../src/adapter/contract.js';
+import { ConfigError, MigrationFileError } from '../../src/errors.js';
+import { readMigrationDirectory } from '../../src/create/read-migration-directory.js';
+import { findNonTransactionalStatement, splitStatements } from '../../src/db/sql-lexer.js';
+import { acceptedPrismaChecksums, prismaChecksum } from './prisma-checksum.js';
+
+export const LOCK_FILE = 'migration_lock.toml';
+export const SCRIPT_FILE = 'migration.sql';
+export const DOWN_FILE = 'down.sql';
+
+/** What discover() hands to apply()/revert() for one Prisma migration folder. */
+export interface PrismaMeta {
+  /** migration.sql, absolute. */
+  scriptFile: string;
+  script: string;
+  /** Checksums that count as this file unedited (line-ending variants). */
+  acceptedChecksums: string[];
+  /** down.sql, when it exists. */
+  downFile?: string;
+  downScript?: string;
+}
+
+/**
+ * Prisma writes `provider = "postgresql"` into migration_lock.toml and refuses to run migrations
+ * written for another database; so do we, before anything connects. A missing lock file is
+ * accepted, as `prisma migrate deploy` accepts it.
+ */
+export function checkMigrationLock(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  if (!fs.existsSync(file)) return;
+  const provider = /^\s*provider\s*=\s*"([^"]*)"/m.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  if (provider === 'postgresql' || provider === 'postgres') return;
+  throw new ConfigError(
+    provider === undefined
+      ? `${file} names no provider; polymigrate's Prisma engine needs provider = "postgresql".`
+      : `${file} says provider = "${provider}", but polymigrate's Prisma engine runs PostgreSQL migrations only.`,
+    'These migrations were generated for another database. Point "migrations" at the PostgreSQL project\'s prisma/migrations, or regenerate the migrations with provider "postgresql" in schema.prisma.');
+}
+
+/** Folders in Prisma's own order: their names compared with localeCompare, as the Prisma CLI sorts them. */
+export function discoverPrismaMigrations(dir: string, engine: string): DiscoveredMigration[] {
+  const entries = readMigrationDirectory(dir, engine);
+  checkMigrationLock(dir);
+  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort((a, b) => a.localeCompare(b));
+  return folders.map((id) => {
+    const folder = path.join(dir, id);
+    const scriptFile = path.join(folder, SCRIPT_FILE);
+    if (!fs.existsSync(scriptFile)) {
+      throw new MigrationFileError(folder, `is a folder in the Prisma migrations directory without a ${SCRIPT_FILE}.`,
+        `Prisma treats every folder there as a migration: add its ${SCRIPT_FILE}, or move the folder out of ${dir}.`);
+    }
+    const bytes = fs.readFileSync(scriptFile);
+    const script = bytes.toString('utf8');
+    const meta: PrismaMeta = { scriptFile, script, acceptedChecksums: acceptedPrismaChecksums(bytes) };
+    const downFile = path.join(folder, DOWN_FILE);
+    if (fs.existsSync(downFile)) {
+      meta.downFile = downFile;
+      meta.downScript = fs.readFileSync(downFile, 'utf8');
+    }
+    return {
+      id,
+      name: id.replace(/^\d+_/, ''),
+      path: folder,
+      checksum: prismaChecksum(bytes),
+      // A down.sql with only comments (the template `create` writes) reverts nothing: treating it
+      // as a down would delete the history row and leave the schema as it was.
+      hasDown: meta.downScript !== undefined && splitStatements(meta.downScript).length > 0,
+      // Statements PostgreSQL refuses in a transaction send the migration down Prisma's own
+      // row-first protocol, statement by statement.
+      transactional: findNonTransactionalStatement(script) === undefined,
+      meta,
+    };
+  });
+}

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogSnapshot, createTestDatabase, query } from '../helpers/database.js';
+import { TempProject } from '../helpers/project.js';
+import { runCli } from '../helpers/run-cli.js';
+
+/**
+ * The core slice end to end: two SQL engines on one database, driven through the built CLI.
+ * auth has no down files; cms has downs (a .down.sql file and a -- migrate:down section).
+ */
+describe('two SQL engines through the CLI', () => {
+  let project: TempProject;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url } });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cli');
+    project = new TempProject();
+    project.config({ engines: [
+      { kind: 'sql', name: 'auth', migrations: 'db/auth' },
+      { kind: 'sql', name: 'cms', migrations: 'db/cms' },
+    ] });
+    project.write('db/auth/20260101000000_users.sql', 'CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE);\n');
+    project.write('db/auth/20260102000000_sessions.sql', 'CREATE TABLE sessions (id serial PRIMARY KEY, user_id int NOT NULL REFERENCES users(id));\n');
+    project.write('db/cms/20260101000000_posts.sql',
+      '-- migrate:up\nCREATE TABLE posts (id serial PRIMARY KEY, author int REFERENCES users(id), title text);\n-- migrate:down\nDROP TABLE posts;\n');
+    project.write('db/cms/20260105000000_post_search.sql',
+      "CREATE FUNCTION post_title_upper(p posts) RETURNS text AS $$ SELECT upper(p.title); $$ LANGUAGE sql;\n");
+    project.write('db/cms/20260105000000_post_search.down.sql', 'DROP FUNCTION post_title_upper(posts);\n');
+  });
+  afterAll(async () => {
+    await db.drop();
+    project.cleanup();
+  });
+
+  it('status before anything: everything pending, exit 3, nothing created', async () => {
+    const before = await catalogSnapshot(db.url);
+    const result = await cli('status', '--json');
+    expect(result.code).toBe(3);
+    const doc = result.json();
+    expect(doc).toMatchObject({ version: 1, upToDate: false, pending: 4, problems: 0 });
+    expect(doc.engines.map((e: any) => [e.name, e.kind, e.rollback])).toEqual([['auth', 'sql', 'down-file'], ['cms', 'sql', 'down-file']]);
+    expect(await catalogSnapshot(db.url)).toBe(before);
+  });
+
+  it('up --dry-run prints the plan and leaves the database byte-for-byte unchanged', async () => {
+    const before = await catalogSnapshot(db.url);
+    const result = await cli('up', '--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('dry run');
+    expect(result.stdout).toMatch(/auth\s+20260101000000_users[\s\S]*auth\s+20260102000000_sessions[\s\S]*cms\s+20260101000000_posts/);
+    expect(await catalogSnapshot(db.url)).toBe(before);
+  });
+
+  it('up applies every migration in config order with per-step results', async () => {
+    const result = await cli('up', '--json');
+    expect(result.code).toBe(0);
+    const doc = result.json();
+    expect(doc.outcome).toBe('succeeded');
+    expect(doc.results.map((r: any) => `${r.engine}:${r.id}:${r.status}`)).toEqual([
+      'auth:20260101000000_users:applied', 'auth:20260102000000_sessions:applied',
+      'cms:20260101000000_posts:applied', 'cms:20260105000000_post_search:applied',
+    ]);
+    const rows = await query<{ engine: string; id: string }>(db.url, 'SELECT engine, id FROM polymigrate.sql_migrations ORDER BY applied_at, engine, id');
+    expect(rows).toHaveLength(4);
+    const journal = await query(db.url, "SELECT command, outcome FROM polymigrate.runs WHERE command = 'up'");
+    expect(journal).toEqual([{ command: 'up', outcome: 'succeeded' }]);
+  });
+
+  it('status --json is up to date and exits 0; a new file makes it exit 3', async () => {
+    const ok = await cli('status', '--json');
+    expect(ok.code).toBe(0);
+    expect(ok.json()).toMatchObject({ upToDate: true, pending: 0 });
+    expect(ok.json().engines[1].migrations.every((m: any) => m.state === 'applied')).toBe(true);
+    project.write('db/cms/20260110000000_tags.sql', 'CREATE TABLE tags (id serial PRIMARY KEY);\n');
+    const pending = await cli('status', '--json');
+    expect(pending.code).toBe(3);
+    expect(pending.json().engines[1].migrations.at(-1)).toMatchObject({ id: '20260110000000_tags', state: 'pending' });
+    project.remove('db/cms/20260110000000_tags.sql');
+  });
+
+  it('down --strict refuses (exit 5) and changes nothing', async () => {
+    const before = await catalogSnapshot(db.url);
+    const result = await cli('down', '--strict');
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('--strict');
+    expect(result.stderr).toContain('20260102000000_sessions');
+    expect(await catalogSnapshot(db.url)).toBe(before);
+  });
+
+  it('down --dry-run shows what will happen and changes nothing', async () => {
+    const before = await catalogSnapshot(db.url);
+    const result = await cli('down', '--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/cms\s+20260105000000_post_search[\s\S]*cms\s+20260101000000_posts/);
+    expect(result.stdout).toContain('down will stop at auth 20260102000000_sessions');
+    expect(await catalogSnapshot(db.url)).toBe(before);
+  });
+
+  it('down reverts the cms steps of the last run, then stops at auth with a warning (exit 0)', async () => {
+    const result = await cli('down');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ cms\s+20260105000000_post_search\s+reverted[\s\S]*✓ cms\s+20260101000000_posts\s+reverted/);
+    expect(result.stdout).toContain('down stopped at auth 20260102000000_sessions: it has no down file');
+    expect(result.stdout).toContain('Left in place (still applied): auth 20260102000000_sessions, auth 20260101000000_users');
+    expect(result.stdout).toContain('20260102000000_sessions.down.sql');
+    const tables = await query<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+    expect(tables.map((t) => t.tablename)).toEqual(['sessions', 'users']);
+    const status = (await cli('status', '--json')).json();
+    expect(status.engines[1].migrations.map((m: any) => m.state)).toEqual(['pending', 'pending']);
+    expect(status.engines[0].migrations.map((m: any) => m.state)).toEqual(['applied', 'applied']);
+  });
+
+  it('up re-applies what down reverted', async () => {
+    const result = await cli('up', '--json');
+    expect(result.code).toBe(0);
+    expect(result.json().results.map((r: any) => r.id)).toEqual(['20260101000000_posts', '20260105000000_post_search']);
+  });
+
+  it('an edited applied file makes status exit 4 and up refuse (exit 5) without changing anything', async () => {
+    const original = project.read('db/auth/20260101000000_users.sql');
+    project.write('db/auth/20260101000000_users.sql', `${original}ALTER TABLE users ADD COLUMN name text;\n`);
+    project.write('db/cms/20260110000000_tags.sql', 'CREATE TABLE tags (id serial PRIMARY KEY);\n');
+    const status = await cli('status', '--json');
+    expect(status.code).toBe(4);
+    expect(status.json().engines[0].migrations[0]).toMatchObject({ id: '20260101000000_users', state: 'modified' });
+    const before = await catalogSnapshot(db.url);
+    const up = await cli('up');
+    expect(up.code).toBe(5);
+    expect(up.stderr).toContain('auth: 20260101000000_users was edited after it was applied');
+    expect(up.stderr).toContain('--allow-modified');
+    expect(await catalogSnapshot(db.url)).toBe(before);
+    // Line endings are not edits.
+    project.write('db/auth/20260101000000_users.sql', original.replace(/\n/g, '\r\n'));
+    expect((await cli('status')).code).toBe(3);
+    project.remove('db/cms/20260110000000_tags.sql');
+  });
+});
