@@ -26,6 +26,8 @@ function annotate(error: unknown, note: string): unknown {
  */
 export async function runDrizzleSql(
   db: Queryable, file: string, text: string, chunks: SqlChunk[], inTransaction: boolean,
+  /** The `polymigrate resolve … --applied` command for this migration. */
+  resolveCommand: string,
 ): Promise<void> {
   if (inTransaction) {
     for (const chunk of chunks) await runPiece(db, file, text, chunk.offset, chunk.text);
@@ -40,7 +42,7 @@ export async function runDrizzleSql(
       throw annotate(error, index === 0
         ? 'no statement of this migration had run (it runs outside a transaction, statement by statement); it stays pending.'
         : `statement ${index + 1} of ${statements.length}; the ${index} before it ran and are committed (this migration runs outside a transaction). ` +
-          'It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, or finish it by hand and run polymigrate resolve ENGINE ID --applied.');
+          `It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, or finish it by hand and run ${resolveCommand}.`);
     }
   }
 }

@@ -52,9 +52,10 @@ function readStatically(text: string): Omit<DrizzleKitConfig, 'file'> {
  * Read a drizzle.config.*. TypeScript/JavaScript configs are loaded with jiti (as polymigrate's
  * own config is), so computed values come out right; if loading fails, the literal values in the
  * file are used instead: reading the history table's name must not depend on every import of
- * the config resolving here.
+ * the config resolving here. `execute: false` reads only the literals (for a config polymigrate
+ * found on its own rather than one the user pointed at: we do not run code nobody asked us to).
  */
-export async function readDrizzleKitConfig(file: string): Promise<DrizzleKitConfig> {
+export async function readDrizzleKitConfig(file: string, options: { execute: boolean } = { execute: true }): Promise<DrizzleKitConfig> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -69,6 +70,7 @@ export async function readDrizzleKitConfig(file: string): Promise<DrizzleKitConf
       throw new ConfigError(`Cannot parse ${file}: ${(error as Error).message}`);
     }
   }
+  if (!options.execute) return { file, ...readStatically(text) };
   try {
     const { createJiti } = await import('jiti');
     const jiti = createJiti(file, { interopDefault: true, moduleCache: false });

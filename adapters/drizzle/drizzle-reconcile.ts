@@ -16,7 +16,7 @@ function whenText(when: number): string {
  *   migrate skips it forever (a merged branch, a back-dated or hand-edited journal entry);
  * - missing: a row that belongs to no journal entry.
  */
-export function reconcileJournal(discovered: DiscoveredMigration[], history: HistoryEntry[]): MigrationStatus[] {
+export function reconcileJournal(discovered: DiscoveredMigration[], history: HistoryEntry[], engine: string): MigrationStatus[] {
   const rowOf = (h: HistoryEntry) => (h.meta as DrizzleHistoryMeta).row;
   const createdAts = history.map((h) => rowOf(h).created_at).filter((c): c is number => c !== null);
   const newest = createdAts.length > 0 ? Math.max(...createdAts) : undefined;
@@ -46,7 +46,7 @@ export function reconcileJournal(discovered: DiscoveredMigration[], history: His
         `${newestEntry ? ` (${newestEntry.id})` : ''}, so drizzle-kit migrate skips it forever. ` +
         `To fix: in meta/_journal.json move the entry to the end and give it a "when" greater than ${newest} ` +
         '(or delete the file and its entry and re-generate it with drizzle-kit generate), then run up again. ' +
-        `If it was already applied by hand: polymigrate resolve ENGINE ${migration.id} --applied.`,
+        `If it was already applied by hand: polymigrate resolve ${engine} ${migration.id} --applied.`,
     };
   });
   const onDisk = new Set(discovered.map((m) => m.id));

@@ -1,6 +1,8 @@
 import type { ZodType } from 'zod';
 import type { MigrationAdapter } from './contract.js';
 import { sqlEngineSchema } from '../../adapters/sql/config.js';
+import { drizzleEngineSchema } from '../../adapters/drizzle/config.js';
+import { prismaEngineSchema } from '../../adapters/prisma/config.js';
 
 /** What the core needs to build an adapter from a config entry. */
 export interface AdapterEnvironment {
@@ -23,5 +25,13 @@ export const engineKinds: Record<string, KindEntry> = {
   sql: {
     schema: sqlEngineSchema,
     load: async () => (await import('../../adapters/sql/sql-adapter.js')).createSqlAdapter,
+  },
+  drizzle: {
+    schema: drizzleEngineSchema,
+    load: async () => (await import('../../adapters/drizzle/drizzle-adapter.js')).createDrizzleAdapter,
+  },
+  prisma: {
+    schema: prismaEngineSchema,
+    load: async () => (await import('../../adapters/prisma/prisma-adapter.js')).createPrismaAdapter,
   },
 };

@@ -1,0 +1,60 @@
+import type { DiscoveredMigration, HistoryEntry, MigrationStatus } from '../../src/adapter/contract.js';
+import type { PrismaMeta } from './prisma-migrations-folder.js';
+
+/** The rows of one migration name, split the way Prisma reads them. */
+interface RowsOfName {
+  failed?: HistoryEntry;
+  /** The newest finished row that is not rolled back. */
+  applied?: HistoryEntry;
+  rolledBack?: HistoryEntry;
+}
+
+/**
+ * Prisma's status rules, which differ from the default "newest row decides":
+ * - a migration is applied when any row of its name is finished and not rolled back, whatever
+ *   rolled-back rows exist beside it (`resolve --applied` leaves exactly that pair);
+ * - any row that is neither finished nor rolled back is a failed migration (P3009), and blocks
+ *   everything until resolved;
+ * - a name whose rows are all rolled back is pending again: `migrate deploy` applies it. We call
+ *   it `rolled-back` (the planner applies it like a pending one);
+ * - an edit is only a change of content: the line-ending variants of the file are accepted.
+ */
+export function reconcilePrisma(discovered: DiscoveredMigration[], history: HistoryEntry[]): MigrationStatus[] {
+  const byName = new Map<string, RowsOfName>();
+  for (const entry of history) {
+    const rows = byName.get(entry.id) ?? {};
+    if (entry.state === 'failed') rows.failed ??= entry;
+    else if (entry.state === 'applied') rows.applied = entry; // history is ordered by started_at: the last wins
+    else rows.rolledBack = entry;
+    byName.set(entry.id, rows);
+  }
+
+  const statuses: MigrationStatus[] = discovered.map((migration) => {
+    const rows = byName.get(migration.id);
+    if (rows?.failed) {
+      return { id: migration.id, state: 'failed', migration, history: rows.failed,
+        reason: rows.failed.detail ?? 'started but never finished' };
+    }
+    if (rows?.applied) {
+      const accepted = (migration.meta as PrismaMeta | undefined)?.acceptedChecksums ?? [migration.checksum];
+      if (rows.applied.checksum && !accepted.includes(rows.applied.checksum)) {
+        return { id: migration.id, state: 'modified', migration, history: rows.applied,
+          reason: 'migration.sql changed after it was applied (its checksum differs from _prisma_migrations)' };
+      }
+      return { id: migration.id, state: 'applied', migration, history: rows.applied };
+    }
+    if (rows?.rolledBack) return { id: migration.id, state: 'rolled-back', migration, history: rows.rolledBack };
+    return { id: migration.id, state: 'pending', migration };
+  });
+
+  const onDisk = new Set(discovered.map((m) => m.id));
+  for (const [id, rows] of byName) {
+    if (onDisk.has(id)) continue;
+    if (rows.failed) {
+      statuses.push({ id, state: 'failed', history: rows.failed, reason: `${rows.failed.detail ?? 'started but never finished'} (and its folder is missing)` });
+    } else if (rows.applied) {
+      statuses.push({ id, state: 'missing', history: rows.applied, reason: 'recorded in _prisma_migrations, but no migration folder on disk' });
+    }
+  }
+  return statuses;
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/database.js';
+import { TempProject } from '../helpers/project.js';
+import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import fs from 'node:fs';
+import path from 'node:path';
+
+describe('init', () => {
+  let project: TempProject;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('init');
+    project = new TempProject();
+    project.write('package.json', JSON.stringify({ name: 'mono', private: true }));
+    project.write('pnpm-workspace.yaml', "packages:\n  - 'apps/*'\n  - \"packages/*\"\n");
+    project.write('apps/web/prisma/schema.prisma', 'datasource db { provider = "postgresql" url = env("DATABASE_URL") }\n');
+    project.write('apps/web/prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
+    project.write('apps/web/src/payload.config.ts', 'export default {}\n');
+    project.write('packages/db/drizzle.config.ts', "export default { out: './migrations', schema: './schema.ts' }\n");
+    project.write('packages/db/migrations/meta/_journal.json', '{"version":"7","dialect":"postgresql","entries":[]}');
+    project.write('supabase/migrations/20260101000000_init.sql', 'CREATE TABLE t (id int);\n');
+    // Let the generated TS config import 'polymigrate' from this checkout.
+    fs.mkdirSync(project.path('node_modules'), { recursive: true });
+    fs.symlinkSync(REPO_ROOT, project.path('node_modules/polymigrate'));
+  });
+  afterAll(async () => {
+    await db.drop();
+    project.cleanup();
+  });
+
+  it('detects engines in the workspace packages, orders Prisma first, and explains it', async () => {
+    const result = await runCli(['init', '--add-script'], { cwd: project.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Prisma runs first');
+    const config = project.read('polymigrate.config.ts');
+    const order = ['web-prisma', 'web-payload', 'db-drizzle', 'supabase'].map((n) => config.indexOf(`'${n}'`));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(config).toContain("migrations: 'packages/db/migrations'");
+    expect(config).toContain("history: 'supabase'");
+    expect(JSON.parse(project.read('package.json')).scripts['db:migrate']).toBe('polymigrate');
+    const again = await runCli(['init'], { cwd: project.dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+  });
+
+  it('status accepts the config init wrote', async () => {
+    const result = await runCli(['status', '--json', '--engine', 'supabase'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+    expect(result.json().engines[0].migrations[0]).toMatchObject({ id: '20260101000000_init', state: 'pending' });
+    expect(path.isAbsolute(result.json().engines[0].location)).toBe(true);
+  });
+});
