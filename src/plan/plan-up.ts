@@ -58,7 +58,9 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
     for (const problem of engine.problems) {
       refusals.push({ engine: engine.name, message: problem.message, fix: problem.fix });
     }
-    let newestApplied: string | undefined;
+    // A pending migration sorted before an applied one runs out of order (a merged branch, usually).
+    const lastAppliedIndex = engine.migrations.reduce((last, m, i) => (m.state === 'applied' || m.state === 'modified' ? i : last), -1);
+    const lastApplied = engine.migrations[lastAppliedIndex]?.id;
     let reachedTarget = false;
     for (const status of engine.migrations) {
       if (reachedTarget) break;
@@ -77,7 +79,6 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
               message: `${engine.name}: ${status.id} was edited after it was applied (checksum differs).`,
               fix: 'Restore the applied version (e.g. git checkout the file) and put the change in a new migration, or rerun with --allow-modified if the edit is harmless.' });
           }
-          newestApplied = status.id;
           break;
         case 'unreachable':
           refusals.push({ engine: engine.name, id: status.id,
@@ -88,7 +89,6 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
           warnings.push(`${engine.name}: ${status.id} is recorded as applied but its file is missing.`);
           break;
         case 'applied':
-          newestApplied = status.id;
           break;
         case 'pending':
         case 'rolled-back': {
@@ -97,8 +97,8 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
           if (migration.invalid) break; // reported through engine.problems
           const notes: string[] = [];
           if (!migration.transactional) notes.push('outside a transaction');
-          if (newestApplied) {
-            warnings.push(`${engine.name}: ${status.id} is older than the applied ${newestApplied}; it will be applied out of order.`);
+          if (engine.migrations.indexOf(status) < lastAppliedIndex) {
+            warnings.push(`${engine.name}: ${status.id} sorts before the applied ${lastApplied}; it will be applied out of order.`);
           }
           steps.push({
             engine: engine.name, kind: engine.kind, id: status.id, direction: 'up', migration,

@@ -18,6 +18,7 @@ describe('planUp', () => {
     const plan = planUp(await statusOf(auth, cms));
     expect(plan.steps.map((s) => `${s.engine}:${s.id}`)).toEqual(['auth:2_b', 'cms:10_x', 'cms:20_y']);
     expect(plan.refusals).toEqual([]);
+    expect(plan.warnings).toEqual([]);
   });
 
   it('refuses on a failed migration and names the resolve command', async () => {
@@ -81,6 +82,7 @@ describe('planUp', () => {
     const plan = planUp(await statusOf(auth));
     expect(plan.steps.map((s) => s.id)).toEqual(['1_a']);
     expect(plan.warnings.join('\n')).toContain('missing');
+    expect(plan.warnings.join('\n')).toContain('1_a sorts before the applied 2_b');
     expect(plan.refusals).toEqual([]);
   });
 

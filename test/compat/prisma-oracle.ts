@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/run-cli.js';
+
+/**
+ * The real Prisma CLI as a test oracle, offline. Prisma's normal path needs a native schema
+ * engine downloaded at first run; instead prisma 6.19 runs its bundled WASM schema engine through
+ * @prisma/adapter-pg (prisma-oracle/prisma.config.ts). Caveat: that path splits scripts on `;`
+ * and runs statements one by one, so it is an oracle for history rows and status, not for how a
+ * script runs. Never needed by users, only by these tests.
+ */
+const ORACLE_DIR = path.join(REPO_ROOT, 'test/compat/prisma-oracle');
+const PRISMA_CLI = path.join(REPO_ROOT, 'node_modules/prisma/build/index.js');
+const PRELOAD = path.join(ORACLE_DIR, 'unref-timers.cjs');
+
+export const prismaOracleAvailable = fs.existsSync(PRISMA_CLI) && fs.existsSync(path.join(REPO_ROOT, 'node_modules/@prisma/adapter-pg'));
+
+export interface OracleResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `prisma <args> --schema <schema>` against `databaseUrl`. Killed after `timeoutMs`: an
+ * oracle call must never hang a test run (a timeout is reported as an exception, not as an exit code).
+ */
+export async function prismaOracle(args: string[], options: { schema: string; databaseUrl: string; timeoutMs?: number }): Promise<OracleResult> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    // The CLI checks that a query-engine library exists before it looks at the config; any file does.
+    PRISMA_QUERY_ENGINE_LIBRARY: PRELOAD,
+    // `migrate resolve --rolled-back` looks for the native binary without running it.
+    PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true',
+    CHECKPOINT_DISABLE: '1',
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    NODE_OPTIONS: `--require ${PRELOAD}`,
+    NO_COLOR: '1',
+  };
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PRISMA_CLI, ...args, '--schema', options.schema, '--config', path.join(ORACLE_DIR, 'prisma.config.ts')], {
+      cwd: path.dirname(options.schema), env, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new Error(`prisma ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      else resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/run-cli.js';
+
+/** The README's first command must keep working: run the demo and check what it shows. */
+describe('npm run demo', () => {
+  it('runs status → up → status → down → status → up on the example project and exits 0', async () => {
+    const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/demo.mjs')], {
+        cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d) => { text += d; });
+      child.stderr.on('data', (d) => { text += d; });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, text }));
+    });
+    expect(output.text).not.toContain('expected');
+    expect(output.code).toBe(0);
+    expect(output.text).toContain('pending migration(s)');
+    expect(output.text).toMatch(/Applied \d+ migration\(s\)\./);
+    expect(output.text).toContain('up to date');
+    expect(output.text).toMatch(/down stopped at \S+ \S+: /);
+    expect(output.text).toContain('To undo it by hand:');
+    expect(output.text).not.toContain('demo-password');
+  }, 120_000);
+});
