@@ -2,9 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { VERSION } from '../version.js';
-import { createCli, type Cli, type GlobalOptions } from './cli-context.js';
-import { toReportableError } from './exit.js';
-import { errorJson } from './output/json-report.js';
+import type { Cli, GlobalOptions } from './cli-context.js';
 
 function nonNegative(value: string): number {
   const n = Number(value);
@@ -97,6 +95,10 @@ error · 3 status: pending migrations · 4 status: problems · 5 refused (lock t
 
 async function runAction(command: Command, body: (cli: Cli) => Promise<number>, exit: (code: number) => void): Promise<void> {
   const global = command.optsWithGlobals() as GlobalOptions;
+  // Loaded here, not at the top: `--help` and `--version` never pay for config, zod or pg.
+  const [{ createCli }, { toReportableError }, { errorJson }] = await Promise.all([
+    import('./cli-context.js'), import('./exit.js'), import('./output/json-report.js'),
+  ]);
   const cli = createCli(global);
   let code: number;
   try {
