@@ -4,6 +4,7 @@ import { defineConfig } from 'polymigrate';
 // one PostgreSQL database. Paths are relative to this file.
 export default defineConfig({
   engines: [
+    { kind: 'prisma', migrations: 'prisma/migrations' },
     { kind: 'sql', name: 'reporting', migrations: 'sql/reporting' },
   ],
 });

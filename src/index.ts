@@ -2,7 +2,7 @@
  * polymigrate's public API: the config helpers, the adapter contract for custom engines, and the
  * same operations the CLI runs, returning the same results its `--json` prints.
  */
-export { defineConfig, sql } from './config/define-config.js';
+export { defineConfig, prisma, sql } from './config/define-config.js';
 export type { PolymigrateConfig, EngineConfig, ResolvedConfig, ResolvedEngine } from './config/config-types.js';
 export { loadConfig, loadConfigFile, findConfigFile } from './config/load-config.js';
 export { validateConfig } from './config/validate-config.js';
@@ -24,3 +24,6 @@ export { maskUrl } from './db/mask-url.js';
 export { runSqlScript, SqlScriptError } from './db/run-sql-script.js';
 export { splitStatements, findNonTransactionalStatement } from './db/sql-lexer.js';
 export { VERSION } from './version.js';
+export { createPolymigrate, Polymigrate, type PolymigrateOptions, type PolymigrateEvents, type StatusDocument, type RunDocument } from './api/polymigrate.js';
+export { createHealthHandler, type HealthHandlerOptions, type MigrationsHealth } from './health/health-handler.js';
+export { skipReason } from './operations/skip-switch.js';

@@ -43,8 +43,8 @@ export function reconcileJournal(discovered: DiscoveredMigration[], history: His
     return {
       id: migration.id, state: 'unreachable', migration,
       reason: `its journal "when" ${whenText(when)} is not newer than the newest applied migration's created_at ${whenText(newest)}` +
-        `${newestEntry ? ` (${newestEntry.id})` : ''}, so drizzle-kit migrate skips it forever. ` +
-        `To fix: in meta/_journal.json move the entry to the end and give it a "when" greater than ${newest} ` +
+        `${newestEntry ? ` (${newestEntry.id})` : ''}, so drizzle-kit migrate skips it forever`,
+      fix: `In meta/_journal.json move the entry to the end and give it a "when" greater than ${newest} ` +
         '(or delete the file and its entry and re-generate it with drizzle-kit generate), then run up again. ' +
         `If it was already applied by hand: polymigrate resolve ${engine} ${migration.id} --applied.`,
     };

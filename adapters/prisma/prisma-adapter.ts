@@ -66,6 +66,10 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
         await withSearchPath(ctx.db, options.schema, false, () => runPrismaScript(ctx.db, meta.scriptFile, meta.script, false));
       } catch (error) {
         await table.recordFailure(ctx.db, rowId, failureLogs(error)).catch(() => undefined);
+        if (error instanceof Error) {
+          error.message += ` — recorded as failed in _prisma_migrations (as Prisma records it): undo or finish what ran, then ` +
+            `polymigrate resolve ${options.name} ${migration.id} --rolled-back (to retry) or --applied`;
+        }
         throw error;
       }
       await table.markFinished(ctx.db, rowId);

@@ -14,6 +14,18 @@ export interface PrismaMigrationRow {
   applied_steps_count: number;
 }
 
+/**
+ * One line out of a failed row's logs, for status and refusals: Prisma's engine stores the error
+ * followed by a Rust backtrace ("   0: sql_schema_connector::…", "with …", "at …"); the error
+ * lines are what a person needs.
+ */
+export function summarizeLogs(logs: string): string {
+  const lines = logs.split(/\r?\n/).map((l) => l.trim())
+    .filter((l) => l !== '' && !/^\d+: /.test(l) && !/^(with|at) /.test(l) && l !== '(recorded by polymigrate)');
+  const text = lines.join(' ').replace(/\s+/g, ' ');
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
+
 /** The row id of a history entry, kept for resolve. */
 export interface PrismaHistoryMeta {
   rowId: string;
@@ -53,9 +65,8 @@ export class PrismaHistoryTable {
       const state = row.rolled_back_at ? 'rolled-back' : row.finished_at ? 'applied' : 'failed';
       const entry: HistoryEntry = { id: row.migration_name, state, checksum: row.checksum, appliedAt: row.finished_at ?? row.started_at, meta };
       if (state === 'failed') {
-        entry.detail = row.logs?.trim()
-          ? `started ${row.started_at.toISOString()}, never finished; Prisma's logs: ${row.logs.trim()}`
-          : `started ${row.started_at.toISOString()}, never finished`;
+        const logs = row.logs ? summarizeLogs(row.logs) : '';
+        entry.detail = `started ${row.started_at.toISOString()}, never finished (Prisma P3009)${logs ? `; logs: ${logs}` : ''}`;
       }
       return entry;
     });

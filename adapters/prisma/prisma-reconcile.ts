@@ -39,7 +39,7 @@ export function reconcilePrisma(discovered: DiscoveredMigration[], history: Hist
       const accepted = (migration.meta as PrismaMeta | undefined)?.acceptedChecksums ?? [migration.checksum];
       if (rows.applied.checksum && !accepted.includes(rows.applied.checksum)) {
         return { id: migration.id, state: 'modified', migration, history: rows.applied,
-          reason: 'migration.sql changed after it was applied (its checksum differs from _prisma_migrations)' };
+          reason: 'its checksum differs from _prisma_migrations; line-ending changes alone are accepted' };
       }
       return { id: migration.id, state: 'applied', migration, history: rows.applied };
     }

@@ -134,6 +134,8 @@ export interface MigrationStatus {
   history?: HistoryEntry;
   /** Why it is in a problem state, in words for the user. */
   reason?: string;
+  /** What the user should do about it, when the engine knows better than the core's default. */
+  fix?: string;
 }
 
 /** Engine-wide problems that are not about one migration (Payload's dev-push marker…). */

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import { ConfigError } from '../errors.js';
@@ -39,7 +41,9 @@ export function createCli(global: GlobalOptions): Cli {
   let config: Promise<ResolvedConfig> | undefined;
   let session: Session | undefined;
   let stopServer: (() => Promise<void>) | undefined;
-  const runId = `${process.pid}-${Date.now().toString(36)}`;
+  // Ties the log lines of one command together; the journal's run id is added to step lines.
+  const runId = randomUUID();
+  const instance = `${os.hostname()}:${process.pid}`;
 
   const cli: Cli = {
     global,
@@ -54,7 +58,7 @@ export function createCli(global: GlobalOptions): Cli {
     },
     log(level, message, fields = {}) {
       if (!jsonLogs) return;
-      const line = { time: new Date().toISOString(), level, message: redactSecrets(message), runId, instance: `${process.pid}`, ...fields };
+      const line = { time: new Date().toISOString(), level, message: redactSecrets(message), runId, instance, ...fields };
       process.stderr.write(`${redactSecrets(JSON.stringify(line))}\n`);
     },
     events: {

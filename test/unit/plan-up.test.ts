@@ -47,7 +47,7 @@ describe('planUp', () => {
     const migration = { id: '5_old', path: '/x', hasDown: false, transactional: true };
     const engine: EngineStatus = {
       name: 'drizzle', kind: 'drizzle', rollback: 'none', location: '/x', problems: [],
-      migrations: [{ id: '5_old', state: 'unreachable', migration, reason: 'give it a newer when' } satisfies MigrationStatus],
+      migrations: [{ id: '5_old', state: 'unreachable', migration, reason: 'older than applied', fix: 'give it a newer when' } satisfies MigrationStatus],
     };
     const plan = planUp([engine]);
     expect(plan.refusals[0]!.fix).toBe('give it a newer when');

@@ -3,6 +3,7 @@ import { down } from '../../operations/down.js';
 import type { RunReport } from '../../operations/run-command.js';
 import { up } from '../../operations/up.js';
 import { parseTarget } from '../../plan/plan-up.js';
+import { skipReason } from '../../operations/skip-switch.js';
 import type { Cli } from '../cli-context.js';
 import { renderPlan, renderRunSummary } from '../output/human-report.js';
 import { runJson } from '../output/json-report.js';
@@ -35,6 +36,13 @@ function announcePlans(cli: Cli): void {
 }
 
 export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: string[]; to?: string; allowModified?: boolean }): Promise<number> {
+  const skip = skipReason();
+  if (skip) {
+    if (cli.global.json) process.stdout.write(`${JSON.stringify({ version: 1, command: 'up', outcome: 'skipped', reason: skip })}\n`);
+    else cli.say(`Skipping migrations: ${skip}.`);
+    cli.log('info', `skipped: ${skip}`);
+    return ExitCode.ok;
+  }
   announcePlans(cli);
   const session = await cli.session();
   const report = await up(session, {

@@ -27,6 +27,7 @@ export function renderStatus(report: StatusReport, s: Style): string {
       m.reason ? s.dim(m.reason) : '',
     ]);
     if (rows.length) out.push(table(rows));
+    for (const m of engine.migrations) if (m.fix) out.push(`  ${s.dim(`fix ${m.id}: ${m.fix}`)}`);
     for (const problem of engine.problems) out.push(`  ${s.red('problem')} ${problem.message}\n    ${s.dim(`fix: ${problem.fix}`)}`);
   }
   const verdict = report.problems > 0

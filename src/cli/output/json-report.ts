@@ -16,6 +16,7 @@ function migrationJson(engine: EngineStatus, m: MigrationStatus) {
     ...(m.history?.appliedAt ? { appliedAt: m.history.appliedAt.toISOString() } : {}),
     ...(m.history?.batch !== undefined ? { batch: m.history.batch } : {}),
     ...(m.reason ? { reason: m.reason } : {}),
+    ...(m.fix ? { fix: m.fix } : {}),
     ...(m.migration?.invalid ? { invalid: m.migration.invalid } : {}),
     revertible,
   };
