@@ -1,5 +1,5 @@
 -- A reporting schema owned by plain SQL (no ORM): dashboards read from here.
--- No down file on purpose: dropping a schema that dashboards depend on is a manual decision.
+-- migrate:up
 CREATE SCHEMA IF NOT EXISTS reporting;
 
 CREATE TABLE reporting.kpi_definitions (
@@ -13,3 +13,7 @@ INSERT INTO reporting.kpi_definitions (key, label) VALUES
   ('signups', 'New sign-ups'),
   ('active_users', 'Active users'),
   ('page_views', 'Page views');
+
+-- migrate:down
+DROP TABLE reporting.kpi_definitions;
+DROP SCHEMA reporting;
