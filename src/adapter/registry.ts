@@ -3,6 +3,7 @@ import type { MigrationAdapter } from './contract.js';
 import { sqlEngineSchema } from '../../adapters/sql/config.js';
 import { drizzleEngineSchema } from '../../adapters/drizzle/config.js';
 import { prismaEngineSchema } from '../../adapters/prisma/config.js';
+import { payloadEngineSchema } from '../../adapters/payload/config.js';
 
 /** What the core needs to build an adapter from a config entry. */
 export interface AdapterEnvironment {
@@ -33,5 +34,9 @@ export const engineKinds: Record<string, KindEntry> = {
   prisma: {
     schema: prismaEngineSchema,
     load: async () => (await import('../../adapters/prisma/prisma-adapter.js')).createPrismaAdapter,
+  },
+  payload: {
+    schema: payloadEngineSchema,
+    load: async () => (await import('../../adapters/payload/payload-adapter.js')).createPayloadAdapter,
   },
 };

@@ -7,7 +7,7 @@ import { maskUrl, redactSecrets } from '../db/mask-url.js';
 import { Session } from '../session.js';
 import type { RunEvents } from '../run/run-events.js';
 import { colorEnabled, formatDuration, makeStyle, type Style } from './output/style.js';
-import { renderStep } from './output/human-report.js';
+import { renderStep, type StepWidths } from './output/human-report.js';
 
 /** Global options, as commander hands them over (DESIGN.md "CLI contract"). */
 export interface GlobalOptions {
@@ -30,6 +30,8 @@ export interface Cli {
   /** One JSON log line per event (--log-format json) to stderr. */
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
   events: RunEvents;
+  /** Set from the plan so step lines align. */
+  stepWidths?: StepWidths;
   config(): Promise<ResolvedConfig>;
   session(): Promise<Session>;
   close(): Promise<void>;
@@ -65,7 +67,7 @@ export function createCli(global: GlobalOptions): Cli {
       lockWaiting: (holder) => cli.warn(`Waiting for the migration lock, held by ${holder}…`),
       lockAcquired: (ms) => { if (ms > 1000) cli.say(style.dim(`Lock acquired after ${formatDuration(ms)}.`)); },
       stepFinished: (result) => {
-        cli.say(renderStep(result, style));
+        cli.say(renderStep(result, style, cli.stepWidths));
         cli.log(result.status === 'failed' ? 'error' : 'info', `${result.direction} ${result.id} ${result.status}`, {
           engine: result.engine, migration: result.id, direction: result.direction, durationMs: result.durationMs,
           ...(result.error ? { error: result.error.message } : {}),

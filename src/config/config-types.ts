@@ -2,9 +2,10 @@ import type { MigrationAdapter } from '../adapter/contract.js';
 import type { SqlEngineConfig } from '../../adapters/sql/config.js';
 import type { DrizzleEngineConfig } from '../../adapters/drizzle/config.js';
 import type { PrismaEngineConfig } from '../../adapters/prisma/config.js';
+import type { PayloadEngineConfig } from '../../adapters/payload/config.js';
 
 /** One entry of `engines`: a built-in engine's options, or a custom adapter object. */
-export type EngineConfig = SqlEngineConfig | PrismaEngineConfig | DrizzleEngineConfig | MigrationAdapter;
+export type EngineConfig = SqlEngineConfig | PrismaEngineConfig | DrizzleEngineConfig | PayloadEngineConfig | MigrationAdapter;
 
 export interface PolymigrateConfig {
   /** Defaults to DATABASE_URL. `--url` overrides both. */

@@ -2,6 +2,7 @@ import type { PolymigrateConfig } from './config-types.js';
 import type { SqlEngineConfig } from '../../adapters/sql/config.js';
 import type { DrizzleEngineConfig } from '../../adapters/drizzle/config.js';
 import type { PrismaEngineConfig } from '../../adapters/prisma/config.js';
+import type { PayloadEngineConfig } from '../../adapters/payload/config.js';
 
 /** Typed identity helper for `polymigrate.config.ts`. */
 export function defineConfig(config: PolymigrateConfig): PolymigrateConfig {
@@ -21,4 +22,9 @@ export function prisma(options: Omit<PrismaEngineConfig, 'kind'>): PrismaEngineC
 /** A drizzle-kit migrations folder (`out`), recorded in drizzle's own history table as drizzle-kit does. */
 export function drizzle(options: Omit<DrizzleEngineConfig, 'kind'>): DrizzleEngineConfig {
   return { kind: 'drizzle', ...options };
+}
+
+/** A Payload CMS migration directory, run through Payload's own runtime and recorded in `payload_migrations`. */
+export function payload(options: Omit<PayloadEngineConfig, 'kind'>): PayloadEngineConfig {
+  return { kind: 'payload', ...options };
 }

@@ -5,7 +5,7 @@ import { up } from '../../operations/up.js';
 import { parseTarget } from '../../plan/plan-up.js';
 import { skipReason } from '../../operations/skip-switch.js';
 import type { Cli } from '../cli-context.js';
-import { renderPlan, renderRunSummary } from '../output/human-report.js';
+import { renderPlan, renderRunSummary, stepWidths } from '../output/human-report.js';
 import { runJson } from '../output/json-report.js';
 
 function finish(cli: Cli, report: RunReport): number {
@@ -28,6 +28,7 @@ function finish(cli: Cli, report: RunReport): number {
 /** Print the plan before anything runs; refusals go to stderr. */
 function announcePlans(cli: Cli): void {
   cli.events.planReady = (plan, dryRun) => {
+    cli.stepWidths = stepWidths(plan);
     if (cli.global.json) return;
     const text = renderPlan(plan, cli.style, dryRun);
     if (plan.refusals.length > 0) cli.warn(text);

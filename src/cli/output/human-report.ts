@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { MigrationState } from '../../adapter/contract.js';
 import type { RunReport } from '../../operations/run-command.js';
 import type { StatusReport } from '../../operations/status.js';
@@ -18,7 +19,8 @@ const STATE_COLOR: Record<MigrationState, keyof Style> = {
 export function renderStatus(report: StatusReport, s: Style): string {
   const out: string[] = [];
   for (const engine of report.engines) {
-    out.push(`${s.bold(engine.name)} ${s.dim(`(${engine.kind}, rollback: ${engine.rollback}) ${engine.location}`)}`);
+    const where = path.relative(process.cwd(), engine.location) || '.';
+    out.push(`${s.bold(engine.name)} ${s.dim(`(${engine.kind}, rollback: ${engine.rollback}) ${where.startsWith('..') ? engine.location : where}`)}`);
     if (engine.migrations.length === 0) out.push(s.dim('  no migrations'));
     const rows = engine.migrations.map((m) => [
       s[STATE_COLOR[m.state]](m.state),
@@ -65,10 +67,25 @@ function renderStop(plan: Plan, s: Style, dryRun: boolean): string {
   return lines.join('\n');
 }
 
-export function renderStep(result: StepResult, s: Style): string {
+/** Column widths for step lines, from the plan, so results line up as they stream in. */
+export interface StepWidths {
+  engine: number;
+  id: number;
+}
+
+export function stepWidths(plan: Plan): StepWidths {
+  return {
+    engine: Math.max(0, ...plan.steps.map((step) => step.engine.length)),
+    id: Math.max(0, ...plan.steps.map((step) => step.id.length)),
+  };
+}
+
+export function renderStep(result: StepResult, s: Style, widths: StepWidths = { engine: 0, id: 0 }): string {
   const mark = result.status === 'failed' ? s.red('✗') : result.status === 'not-run' ? s.dim('-') : s.green('✓');
   const state = result.status === 'failed' ? s.red(result.status) : result.status === 'not-run' ? s.dim('not run') : result.status;
-  return `  ${mark} ${result.engine}  ${result.id}  ${state}${result.status === 'not-run' ? '' : s.dim(` ${formatDuration(result.durationMs)}`)}`;
+  const engine = result.engine.padEnd(widths.engine);
+  const id = result.id.padEnd(widths.id);
+  return `  ${mark} ${engine}  ${id}  ${state}${result.status === 'not-run' ? '' : s.dim(` ${formatDuration(result.durationMs)}`)}`;
 }
 
 export function renderRunSummary(report: RunReport, s: Style): string {
