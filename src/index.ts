@@ -2,7 +2,7 @@
  * polymigrate's public API: the config helpers, the adapter contract for custom engines, and the
  * same operations the CLI runs, returning the same results its `--json` prints.
  */
-export { defineConfig, prisma, sql } from './config/define-config.js';
+export { defineConfig, drizzle, payload, prisma, sql } from './config/define-config.js';
 export type { PolymigrateConfig, EngineConfig, ResolvedConfig, ResolvedEngine } from './config/config-types.js';
 export { loadConfig, loadConfigFile, findConfigFile } from './config/load-config.js';
 export { validateConfig } from './config/validate-config.js';

@@ -99,7 +99,10 @@ export function renderRunSummary(report: RunReport, s: Style): string {
     if (e?.detail) out.push(`  detail: ${e.detail}`);
     if (e?.hint) out.push(`  hint: ${e.hint}`);
     out.push(`  ${done} step(s) completed before it and stay ${report.command === 'up' ? 'applied' : 'reverted'}; ${notRun} step(s) not run.`);
-    out.push(`  Fix the migration, then run polymigrate ${report.command} again.`);
+    // Non-transactional steps may leave a failed state; their error then names the resolve command.
+    out.push(e?.message.includes('polymigrate resolve')
+      ? `  Follow the resolve steps above, then run polymigrate ${report.command} again.`
+      : `  Fix the migration, then run polymigrate ${report.command} again.`);
   } else if (report.results.length > 0) {
     out.push(s.green(`${report.command === 'up' ? 'Applied' : 'Reverted'} ${done} migration(s).`));
   }
