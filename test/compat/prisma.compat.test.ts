@@ -5,6 +5,7 @@ import { createTestDatabase, query } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import { prismaOracle, prismaOracleAvailable } from './prisma-oracle.js';
+import type { PrismaMigrationRow as Row } from '../../adapters/prisma/prisma-history.js';
 
 /**
  * polymigrate and the real Prisma CLI on the same database, on a copy of the example project:
@@ -15,16 +16,6 @@ const INIT = '20260101120000_init_users_accounts';
 const SESSIONS = '20260108120000_sessions_verification_tokens';
 const AUDIT = '20260115120000_audit_log';
 
-interface Row {
-  id: string;
-  checksum: string;
-  finished_at: Date | null;
-  migration_name: string;
-  logs: string | null;
-  rolled_back_at: Date | null;
-  started_at: Date;
-  applied_steps_count: number;
-}
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MigrationAdapter } from '../../src/adapter/contract.js';
+import type { MigrationAdapter, Queryable } from '../../src/adapter/contract.js';
 import { Journal } from '../../src/journal/journal.js';
 import { planUp } from '../../src/plan/plan-up.js';
 import { executePlan } from '../../src/run/execute-plan.js';
@@ -7,13 +7,13 @@ import { readEngineStatus } from '../../src/status/engine-status.js';
 import { memoryAdapter } from '../helpers/memory-adapter.js';
 
 /** Records every statement; pretends every query succeeds (lock always granted). */
-function recordingDb() {
+function recordingDb(): Queryable & { queries: string[] } {
   const queries: string[] = [];
   return {
     queries,
-    async query(text: string) {
+    async query<R>(text: string) {
       queries.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
-      return { rows: [{ locked: true }], rowCount: 1 };
+      return { rows: [{ locked: true } as R], rowCount: 1 };
     },
   };
 }
