@@ -5,7 +5,7 @@ import type {
 } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/registry.js';
 import { registerSecret } from '../../src/db/mask-url.js';
-import { ConfigError, RefusedError, RuntimeError } from '../../src/errors.js';
+import { ConfigError, RuntimeError } from '../../src/errors.js';
 import { reconcileById } from '../../src/status/reconcile.js';
 import type { PayloadEngineOptions } from './config.js';
 import { discoverPayloadMigrations } from './payload-files.js';
@@ -78,9 +78,6 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     if (failure && !results.some((r) => !r.ok)) {
       const next = migrations.find((m) => !results.some((r) => r.id === m.id));
       if (next) {
-        if (failure.reason === 'dev-push') {
-          throw new RefusedError(`${options.name}: ${failure.message}`, payloadProblems([{ id: 'dev', state: 'applied', batch: -1 }], options.name, options.schema)[0]!.fix);
-        }
         results.push({ id: next.id, ok: false, durationMs: 0, error: stepError(failure) });
       } else {
         throw new RuntimeError(`${options.name}: ${failure.message}`);
@@ -129,7 +126,7 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
           fatal?.error.hint);
       }
       if (result.events.some((e) => e.type === 'empty')) {
-        throw new RefusedError(`${options.name}: no schema changes: the Payload config matches the newest migration snapshot, so no migration was written.`,
+        throw new ConfigError(`${options.name}: no schema changes: the Payload config matches the newest migration snapshot, so no migration was written.`,
           `Run polymigrate create ${options.name} ${name} --empty to write an empty migration to fill in by hand.`);
       }
       const created = result.events.find((e): e is Extract<RunnerEvent, { type: 'created' }> => e.type === 'created');

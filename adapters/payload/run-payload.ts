@@ -73,7 +73,7 @@ export function runPayloadChild(request: RunnerRequest, options: PayloadChildOpt
       killedFor = reason;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => kill(`Payload did not finish within ${Math.round(options.timeoutMs / 1000)}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), options.timeoutMs);
+    const timer = setTimeout(() => kill(`Payload did not finish within ${options.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), options.timeoutMs);
     const onAbort = () => kill('the run was cancelled.');
     options.signal?.addEventListener('abort', onAbort, { once: true });
 

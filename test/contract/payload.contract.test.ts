@@ -1,0 +1,27 @@
+import { createPayloadAdapter } from '../../adapters/payload/payload-adapter.js';
+import { PAYLOAD_EXAMPLE_MIGRATIONS, PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
+import type { TempProject } from '../helpers/project.js';
+import { adapterContract } from './adapter-contract.js';
+
+let project: TempProject;
+
+/**
+ * Payload's fixture is the example's two generated migrations: Payload orders by file name and
+ * every migration has a native down(), so there are no gaps or missing downs to vary. The
+ * adapter runs Payload in a child process (the built runner in dist/: run npm run build first).
+ */
+adapterContract('payload', {
+  expectedOrder: PAYLOAD_EXAMPLE_MIGRATIONS,
+  revertible: PAYLOAD_EXAMPLE_MIGRATIONS,
+  async setup() {
+    process.env.PAYLOAD_SECRET = PAYLOAD_TEST_SECRET;
+    project = payloadProject('pm-contract-payload-');
+    return createPayloadAdapter({
+      options: { kind: 'payload', name: 'payload', config: 'payload/payload.config.ts', migrations: project.path('payload/migrations'),
+        secretEnv: 'PAYLOAD_SECRET', timeoutSeconds: 120, schema: 'public' },
+      configDir: project.dir,
+      journalSchema: 'polymigrate',
+    });
+  },
+  cleanup: () => project.cleanup(),
+});

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TempProject } from './project.js';
+import { REPO_ROOT } from './run-cli.js';
+
+/** A distinctive PAYLOAD_SECRET: the tests forbid it in every output. */
+export const PAYLOAD_TEST_SECRET = 'pm-payload-Secr3t-71d0';
+
+/** The example's migrations, in Payload's (name) order. */
+export const PAYLOAD_EXAMPLE_MIGRATIONS = ['20261122_040610_initial', '20261122_040616_herb_nature_practitioner_email'];
+
+/**
+ * A copy of the repository's payload/ example in a temp project: payload.config.ts and
+ * migrations/ under payload/, a "type": "module" package, node_modules linked to the
+ * repository's (Payload resolves from the config's folder) unless `linkNodeModules` is false,
+ * and a polymigrate config with one engine "cms".
+ */
+export function payloadProject(prefix: string, options: { linkNodeModules?: boolean; engine?: Record<string, unknown> } = {}): TempProject {
+  const project = new TempProject(prefix);
+  fs.cpSync(path.join(REPO_ROOT, 'payload'), project.path('payload'), { recursive: true });
+  if (options.linkNodeModules !== false) fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), project.path('node_modules'), 'dir');
+  project.config({ engines: [{ kind: 'payload', name: 'cms', config: 'payload/payload.config.ts', migrations: 'payload/migrations', ...options.engine }] });
+  return project;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Payload's own CLI (the oracle), run in the project with what it needs in the environment. */
+export function payloadCli(project: TempProject, databaseUrl: string, ...args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'payload'), args, {
+      cwd: project.dir,
+      env: {
+        ...process.env, DATABASE_URL: databaseUrl, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET, NODE_ENV: 'production',
+        PAYLOAD_CONFIG_PATH: project.path('payload', 'payload.config.ts'), NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output: output.replace(ANSI, '') });
+    });
+  });
+}
+
+/** `payload migrate:status` (always exits 0): its table as [name, batch, ran] rows. */
+export async function payloadStatus(project: TempProject, databaseUrl: string): Promise<Array<[string, string, string]>> {
+  const { output } = await payloadCli(project, databaseUrl, 'migrate:status');
+  const rows: Array<[string, string, string]> = [];
+  for (const line of output.split('\n')) {
+    const cells = line.split('│').map((c) => c.trim()).filter((c, i, all) => i > 0 && i < all.length - 1);
+    if (cells.length === 3 && cells[0] !== 'Name') rows.push(cells as [string, string, string]);
+  }
+  if (rows.length === 0) throw new Error(`payload migrate:status printed no table:\n${output}`);
+  return rows;
+}
