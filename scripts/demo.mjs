@@ -36,7 +36,12 @@ let failed = false;
 function step(title, args, expectCodes) {
   console.log(`\n${bold(`$ polymigrate ${args.join(' ')}`)}   ${title}`);
   const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, DATABASE_URL: `postgres://postgres:${password}@127.0.0.1:${port}/demo` },
+    cwd: root, stdio: 'inherit', env: {
+      ...process.env,
+      DATABASE_URL: `postgres://postgres:${password}@127.0.0.1:${port}/demo`,
+      // Payload refuses to start without a secret; a real app has its own.
+      PAYLOAD_SECRET: process.env.PAYLOAD_SECRET ?? 'demo-payload-secret',
+    },
   });
   const ok = expectCodes.includes(result.status);
   console.log(`(exit ${result.status}${ok ? '' : `, expected ${expectCodes.join(' or ')}`})`);

@@ -59,10 +59,8 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
     try {
       config ??= resolveConfigInput(options.config, options.cwd);
       session = new Session({ config: await config, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
-      const [engines, running] = await Promise.all([
-        collectStatus(session),
-        session.db().then((db) => isLockHeld(db, POLYMIGRATE_LOCK_KEY)),
-      ]);
+      const engines = await collectStatus(session);
+      const running = await isLockHeld(await session.db(), POLYMIGRATE_LOCK_KEY);
       const summary = summarize(engines);
       const migrations: MigrationsHealth = summary.problems > 0 ? 'failed' : running ? 'running' : summary.pending > 0 ? 'pending' : 'completed';
       return { migrations, lastChecked, engines };

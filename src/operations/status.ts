@@ -12,7 +12,13 @@ export async function collectStatus(session: Session, names?: string[]): Promise
   const adapters = await session.adapters(selected);
   // Files first: a missing folder or a bad file name is a usage error, whether or not the database is up.
   const discovered = await Promise.all(selected.map((name) => adapters.get(name)!.discover()));
-  return Promise.all(selected.map(async (name, i) => readEngineStatus(adapters.get(name)!, await session.engineDb(name), discovered[i])));
+  // History reads share one connection, so they go one after another (one query each; a client
+  // runs one query at a time anyway, and pg 9 will refuse to queue them).
+  const statuses: EngineStatus[] = [];
+  for (const [i, name] of selected.entries()) {
+    statuses.push(await readEngineStatus(adapters.get(name)!, await session.engineDb(name), discovered[i]));
+  }
+  return statuses;
 }
 
 export interface StatusReport {

@@ -21,7 +21,9 @@ describe('npm run demo', () => {
     expect(output.text).toContain('pending migration(s)');
     expect(output.text).toMatch(/Applied \d+ migration\(s\)\./);
     expect(output.text).toContain('up to date');
-    expect(output.text).toMatch(/down stopped at \S+ \S+: /);
+    expect(output.text).toMatch(/✓ payload\s+\S+\s+reverted/);
+    expect(output.text).toContain('down stopped at drizzle 0001_page_views: it has no down file');
+    expect(output.text).not.toContain('DeprecationWarning');
     expect(output.text).toContain('To undo it by hand:');
     expect(output.text).not.toContain('demo-password');
   }, 120_000);
