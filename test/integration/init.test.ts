@@ -17,6 +17,8 @@ describe('init', () => {
     project.write('apps/web/prisma/schema.prisma', 'datasource db { provider = "postgresql" url = env("DATABASE_URL") }\n');
     project.write('apps/web/prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
     project.write('apps/web/src/payload.config.ts', 'export default {}\n');
+    project.write('apps/web/src/migrations/20260101_000000_initial.ts', 'export async function up() {}\nexport async function down() {}\n');
+    project.write('apps/web/prisma/migrations/20260101000000_init/migration.sql', 'CREATE TABLE "User" (id text PRIMARY KEY);\n');
     project.write('packages/db/drizzle.config.ts', "export default { out: './migrations', schema: './schema.ts' }\n");
     project.write('packages/db/migrations/meta/_journal.json', '{"version":"7","dialect":"postgresql","entries":[]}');
     project.write('supabase/migrations/20260101000000_init.sql', 'CREATE TABLE t (id int);\n');
@@ -45,11 +47,15 @@ describe('init', () => {
     expect(again.stderr).toContain('--force');
   });
 
-  it('status accepts the config init wrote', async () => {
-    const result = await runCli(['status', '--json', '--engine', 'supabase'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+  it('status accepts the config init wrote, for every engine it found', async () => {
+    const result = await runCli(['status', '--json'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(3);
-    expect(result.json().engines[0].migrations[0]).toMatchObject({ id: '20260101000000_init', state: 'pending' });
-    expect(path.isAbsolute(result.json().engines[0].location)).toBe(true);
+    const engines = result.json().engines;
+    expect(engines.map((e: any) => [e.name, e.kind])).toEqual([
+      ['web-prisma', 'prisma'], ['web-payload', 'payload'], ['db-drizzle', 'drizzle'], ['supabase', 'sql'],
+    ]);
+    expect(engines.map((e: any) => e.migrations.map((m: any) => m.state))).toEqual([['pending'], ['pending'], [], ['pending']]);
+    for (const engine of engines) expect(path.isAbsolute(engine.location)).toBe(true);
   });
 });
