@@ -70,14 +70,19 @@ export async function readDrizzleKitConfig(file: string, options: { execute: boo
       throw new ConfigError(`Cannot parse ${file}: ${(error as Error).message}`);
     }
   }
-  if (!options.execute) return { file, ...readStatically(text) };
+  const literal = readStatically(text);
+  if (!options.execute) return { file, ...literal };
+  // Running the config imports drizzle-kit (hundreds of milliseconds on every status), so only do
+  // it when a key we need is there but not as a literal (a computed `out` or `migrations` block).
+  const computed = (/\bout\s*:/.test(text) && !literal.out) || (/\bmigrations\s*:/.test(text) && !literal.table && !literal.schema);
+  if (!computed) return { file, ...literal };
   try {
     const { createJiti } = await import('jiti');
     const jiti = createJiti(file, { interopDefault: true, moduleCache: false });
     const loaded = await jiti.import(file, { default: true });
     return { file, ...pickStrings(await loaded) };
   } catch {
-    return { file, ...readStatically(text) };
+    return { file, ...literal };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import type { GenericSchema } from 'valibot';
 import type { MigrationAdapter } from './contract.js';
 import { sqlEngineSchema } from '../../adapters/sql/config.js';
 import { drizzleEngineSchema } from '../../adapters/drizzle/config.js';
@@ -16,7 +16,7 @@ export interface AdapterEnvironment {
 }
 
 interface KindEntry {
-  schema: ZodType;
+  schema: GenericSchema;
   /** Loaded lazily so commands only pay for the engines they use. */
   load(): Promise<(env: AdapterEnvironment) => MigrationAdapter>;
 }

@@ -51,8 +51,10 @@ function jsonError(file: string, text: string, error: Error): ConfigError {
 async function importConfigModule(file: string): Promise<unknown> {
   const ext = path.extname(file);
   try {
-    if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
-      // jiti transpiles TypeScript on the fly (with a disk cache); loaded only for TS configs.
+    const nodeStripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
+    if ((ext === '.ts' || ext === '.mts' || ext === '.cts') && !nodeStripsTypes) {
+      // jiti transpiles TypeScript on the fly (with a disk cache); loaded only for TS configs, and
+      // only where Node cannot strip types itself (Node 22.6+ can, and is faster at it).
       const { createJiti } = await import('jiti');
       const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false });
       return await jiti.import(file, { default: true });

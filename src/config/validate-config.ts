@@ -1,18 +1,18 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
 import { engineKinds } from '../adapter/registry.js';
 import { adapterProblems, isAdapterObject } from '../adapter/verify-adapter.js';
 import type { ResolvedConfig, ResolvedEngine } from './config-types.js';
 
-const topLevelSchema = z.strictObject({
-  databaseUrl: z.string().optional(),
-  journalSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a PostgreSQL identifier').default('polymigrate'),
-  lockTimeout: z.number().nonnegative().default(60),
-  engines: z.array(z.unknown()).min(1, 'at least one engine'),
+const topLevelSchema = v.strictObject({
+  databaseUrl: v.optional(v.string()),
+  journalSchema: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a PostgreSQL identifier')), 'polymigrate'),
+  lockTimeout: v.optional(v.pipe(v.number(), v.minValue(0, 'expected a number of seconds (0 or more)')), 60),
+  engines: v.pipe(v.array(v.unknown()), v.minLength(1, 'expected at least one engine')),
 });
 
-/** `engines[1].migrations` from zod's path array. */
+/** `engines[1].migrations` from a key path. */
 export function keyPath(parts: readonly PropertyKey[]): string {
   let out = '';
   for (const part of parts) {
@@ -22,13 +22,17 @@ export function keyPath(parts: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-function zodMessage(file: string, prefix: PropertyKey[], error: z.ZodError): ConfigError {
-  const lines = error.issues.map((issue) => {
-    const where = keyPath([...prefix, ...issue.path]);
-    if (issue.code === 'unrecognized_keys') {
-      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+function issuesMessage(file: string, prefix: PropertyKey[], issues: readonly v.BaseIssue<unknown>[]): ConfigError {
+  const lines = issues.map((issue) => {
+    const keys = (issue.path ?? []).map((item) => item.key as PropertyKey);
+    // A key the schema does not know: name it, at its parent's path.
+    if (issue.type === 'strict_object' && issue.expected === 'never') {
+      return `${keyPath([...prefix, ...keys.slice(0, -1)])}: unknown key "${String(keys[keys.length - 1])}"`;
     }
-    return `${where}: ${issue.message}`;
+    if (issue.type === 'strict_object' && issue.input === undefined) {
+      return `${keyPath([...prefix, ...keys])}: missing (it is required)`;
+    }
+    return `${keyPath([...prefix, ...keys])}: ${issue.message}`;
   });
   return new ConfigError(`Invalid config ${file}:\n  ${lines.join('\n  ')}`,
     'Fix the keys above; the README lists every option of each engine kind.');
@@ -43,13 +47,13 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
     throw new ConfigError(`Invalid config ${file}: the default export must be an object like { engines: [...] }.`,
       'See the README for an example config.');
   }
-  const top = topLevelSchema.safeParse(raw);
-  if (!top.success) throw zodMessage(file, [], top.error);
+  const top = v.safeParse(topLevelSchema, raw);
+  if (!top.success) throw issuesMessage(file, [], top.issues);
   const dir = path.dirname(file);
   const engines: ResolvedEngine[] = [];
   const seen = new Map<string, number>();
 
-  top.data.engines.forEach((entry, index) => {
+  top.output.engines.forEach((entry, index) => {
     const at = `engines[${index}]`;
     let engine: ResolvedEngine;
     if (isAdapterObject(entry)) {
@@ -69,9 +73,9 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
       if (!kindEntry) {
         throw new ConfigError(`Invalid config ${file}: ${at}.kind: unknown engine kind "${kind}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}, or a custom adapter object.`);
       }
-      const parsed = kindEntry.schema.safeParse(entry);
-      if (!parsed.success) throw zodMessage(file, ['engines', index], parsed.error);
-      const options = parsed.data as Record<string, unknown> & { kind: string; migrations: string; name?: string; url?: string };
+      const parsed = v.safeParse(kindEntry.schema, entry);
+      if (!parsed.success) throw issuesMessage(file, ['engines', index], parsed.issues);
+      const options = parsed.output as Record<string, unknown> & { kind: string; migrations: string; name?: string; url?: string };
       const name = options.name ?? kind;
       engine = {
         name,
@@ -92,9 +96,9 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
   return {
     file,
     dir,
-    ...(top.data.databaseUrl ? { databaseUrl: top.data.databaseUrl } : {}),
-    journalSchema: top.data.journalSchema,
-    lockTimeoutSeconds: top.data.lockTimeout,
+    ...(top.output.databaseUrl ? { databaseUrl: top.output.databaseUrl } : {}),
+    journalSchema: top.output.journalSchema,
+    lockTimeoutSeconds: top.output.lockTimeout,
     engines,
   };
 }

@@ -50,7 +50,17 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
   });
   session.events.lockAcquired?.(Date.now() - waitStarted);
+  // Engines' own keys (Prisma's) are taken before the status read, not just around their steps:
+  // otherwise the engine's CLI elsewhere could apply between our read and our steps, and we would
+  // apply its migrations a second time. Advisory locks stack, so executePlan taking them again is fine.
+  const engineKeys: bigint[] = [];
   try {
+    for (const adapter of adapters.values()) {
+      for (const key of adapter.capabilities.lockKeys ?? []) {
+        await acquireAdvisoryLock(lockDb, key, { timeoutSeconds: session.lockTimeoutSeconds });
+        engineKeys.push(key);
+      }
+    }
     const plan = await input.makePlan(await collectStatus(session, input.engines), adapters);
     session.events.planReady?.(plan, false);
     // A refusal changes nothing at all, not even the journal.
@@ -74,6 +84,7 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     await session.journal.finishRun(db, runId, outcome).catch(() => undefined);
     return { command: input.command, dryRun: false, plan, results, outcome, runId };
   } finally {
+    for (const key of engineKeys.reverse()) await releaseAdvisoryLock(lockDb, key).catch(() => undefined);
     await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);
   }
 }
