@@ -1,4 +1,5 @@
-import { defineConfig } from 'polymigrate';
+// 'polymigrate/config' holds only defineConfig and the engine helpers: the config loads fast.
+import { defineConfig } from 'polymigrate/config';
 
 // The example project used by `npm run demo`, the docs and the tests: several engines sharing one
 // PostgreSQL database, in the order a real app needs them. Paths are relative to this file.

@@ -4,7 +4,7 @@ import type { DiscoveredMigration } from '../../src/adapter/contract.js';
 import { ConfigError, MigrationFileError } from '../../src/errors.js';
 import { readMigrationDirectory } from '../../src/create/read-migration-directory.js';
 import { findNonTransactionalStatement, splitStatements } from '../../src/db/sql-lexer.js';
-import { acceptedPrismaChecksums, prismaChecksum } from './prisma-checksum.js';
+import { prismaChecksum } from './prisma-checksum.js';
 
 export const LOCK_FILE = 'migration_lock.toml';
 export const SCRIPT_FILE = 'migration.sql';
@@ -16,7 +16,8 @@ export interface PrismaMeta {
   scriptFile: string;
   script: string;
   /** Checksums that count as this file unedited (line-ending variants). */
-  acceptedChecksums: string[];
+  /** The file's bytes, for the line-ending variants Prisma accepts (computed only on a mismatch). */
+  bytes: Buffer;
   /** down.sql, when it exists. */
   downFile?: string;
   downScript?: string;
@@ -53,7 +54,7 @@ export function discoverPrismaMigrations(dir: string, engine: string): Discovere
     }
     const bytes = fs.readFileSync(scriptFile);
     const script = bytes.toString('utf8');
-    const meta: PrismaMeta = { scriptFile, script, acceptedChecksums: acceptedPrismaChecksums(bytes) };
+    const meta: PrismaMeta = { scriptFile, script, bytes };
     const downFile = path.join(folder, DOWN_FILE);
     if (fs.existsSync(downFile)) {
       meta.downFile = downFile;

@@ -1,3 +1,4 @@
+import { acceptedPrismaChecksums } from './prisma-checksum.js';
 import type { DiscoveredMigration, HistoryEntry, MigrationStatus } from '../../src/adapter/contract.js';
 import type { PrismaMeta } from './prisma-migrations-folder.js';
 
@@ -36,8 +37,12 @@ export function reconcilePrisma(discovered: DiscoveredMigration[], history: Hist
         reason: rows.failed.detail ?? 'started but never finished' };
     }
     if (rows?.applied) {
-      const accepted = (migration.meta as PrismaMeta | undefined)?.acceptedChecksums ?? [migration.checksum];
-      if (rows.applied.checksum && !accepted.includes(rows.applied.checksum)) {
+      const recorded = rows.applied.checksum;
+      const bytes = (migration.meta as PrismaMeta | undefined)?.bytes;
+      // The plain hash matches almost always; hash the line-ending variants only when it does not.
+      const edited = recorded !== undefined && recorded !== migration.checksum &&
+        !(bytes ? acceptedPrismaChecksums(bytes) : []).includes(recorded);
+      if (edited) {
         return { id: migration.id, state: 'modified', migration, history: rows.applied,
           reason: 'its checksum differs from _prisma_migrations; line-ending changes alone are accepted' };
       }

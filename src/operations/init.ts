@@ -107,7 +107,7 @@ export function detectEngines(root: string): DetectedEngine[] {
 }
 
 export function renderConfig(engines: DetectedEngine[]): string {
-  const lines = ["import { defineConfig } from 'polymigrate';", '', 'export default defineConfig({', '  // Engines run in this order for `up` and in reverse for `down`.', '  engines: ['];
+  const lines = ["import { defineConfig } from 'polymigrate/config';", '', 'export default defineConfig({', '  // Engines run in this order for `up` and in reverse for `down`.', '  engines: ['];
   for (const engine of engines) {
     const fields = [`kind: '${engine.kind}'`, `name: '${engine.name}'`, `migrations: '${engine.migrations}'`,
       ...Object.entries(engine.extra).map(([k, v]) => `${k}: '${v}'`)];

@@ -1,5 +1,5 @@
 import type { BatchStepResult, MigrationAdapter, Queryable, StepContext } from '../adapter/contract.js';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, StepStatus } from '../journal/journal.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { RunEvents } from './run-events.js';
@@ -41,16 +41,21 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
   let failed = false;
   let seq = 0;
 
-  const record = async (result: StepResult, startedAt: Date) => {
+  const journalStep = (db: Queryable, result: StepResult, startedAt: Date, stepSeq: number) =>
+    ctx.journal.recordStep(db, ctx.runId, {
+      seq: stepSeq, engine: result.engine, migration: result.id, direction: result.direction,
+      // Only steps that ran are journaled (callers return early for not-run).
+      status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
+      ...(result.error ? { error: result.error.message } : {}),
+    });
+
+  /** `journaled`: the step's journal row was already written inside its own transaction. */
+  const record = async (result: StepResult, startedAt: Date, journaled = false) => {
     results.push(result);
     ctx.events.stepFinished?.(result);
     seq += 1;
-    if (result.status === 'not-run') return;
-    await ctx.journal.recordStep(ctx.journalDb, ctx.runId, {
-      seq, engine: result.engine, migration: result.id, direction: result.direction,
-      status: result.status, startedAt, durationMs: result.durationMs,
-      ...(result.error ? { error: result.error.message } : {}),
-    });
+    if (result.status === 'not-run' || journaled) return;
+    await journalStep(ctx.journalDb, result, startedAt, seq);
   };
 
   for (const group of groupByEngine(steps)) {
@@ -112,11 +117,16 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
           const context = stepContext(step, transactional);
           if (step.direction === 'up') await adapter.apply!(step.migration, context);
           else await adapter.revert!(step.migration, context);
-          if (transactional) await db.query('COMMIT');
-          await record({
+          const result: StepResult = {
             engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
             status: step.direction === 'up' ? 'applied' : 'reverted', durationMs: Date.now() - startedAt.getTime(),
-          }, startedAt);
+          };
+          // The journal row commits with the migration when they share a database: one commit
+          // per migration instead of two, and the journal can never miss a committed step.
+          const sameTransaction = transactional && db === ctx.journalDb;
+          if (sameTransaction) await journalStep(db, result, startedAt, seq + 1);
+          if (transactional) await db.query('COMMIT');
+          await record(result, startedAt, sameTransaction);
         } catch (error) {
           if (transactional) await db.query('ROLLBACK').catch(() => undefined);
           failed = true;

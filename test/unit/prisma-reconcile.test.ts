@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DiscoveredMigration, HistoryEntry } from '../../src/adapter/contract.js';
-import { acceptedPrismaChecksums, prismaChecksum } from '../../adapters/prisma/prisma-checksum.js';
+import { prismaChecksum } from '../../adapters/prisma/prisma-checksum.js';
 import { summarizeLogs } from '../../adapters/prisma/prisma-history.js';
 import { reconcilePrisma } from '../../adapters/prisma/prisma-reconcile.js';
 
 function migration(id: string, script = `-- ${id}\nSELECT 1;\n`): DiscoveredMigration {
   const bytes = Buffer.from(script);
   return { id, path: `/m/${id}`, checksum: prismaChecksum(bytes), hasDown: false, transactional: true,
-    meta: { scriptFile: `/m/${id}/migration.sql`, script, acceptedChecksums: acceptedPrismaChecksums(bytes) } };
+    meta: { scriptFile: `/m/${id}/migration.sql`, script, bytes } };
 }
 const row = (id: string, state: HistoryEntry['state'], checksum = migration(id).checksum): HistoryEntry => ({ id, state, ...(checksum ? { checksum } : {}) });
 const states = (d: DiscoveredMigration[], h: HistoryEntry[]) => reconcilePrisma(d, h).map((s) => [s.id, s.state]);

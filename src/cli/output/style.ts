@@ -29,7 +29,7 @@ export function makeStyle(on: boolean): Style {
 
 /** Pad cells to aligned columns (ANSI codes do not count toward width). */
 export function table(rows: string[][], indent = '  '): string {
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const visible = (s: string) => (s.includes('\u001b') ? s.replace(/\u001b\[[0-9;]*m/g, '').length : s.length);
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visible(cell)); });
   return rows
