@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [--no-readme] [--only 1,3] [--keep]` (--keep: leave the temp projects): polymigrate against the engines'
+// own CLIs, psql and a bare node process, on a throwaway embedded PostgreSQL. Expects `npm run build`.
+import fs from 'node:fs';
+import os from 'node:os';
+import { applyThroughput } from './apply-throughput.mjs';
+import { combinedStatus } from './combined-status.mjs';
+import { cliPath, removeTempDirs, snapshotBuild } from './fixtures.mjs';
+import { payloadApply } from './payload-apply.mjs';
+import { startPostgres } from './postgres-server.mjs';
+import { loadBreakdown } from './load-breakdown.mjs';
+import { profiles } from './profiles.mjs';
+import { renderMarkdown, writeReadme } from './report.mjs';
+import { startup } from './startup.mjs';
+import { statusScale } from './status-scale.mjs';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.includes('--only') ? new Set(argv[argv.indexOf('--only') + 1].split(',')) : null;
+if (only && (only.has('5') || only.has('p'))) only.add('1');
+const reps = quick ? 3 : 7;
+const log = (line) => process.stderr.write(`${line}\n`);
+
+if (!fs.existsSync(cliPath())) {
+  log(`${cliPath()} is missing: run \`npm run build\` first (\`npm run bench\` does).`);
+  process.exit(2);
+}
+log(`Benchmarking a snapshot of the build: ${snapshotBuild()}`);
+
+const loadBefore = os.loadavg()[0];
+const server = await startPostgres();
+const sections = [];
+let failed = false;
+async function section(id, title, body) {
+  if (only && !only.has(id)) return undefined;
+  log(`\n${title}`);
+  try {
+    const result = await body();
+    sections.push(result);
+    return result;
+  } catch (error) {
+    failed = true;
+    log(`  failed: ${error.stack ?? error}`);
+    sections.push({ title, header: ['error'], rows: [[`failed: ${String(error.message ?? error).split('\n')[0]}`]], targets: [] });
+    return undefined;
+  }
+}
+
+try {
+  const ctx = { server, reps, log };
+  const example = await section('1', '1. Combined status', () => combinedStatus(ctx));
+  await section('2', '2. Apply throughput', () => applyThroughput({ ...ctx, count: quick ? 200 : 500 }));
+  const scale = await section('3', '3. Scale', () => statusScale({ ...ctx, reps: quick ? 3 : 5 }));
+  await section('4', '4. Payload apply', () => payloadApply(ctx));
+  if (example) {
+    await section('5', '5. Start-up', () => startup({ ...ctx, example: example.context }));
+    await section('p', 'Load breakdown', () => loadBreakdown({ ...ctx, example: example.context }));
+    await section('p', 'Profiles', () => profiles({ ...ctx, example: example.context, scale: scale?.context }));
+  }
+} finally {
+  await server.stop();
+  if (!argv.includes('--keep')) removeTempDirs();
+}
+
+const markdown = renderMarkdown(sections, { quick, load: [loadBefore, os.loadavg()[0]] });
+process.stdout.write(`${markdown}\n`);
+if (!argv.includes('--no-readme') && !only) {
+  writeReadme(markdown);
+  log('\nREADME.md updated between <!-- bench:start --> and <!-- bench:end -->.');
+}
+process.exit(failed ? 1 : 0);
