@@ -76,6 +76,21 @@ export class Journal {
     [runId, step.seq, step.engine, step.migration, step.direction, step.status, step.startedAt, Math.round(step.durationMs), step.error ?? null]);
   }
 
+  /**
+   * The same insert followed by COMMIT, as one simple-protocol round trip: it closes a
+   * migration's transaction on the busy path (`up` of many migrations). Values are inlined as
+   * literals (standard_conforming_strings is on in every supported PostgreSQL).
+   */
+  async recordStepAndCommit(db: Queryable, runId: number, step: StepRecord): Promise<void> {
+    const literal = (value: string | number | null) =>
+      value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
+    const values = [runId, step.seq, step.engine, step.migration, step.direction, step.status,
+      step.startedAt.toISOString(), Math.round(step.durationMs), step.error ?? null].map(literal).join(', ');
+    await db.query(`INSERT INTO ${this.steps} (run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)
+      VALUES (${values});
+      COMMIT`);
+  }
+
   async finishRun(db: Queryable, runId: number, outcome: 'succeeded' | 'failed' | 'refused'): Promise<void> {
     await db.query(`UPDATE ${this.runs} SET finished_at = now(), outcome = $2 WHERE id = $1`, [runId, outcome]);
   }

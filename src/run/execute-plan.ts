@@ -41,8 +41,8 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
   let failed = false;
   let seq = 0;
 
-  const journalStep = (db: Queryable, result: StepResult, startedAt: Date, stepSeq: number) =>
-    ctx.journal.recordStep(db, ctx.runId, {
+  const journalStep = (db: Queryable, result: StepResult, startedAt: Date, stepSeq: number, commit = false) =>
+    ctx.journal[commit ? 'recordStepAndCommit' : 'recordStep'](db, ctx.runId, {
       seq: stepSeq, engine: result.engine, migration: result.id, direction: result.direction,
       // Only steps that ran are journaled (callers return early for not-run).
       status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
@@ -124,8 +124,8 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
           // The journal row commits with the migration when they share a database: one commit
           // per migration instead of two, and the journal can never miss a committed step.
           const sameTransaction = transactional && db === ctx.journalDb;
-          if (sameTransaction) await journalStep(db, result, startedAt, seq + 1);
-          if (transactional) await db.query('COMMIT');
+          if (sameTransaction) await journalStep(db, result, startedAt, seq + 1, true);
+          else if (transactional) await db.query('COMMIT');
           await record(result, startedAt, sameTransaction);
         } catch (error) {
           if (transactional) await db.query('ROLLBACK').catch(() => undefined);

@@ -13,6 +13,8 @@ function recordingDb(): Queryable & { queries: string[] } {
     queries,
     async query<R>(text: string) {
       queries.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
+      // The journal row and COMMIT travel together in one query.
+      if (/;\s*COMMIT\s*$/.test(text)) queries.push('COMMIT');
       return { rows: [{ locked: true } as R], rowCount: 1 };
     },
   };
