@@ -1,8 +1,11 @@
 import os from 'node:os';
+import { restoreNavigator } from './pg-runtime-probe.js';
 import pg from 'pg';
 import { RuntimeError, ConfigError } from '../errors.js';
 import { maskUrl, redactSecrets, registerUrlSecrets } from './mask-url.js';
 import { backoffDelay, sleep } from './backoff.js';
+
+restoreNavigator();
 
 export type DbClient = pg.Client;
 
@@ -87,4 +90,20 @@ export function describeConnectError(error: Error & { code?: string }, url: stri
         waitSeconds ? 'Is the server running and reachable from here?' : 'Is the server running? Use --wait SECONDS to retry while it starts.', error);
     }
   }
+}
+
+/** Errors that mean the connection died under us (server restart, network), not a bad statement. */
+const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+export function isConnectionLost(error: unknown): boolean {
+  const err = error as { code?: string; message?: string } | undefined;
+  if (err?.code && CONNECTION_LOST.has(err.code)) return true;
+  return /Connection terminated|not queryable|Client was closed/i.test(err?.message ?? '');
+}
+
+/** A lost connection in the middle of a run, said plainly with the (masked) URL and what to do next. */
+export function describeLostConnection(error: Error, url: string): RuntimeError {
+  return new RuntimeError(`Lost the connection to ${maskUrl(url)} during the run (${redactSecrets(error.message)}).`,
+    'Steps that finished before it stay applied; a transactional step that was running was rolled back. When the database is back, ' +
+    'run polymigrate status, then up again (--wait SECONDS retries the first connection).', error);
 }

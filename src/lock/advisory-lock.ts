@@ -46,14 +46,18 @@ export async function releaseAdvisoryLock(db: Queryable, key: bigint): Promise<v
   await db.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
 }
 
-/** Who holds `key`: from pg_locks + pg_stat_activity, and the journal's running run when there is one. */
+/**
+ * Who holds `key`: from pg_locks + pg_stat_activity, and the journal's running run when there is one.
+ * Advisory locks belong to one database; pg_locks lists every database's, so filter on ours.
+ */
 export async function describeLockHolder(db: Queryable, key: bigint, journal?: Journal): Promise<string> {
   const classid = (key >> 32n).toString();
   const objid = (key & 0xffffffffn).toString();
   const { rows } = await db.query<{ pid: number; application_name: string; client_addr: string | null; since: Date | null }>(
     `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start AS since
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid::text = $1 AND l.objid::text = $2 AND l.objsubid = 1`,
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid::text = $1 AND l.objid::text = $2 AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [classid, objid]);
   const parts: string[] = [];
   const holder = rows[0];
@@ -61,8 +65,10 @@ export async function describeLockHolder(db: Queryable, key: bigint, journal?: J
     const who = holder.application_name ? `"${holder.application_name}"` : 'a session';
     parts.push(`${who} (server pid ${holder.pid}${holder.client_addr ? ` from ${holder.client_addr}` : ''}, connected since ${holder.since?.toISOString() ?? 'unknown'})`);
   }
-  const running = journal ? await journal.runningRuns(db).catch(() => []) : [];
-  const run = running[0];
+  // A killed run stays 'running' in the journal forever: name only the run of the session holding the
+  // lock (its application name carries host:pid, see applicationName in src/db/connect.ts).
+  const running = holder && journal ? await journal.runningRuns(db).catch(() => []) : [];
+  const run = running.find((r) => holder!.application_name.includes(`${r.host}:${r.pid}`));
   if (run) parts.push(`journal run #${run.id}: ${run.command} on host ${run.host}, pid ${run.pid}, since ${run.startedAt.toISOString()}`);
   return parts.length > 0 ? parts.join('; ') : 'another session (it released the lock while we looked)';
 }
@@ -70,7 +76,8 @@ export async function describeLockHolder(db: Queryable, key: bigint, journal?: J
 /** Whether any session holds `key` (a run in progress); never waits, never takes it. */
 export async function isLockHeld(db: Queryable, key: bigint): Promise<boolean> {
   const { rows } = await db.query(
-    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::text = $1 AND objid::text = $2 AND objsubid = 1`,
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::text = $1 AND objid::text = $2 AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [(key >> 32n).toString(), (key & 0xffffffffn).toString()]);
   return rows.length > 0;
 }

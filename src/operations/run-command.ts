@@ -1,4 +1,5 @@
 import type { MigrationAdapter } from '../adapter/contract.js';
+import { describeLostConnection, isConnectionLost } from '../db/connect.js';
 import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
@@ -83,6 +84,8 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     const outcome = results.some((r) => r.status === 'failed') ? 'failed' : 'succeeded';
     await session.journal.finishRun(db, runId, outcome).catch(() => undefined);
     return { command: input.command, dryRun: false, plan, results, outcome, runId };
+  } catch (error) {
+    throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
     for (const key of engineKeys.reverse()) await releaseAdvisoryLock(lockDb, key).catch(() => undefined);
     await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);

@@ -21,7 +21,13 @@ export async function freePort(): Promise<number> {
 
 export interface TestServer {
   adminUrl: string;
+  port: number;
+  /** Stop and remove the cluster. */
   stop(): Promise<void>;
+  /** Stop the server (a fast shutdown: sessions are terminated) and keep its data. */
+  pause(): Promise<void>;
+  /** Start the paused server again on the same port and data. */
+  resume(): Promise<void>;
 }
 
 /** A throwaway PostgreSQL cluster in a temp dir (the postgres OS user must be able to reach it when we are root). */
@@ -34,7 +40,8 @@ export async function startTestServer(): Promise<TestServer> {
     port,
     user: 'postgres',
     password: TEST_PASSWORD,
-    persistent: false,
+    // The folder is removed by stop(); persistent keeps the data across pause()/resume().
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: () => undefined,
@@ -44,6 +51,9 @@ export async function startTestServer(): Promise<TestServer> {
   await server.start();
   return {
     adminUrl: `postgres://postgres:${encodeURIComponent(TEST_PASSWORD)}@127.0.0.1:${port}/postgres`,
+    port,
+    pause: () => server.stop(),
+    resume: () => server.start(),
     async stop() {
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
