@@ -70,6 +70,11 @@ function describeError(error: unknown): RunnerError {
   return info;
 }
 
+// The parent holds the migration lock. If it dies (kill -9, a crashed container), the IPC channel
+// closes: stop at once, so no migration runs without the lock. PostgreSQL rolls back whatever
+// transaction was open when this process's connection goes.
+process.on('disconnect', () => realExit(1));
+
 process.on('uncaughtException', (error) => fatal(describeError(error)));
 process.on('unhandledRejection', (error) => fatal(describeError(error)));
 

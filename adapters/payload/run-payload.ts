@@ -64,7 +64,8 @@ export function runPayloadChild(request: RunnerRequest, options: PayloadChildOpt
       env[DATABASE_URL_ENV] = options.databaseUrl;
       env.DATABASE_URL = options.databaseUrl;
     }
-    const child = spawn(process.execPath, [runner], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The IPC channel is only a lifeline: the child exits when it closes (this process died).
+    const child = spawn(process.execPath, [runner], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const events: RunnerEvent[] = [];
     const stderrTail: string[] = [];
     let killedFor: string | undefined;
@@ -77,7 +78,7 @@ export function runPayloadChild(request: RunnerRequest, options: PayloadChildOpt
     const onAbort = () => kill('the run was cancelled.');
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       let event: RunnerEvent;
       try {
         event = JSON.parse(line) as RunnerEvent;
@@ -88,7 +89,7 @@ export function runPayloadChild(request: RunnerRequest, options: PayloadChildOpt
       events.push(event);
       options.onEvent?.(event);
     });
-    readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
       if (!line.trim()) return;
       stderrTail.push(line);
       if (stderrTail.length > 20) stderrTail.shift();
