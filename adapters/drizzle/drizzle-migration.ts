@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { DiscoveredMigration } from '../../src/adapter/contract.js';
+import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
 
 /**
  * What discover() hands to apply()/revert() for one drizzle migration (DiscoveredMigration.meta).
@@ -48,4 +51,29 @@ export function splitOnBreakpoints(text: string): SqlChunk[] {
     offset += piece.length + BREAKPOINT.length;
   }
   return chunks;
+}
+
+/**
+ * One migration of either format, from its text and its down file (if present): both formats
+ * record the same facts, they only find the files and `when` differently.
+ */
+export function drizzleMigration(input: {
+  id: string; name?: string; file: string; text: string; downFile: string;
+  format: DrizzleFormat; when: number; folderName?: string;
+}): DiscoveredMigration {
+  const downText = fs.existsSync(input.downFile) ? fs.readFileSync(input.downFile, 'utf8') : undefined;
+  const meta: DrizzleMigrationMeta = {
+    format: input.format, when: input.when, text: input.text, chunks: splitOnBreakpoints(input.text),
+    ...(input.folderName ? { folderName: input.folderName } : {}),
+    ...(downText !== undefined ? { downFile: input.downFile, downText } : {}),
+  };
+  return {
+    id: input.id,
+    ...(input.name ? { name: input.name } : {}),
+    path: input.file,
+    checksum: drizzleHash(input.text),
+    hasDown: downText !== undefined,
+    transactional: findNonTransactionalStatement(input.text) === undefined,
+    meta,
+  };
 }

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
 import { MigrationFileError } from '../../src/errors.js';
-import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
-import { drizzleHash, splitOnBreakpoints, type DrizzleFormat, type DrizzleMigrationMeta } from './drizzle-migration.js';
+import { drizzleMigration, type DrizzleFormat } from './drizzle-migration.js';
 import { journalPath } from './journal-format.js';
 
 const FOLDER = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_(.+)$/;
@@ -39,21 +38,10 @@ export function discoverFolders(dir: string, entries: fs.Dirent[]): DiscoveredMi
     const [, y, mo, d, h, mi, s, name] = match as unknown as string[];
     const when = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
     const text = fs.readFileSync(file, 'utf8');
-    const downFile = path.join(dir, folder, 'down.sql');
-    const downText = fs.existsSync(downFile) ? fs.readFileSync(downFile, 'utf8') : undefined;
-    const meta: DrizzleMigrationMeta = {
-      format: 'folders', when, folderName: folder, text, chunks: splitOnBreakpoints(text),
-      ...(downText !== undefined ? { downFile, downText } : {}),
-    };
-    migrations.push({
-      id: folder,
-      ...(name ? { name } : {}),
-      path: file,
-      checksum: drizzleHash(text),
-      hasDown: downText !== undefined,
-      transactional: findNonTransactionalStatement(text) === undefined,
-      meta,
-    });
+    migrations.push(drizzleMigration({
+      id: folder, ...(name ? { name } : {}), file, text, downFile: path.join(dir, folder, 'down.sql'),
+      format: 'folders', when, folderName: folder,
+    }));
   }
   return migrations;
 }

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
 import { MigrationFileError } from '../../src/errors.js';
-import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
-import { drizzleHash, splitOnBreakpoints, type DrizzleMigrationMeta } from './drizzle-migration.js';
+import { drizzleMigration } from './drizzle-migration.js';
 
 export interface JournalEntry {
   tag: string;
@@ -58,21 +57,9 @@ export function discoverJournal(dir: string): DiscoveredMigration[] {
       throw new MigrationFileError(file, `is listed in meta/_journal.json (tag "${tag}") but does not exist.`,
         'Restore the file, or remove its entry from the journal if the migration was never applied anywhere.');
     }
-    const downFile = path.join(dir, `${tag}.down.sql`);
-    const downText = fs.existsSync(downFile) ? fs.readFileSync(downFile, 'utf8') : undefined;
-    const meta: DrizzleMigrationMeta = {
-      format: 'journal', when, text, chunks: splitOnBreakpoints(text),
-      ...(downText !== undefined ? { downFile, downText } : {}),
-    };
     const name = /^\d+_(.+)$/.exec(tag)?.[1];
-    return {
-      id: tag,
-      ...(name ? { name } : {}),
-      path: file,
-      checksum: drizzleHash(text),
-      hasDown: downText !== undefined,
-      transactional: findNonTransactionalStatement(text) === undefined,
-      meta,
-    };
+    return drizzleMigration({
+      id: tag, ...(name ? { name } : {}), file, text, downFile: path.join(dir, `${tag}.down.sql`), format: 'journal', when,
+    });
   });
 }
