@@ -49,14 +49,15 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
       if (ctx.inTransaction) {
         // Safer than Prisma: script and row commit together, so a failure leaves no failed row.
         try {
-          await withSearchPath(ctx.db, options.schema, true, () => runPrismaScript(ctx.db, meta.scriptFile, meta.script, true));
+          // The history row rides in the script's query: one round trip, one commit with it.
+          await withSearchPath(ctx.db, options.schema, true, () =>
+            runPrismaScript(ctx.db, meta.scriptFile, meta.script, true, table.insertAppliedSql(rowId, migration.id, checksum)));
         } catch (error) {
           if (ALREADY_EXISTS.has((error as { code?: string }).code ?? '')) {
             ctx.log.warn(`If this database already held ${migration.id}'s objects before its history was recorded, baseline it instead: polymigrate resolve ${options.name} ${migration.id} --applied`);
           }
           throw error;
         }
-        await table.insertApplied(ctx.db, rowId, migration.id, checksum);
         return;
       }
       // Prisma's protocol: the row first (unfinished), then the script; a failure is recorded in

@@ -1,5 +1,6 @@
 import type { HistoryEntry, Queryable } from '../../src/adapter/contract.js';
 import { isMissingTable } from '../../src/db/missing-table.js';
+import { sqlLiteral } from '../../src/db/sql-literal.js';
 import { qualified, quoteIdent } from '../../src/db/quote.js';
 
 /** One row of `_prisma_migrations`, as Prisma writes it. */
@@ -88,6 +89,12 @@ export class PrismaHistoryTable {
   }
 
   /** The row `migrate deploy` leaves after a successful migration. */
+  /** The row `migrate deploy` leaves for a successful migration, as SQL text (sent with the script). */
+  insertAppliedSql(id: string, name: string, checksum: string): string {
+    return `INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+      VALUES (${sqlLiteral(id)}, ${sqlLiteral(checksum)}, now(), ${sqlLiteral(name)}, NULL, NULL, now(), 1)`;
+  }
+
   async insertApplied(db: Queryable, id: string, name: string, checksum: string): Promise<void> {
     await db.query(`INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
       VALUES ($1, $2, now(), $3, NULL, NULL, now(), 1)`, [id, checksum, name]);

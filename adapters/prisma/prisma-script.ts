@@ -9,9 +9,9 @@ import { quoteIdent } from '../../src/db/quote.js';
  * statement, because PostgreSQL runs a multi-statement query as one implicit transaction and
  * CREATE INDEX CONCURRENTLY refuses that.
  */
-export async function runPrismaScript(db: Queryable, file: string, text: string, inTransaction: boolean): Promise<void> {
+export async function runPrismaScript(db: Queryable, file: string, text: string, inTransaction: boolean, then?: string): Promise<void> {
   if (inTransaction) {
-    await runSqlScript(db, { file, text, lineOffset: 0 });
+    await runSqlScript(db, { file, text, lineOffset: 0 }, then ? { then } : {});
     return;
   }
   const statements = splitStatements(text);

@@ -149,8 +149,14 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
 
     async apply(migration, ctx: StepContext) {
       const meta = migration.meta as SqlMeta;
+      if (ctx.inTransaction) {
+        // Script and history row in one query (one round trip); the core commits both together.
+        await runSqlScript(ctx.db, { file: migration.path, text: meta.up.text, lineOffset: meta.up.lineOffset },
+          { then: store.appliedSql(historyRow(migration, meta.up)) });
+        return;
+      }
       const started = Date.now();
-      if (!ctx.inTransaction) await store.markStarted(ctx.db, historyRow(migration, meta.up));
+      await store.markStarted(ctx.db, historyRow(migration, meta.up));
       await runSection(ctx.db, migration.path, meta.up, ctx.inTransaction);
       await store.markApplied(ctx.db, historyRow(migration, meta.up, Date.now() - started));
     },

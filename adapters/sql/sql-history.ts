@@ -1,6 +1,7 @@
 import type { HistoryEntry, Queryable } from '../../src/adapter/contract.js';
 import { qualified, quoteIdent } from '../../src/db/quote.js';
 import { isMissingTable } from '../../src/db/missing-table.js';
+import { sqlLiteral, sqlTextArray } from '../../src/db/sql-literal.js';
 
 /**
  * Where a SQL folder's applied migrations are recorded. Two stores:
@@ -15,6 +16,8 @@ export interface SqlHistoryStore {
   /** Before a non-transactional script runs: leave a trace that shows as `failed` if it dies. */
   markStarted(db: Queryable, row: SqlHistoryRow): Promise<void>;
   markApplied(db: Queryable, row: SqlHistoryRow): Promise<void>;
+  /** The same write as SQL text, to send in one query with the migration's script. */
+  appliedSql(row: SqlHistoryRow): string;
   remove(db: Queryable, id: string): Promise<void>;
   readonly recordsFailures: boolean;
 }
@@ -66,6 +69,13 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
         ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), finished_at = NULL`,
       [engine, row.id, row.checksum]);
     },
+    appliedSql(row) {
+      // statement_timestamp() is when this query (script + row) arrived: the script's duration.
+      return `INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms)
+        VALUES (${sqlLiteral(engine)}, ${sqlLiteral(row.id)}, ${sqlLiteral(row.checksum)}, now(),
+          (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int)
+        ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`;
+    },
     async markApplied(db, row) {
       await db.query(`INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms) VALUES ($1, $2, $3, now(), $4)
         ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`,
@@ -99,6 +109,9 @@ export function supabaseHistory(): SqlHistoryStore {
     },
     async markStarted() {
       // Supabase has no failed state: a non-transactional file that dies stays pending.
+    },
+    appliedSql(row) {
+      return `INSERT INTO ${table} (version, statements, name) VALUES (${sqlLiteral(row.version)}, ${sqlTextArray(row.statements)}, ${sqlLiteral(row.name)})`;
     },
     async markApplied(db, row) {
       await db.query(`INSERT INTO ${table} (version, statements, name) VALUES ($1, $2, $3)`,

@@ -36,7 +36,9 @@ export function positionToLineColumn(
   const offset = Number(position);
   if (!Number.isInteger(offset) || offset < 1) return undefined;
   // PostgreSQL counts characters (code points), not UTF-16 units.
-  const chars = Array.from(source.text).slice(0, offset - 1);
+  const all = Array.from(source.text);
+  if (offset - 1 > all.length) return undefined; // in what polymigrate appended, not in the file
+  const chars = all.slice(0, offset - 1);
   let line = 0;
   let column = 1;
   for (const ch of chars) {
@@ -55,10 +57,13 @@ export function positionToLineColumn(
  * dollar-quoted bodies reach PostgreSQL untouched. Inside an explicit transaction the statements
  * share it; outside one, PostgreSQL runs the multi-statement string as one implicit transaction.
  */
-export async function runSqlScript(db: Queryable, source: SqlSource): Promise<void> {
-  if (source.text.trim() === '') return;
+export async function runSqlScript(db: Queryable, source: SqlSource, options: { then?: string } = {}): Promise<void> {
+  // `then`: statements of polymigrate's own (a history row) sent in the same query, after the
+  // script, to save a round trip. The script comes first, so error positions inside it still map.
+  const text = options.then ? `${source.text}\n;\n${options.then}` : source.text;
+  if (text.trim() === '') return;
   try {
-    await db.query(source.text);
+    await db.query(text);
   } catch (error) {
     throw new SqlScriptError(error, source);
   }

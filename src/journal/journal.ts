@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Queryable } from '../adapter/contract.js';
 import { qualified, quoteIdent } from '../db/quote.js';
 import { isMissingTable } from '../db/missing-table.js';
+import { sqlLiteral } from '../db/sql-literal.js';
 import type { JournalStep } from '../plan/plan-down.js';
 
 /**
@@ -82,10 +83,8 @@ export class Journal {
    * literals (standard_conforming_strings is on in every supported PostgreSQL).
    */
   async recordStepAndCommit(db: Queryable, runId: number, step: StepRecord): Promise<void> {
-    const literal = (value: string | number | null) =>
-      value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
     const values = [runId, step.seq, step.engine, step.migration, step.direction, step.status,
-      step.startedAt.toISOString(), Math.round(step.durationMs), step.error ?? null].map(literal).join(', ');
+      step.startedAt.toISOString(), Math.round(step.durationMs), step.error ?? null].map(sqlLiteral).join(', ');
     await db.query(`INSERT INTO ${this.steps} (run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)
       VALUES (${values});
       COMMIT`);
