@@ -39,7 +39,7 @@ function renderReport(sections) {
     '## Reliability',
     '',
     'What the tests in `test/reliability/` tried against real PostgreSQL and the example project (Prisma → Drizzle → plain SQL),',
-    'and what held. Generated from the figures those tests recorded (`npx vitest run test/reliability && npm run reliability:report`);',
+    'and what held. Generated from the figures those tests recorded (`npm run reliability`);',
     `do not edit by hand.${measuredOn ? ` Measured on ${measuredOn}.` : ''}`,
     '',
     ...sections.map(renderSection),
@@ -50,7 +50,7 @@ function renderReport(sections) {
 function main() {
   const files = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort() : [];
   if (files.length === 0) {
-    console.error(`No results in ${path.relative(root, resultsDir)}: run npx vitest run test/reliability first.`);
+    console.error(`No results in ${path.relative(root, resultsDir)}: run npm run reliability (it records them).`);
     process.exit(1);
   }
   const sections = files.map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8'))).sort((a, b) => a.order - b.order);

@@ -48,8 +48,12 @@ export class ResultRecorder {
     this.facts[key] = value;
   }
 
-  /** Written only when the file's tests all passed (a failed run must not publish figures). */
+  /**
+   * Written only when the file's tests all passed (a failed run must not publish figures), and
+   * only when asked (`npm run reliability`): a plain `npm test` leaves the tracked results alone.
+   */
   save(allPassed: boolean): void {
+    if (!process.env.POLYMIGRATE_RECORD_RELIABILITY) return;
     if (!allPassed || this.rows.length === 0) return;
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const doc: ResultSection & { measuredOn: string } = {
