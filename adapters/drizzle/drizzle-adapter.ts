@@ -7,7 +7,7 @@ import type { AdapterEnvironment } from '../../src/adapter/registry.js';
 import { ConfigError, RefusedError } from '../../src/errors.js';
 import { runSqlScript } from '../../src/db/run-sql-script.js';
 import { snakeName } from '../../src/create/migration-name.js';
-import { readMigrationDirectory } from '../../src/create/read-migration-directory.js';
+import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
 import { reconcileById } from '../../src/status/reconcile.js';
 import { DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, type DrizzleEngineOptions } from './config.js';
 import { metaOf, runAtomically, runDrizzleSql } from './drizzle-apply.js';

@@ -1,21 +1,7 @@
 import type { BatchStepResult, DiscoveredMigration, Queryable } from '../../src/adapter/contract.js';
-import { runSqlScript } from '../../src/db/run-sql-script.js';
+import { runSqlPiece, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { splitStatements } from '../../src/db/sql-lexer.js';
 import type { DrizzleMigrationMeta, SqlChunk } from './drizzle-migration.js';
-
-/** Send `piece` (found at `offset` in `text`) so PostgreSQL's error position maps back to file:line:column. */
-async function runPiece(db: Queryable, file: string, text: string, offset: number, piece: string): Promise<void> {
-  const lineOffset = text.slice(0, offset).split('\n').length - 1;
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  // Padding with spaces to the piece's column keeps column numbers true; PostgreSQL ignores them.
-  await runSqlScript(db, { file, text: ' '.repeat(offset - lineStart) + piece, lineOffset });
-}
-
-/** Add to an error's message without losing its class (SqlScriptError carries file:line:column). */
-function annotate(error: unknown, note: string): unknown {
-  if (error instanceof Error) error.message = `${error.message} — ${note}`;
-  return error;
-}
 
 /**
  * Run a migration file. Inside a transaction: each breakpoint chunk as its own query, as drizzle
@@ -29,22 +15,17 @@ export async function runDrizzleSql(
   /** The `polymigrate resolve … --applied` command for this migration. */
   resolveCommand: string,
 ): Promise<void> {
+  const source = { file, text, lineOffset: 0 };
   if (inTransaction) {
-    for (const chunk of chunks) await runPiece(db, file, text, chunk.offset, chunk.text);
+    for (const chunk of chunks) await runSqlPiece(db, source, chunk.offset, chunk.text);
     return;
   }
-  const statements = chunks.flatMap((chunk) =>
-    splitStatements(chunk.text).map((s) => ({ offset: chunk.offset + s.offset, text: s.text })));
-  for (const [index, statement] of statements.entries()) {
-    try {
-      await runPiece(db, file, text, statement.offset, statement.text);
-    } catch (error) {
-      throw annotate(error, index === 0
-        ? 'no statement of this migration had run (it runs outside a transaction, statement by statement); it stays pending.'
-        : `statement ${index + 1} of ${statements.length}; the ${index} before it ran and are committed (this migration runs outside a transaction). ` +
-          `It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, or finish it by hand and run ${resolveCommand}.`);
-    }
-  }
+  await runStatementsOneByOne(db, source, {
+    statements: chunks.flatMap((chunk) =>
+      splitStatements(chunk.text).map((s) => ({ offset: chunk.offset + s.offset, text: s.text }))),
+    advice: 'It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, ' +
+      `or finish it by hand and run ${resolveCommand}.`,
+  });
 }
 
 /**
@@ -75,10 +56,10 @@ export async function runAtomically(
     } catch (error) {
       const rolledBack = open.map((r) => r.id);
       if (migration.transactional) await db.query('ROLLBACK').catch(() => undefined);
-      const note = rolledBack.length > 0
-        ? `atomic: true, so ${rolledBack.join(', ')} (same transaction) ${rolledBack.length === 1 ? 'was' : 'were'} rolled back too.`
-        : undefined;
-      results.push({ id: migration.id, ok: false, durationMs: Date.now() - started, error: (note ? annotate(error, note) : error) as Error });
+      if (rolledBack.length > 0 && error instanceof Error) {
+        error.message += ` — atomic: true, so ${rolledBack.join(', ')} (same transaction) ${rolledBack.length === 1 ? 'was' : 'were'} rolled back too.`;
+      }
+      results.push({ id: migration.id, ok: false, durationMs: Date.now() - started, error: error as Error });
       return results;
     }
     const result = { id: migration.id, ok: true, durationMs: Date.now() - started };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
-import { readMigrationDirectory } from '../../src/create/read-migration-directory.js';
+import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
 import { MigrationFileError } from '../../src/errors.js';
 
 /**

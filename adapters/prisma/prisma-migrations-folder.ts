@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
 import { ConfigError, MigrationFileError } from '../../src/errors.js';
-import { readMigrationDirectory } from '../../src/create/read-migration-directory.js';
+import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
 import { findNonTransactionalStatement, splitStatements } from '../../src/db/sql-lexer.js';
 import { prismaChecksum } from './prisma-checksum.js';
 

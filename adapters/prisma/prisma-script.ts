@@ -1,6 +1,5 @@
 import type { Queryable } from '../../src/adapter/contract.js';
-import { runSqlScript } from '../../src/db/run-sql-script.js';
-import { splitStatements } from '../../src/db/sql-lexer.js';
+import { runSqlScript, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { quoteIdent } from '../../src/db/quote.js';
 
 /**
@@ -14,21 +13,7 @@ export async function runPrismaScript(db: Queryable, file: string, text: string,
     await runSqlScript(db, { file, text, lineOffset: 0 }, then ? { then } : {});
     return;
   }
-  const statements = splitStatements(text);
-  for (const [index, statement] of statements.entries()) {
-    const line = text.slice(0, statement.offset).split('\n').length - 1;
-    const lineStart = text.lastIndexOf('\n', statement.offset - 1) + 1;
-    try {
-      // Pad the statement to its column so PostgreSQL's error position maps back to the file.
-      await runSqlScript(db, { file, text: ' '.repeat(statement.offset - lineStart) + statement.text, lineOffset: line });
-    } catch (error) {
-      // Outside a transaction the statements before this one stay committed: say so.
-      if (error instanceof Error && statements.length > 1) {
-        error.message += ` [statement ${index + 1} of ${statements.length}; the ${index} before it are committed]`;
-      }
-      throw error;
-    }
-  }
+  await runStatementsOneByOne(db, { file, text, lineOffset: 0 });
 }
 
 /**

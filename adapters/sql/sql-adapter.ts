@@ -6,10 +6,9 @@ import type {
 } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/registry.js';
 import { ConfigError, MigrationFileError, RefusedError } from '../../src/errors.js';
-import { runSqlScript } from '../../src/db/run-sql-script.js';
-import { splitStatements } from '../../src/db/sql-lexer.js';
+import { runSqlScript, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
-import { readMigrationDirectory } from '../../src/create/read-migration-directory.js';
+import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
 import { parseSqlFile, type SqlSection } from './sql-file.js';
 import { polymigrateHistory, supabaseHistory, type SqlHistoryRow } from './sql-history.js';
 import type { SqlEngineOptions } from './config.js';
@@ -125,17 +124,9 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
 
   /** Outside a transaction every statement runs on its own, so CONCURRENTLY works. */
   async function runSection(db: Queryable, file: string, section: SqlSection, inTransaction: boolean): Promise<void> {
-    if (inTransaction || section.transactional) {
-      await runSqlScript(db, { file, text: section.text, lineOffset: section.lineOffset });
-      return;
-    }
-    for (const statement of splitStatements(section.text)) {
-      const before = section.text.slice(0, statement.offset).split('\n').length - 1;
-      const lineStart = section.text.lastIndexOf('\n', statement.offset - 1) + 1;
-      // Keep column numbers true by padding the statement to its column in the file.
-      const text = ' '.repeat(statement.offset - lineStart) + statement.text;
-      await runSqlScript(db, { file, text, lineOffset: section.lineOffset + before });
-    }
+    const source = { file, text: section.text, lineOffset: section.lineOffset };
+    if (inTransaction || section.transactional) await runSqlScript(db, source);
+    else await runStatementsOneByOne(db, source);
   }
 
   return {

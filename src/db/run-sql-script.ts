@@ -1,4 +1,5 @@
 import type { Queryable, SqlSource } from '../adapter/contract.js';
+import { splitStatements, type SqlStatement } from './sql-lexer.js';
 
 /**
  * A PostgreSQL error raised by a migration script, with the file position of the failing
@@ -66,5 +67,46 @@ export async function runSqlScript(db: Queryable, source: SqlSource, options: { 
     await db.query(text);
   } catch (error) {
     throw new SqlScriptError(error, source);
+  }
+}
+
+/**
+ * Send `piece`, found at `offset` in `source.text`, on its own, padded with spaces to its column
+ * so PostgreSQL's error position still maps back to file:line:column.
+ */
+export async function runSqlPiece(db: Queryable, source: SqlSource, offset: number, piece: string): Promise<void> {
+  const before = source.text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  await runSqlScript(db, {
+    file: source.file,
+    text: ' '.repeat(offset - lineStart) + piece,
+    lineOffset: source.lineOffset + before.split('\n').length - 1,
+  });
+}
+
+/**
+ * Outside a transaction: every statement as its own query. PostgreSQL runs a multi-statement
+ * query as one implicit transaction, which CREATE INDEX CONCURRENTLY and friends refuse. Statements
+ * that ran stay committed, so a failure says how many did; `advice` (what to do next, which
+ * depends on the engine) is added to the message.
+ */
+export async function runStatementsOneByOne(
+  db: Queryable,
+  source: SqlSource,
+  options: { statements?: SqlStatement[]; advice?: string } = {},
+): Promise<void> {
+  const statements = options.statements ?? splitStatements(source.text);
+  for (const [index, statement] of statements.entries()) {
+    try {
+      await runSqlPiece(db, source, statement.offset, statement.text);
+    } catch (error) {
+      if (error instanceof Error) {
+        const progress = index === 0
+          ? 'no statement of this migration had run (it runs outside a transaction, statement by statement)'
+          : `statement ${index + 1} of ${statements.length}; the ${index} before it ran and are committed (this migration runs outside a transaction)`;
+        error.message += ` — ${progress}.${options.advice ? ` ${options.advice}` : ''}`;
+      }
+      throw error;
+    }
   }
 }

@@ -76,6 +76,9 @@ export function planDown(
         break;
       }
     }
+    if (candidates.length === 0) {
+      warnings.push('No polymigrate up run has steps that are still applied. To roll back migrations applied by another tool, use polymigrate down --engine NAME --steps N.');
+    }
   }
 
   const steps: PlannedStep[] = [];

@@ -22,8 +22,7 @@ export const PROBLEM_STATES = new Set(['failed', 'modified', 'missing', 'unreach
  */
 export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable, discovered?: DiscoveredMigration[]): Promise<EngineStatus> {
   const [files, history] = await Promise.all([discovered ?? adapter.discover(), adapter.readHistory(db)]);
-  discovered = files;
-  const migrations = adapter.reconcile ? adapter.reconcile(discovered, history) : reconcileById(discovered, history);
+  const migrations = adapter.reconcile ? adapter.reconcile(files, history) : reconcileById(files, history);
   const problems = adapter.problems ? adapter.problems(history) : [];
   for (const status of migrations) {
     if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {

@@ -85,5 +85,6 @@ describe('planDown', () => {
     const plan = planDown(await fixture(), [], {}, hints);
     expect(plan.steps).toEqual([]);
     expect(plan.stop).toBeUndefined();
+    expect(plan.warnings.join(' ')).toContain('down --engine NAME --steps N');
   });
 });
