@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, query } from '../helpers/database.js';
+import { query } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { runCli } from '../helpers/run-cli.js';
+import { cliProject } from '../helpers/cli-project.js';
 
 describe('config errors exit 2 and name the key path', () => {
   let project: TempProject;
@@ -74,56 +75,47 @@ describe('config errors exit 2 and name the key path', () => {
 });
 
 describe('failures while running', () => {
-  let project: TempProject;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url } });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('fail');
-    project = new TempProject();
+  const t = cliProject('fail', async (project) => {
     project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
   });
-  afterAll(async () => {
-    await db.drop();
-    project.cleanup();
-  });
+  const { cli } = t;
 
   it('a SQL error names engine, migration, direction, file:line:column; earlier steps stay applied', async () => {
-    project.write('db/1_first.sql', 'CREATE TABLE first (id int);\n');
-    project.write('db/2_broken.sql', '-- creates the second table\nCREATE TABLE second (id int);\nCREATE TABLE third (id int,, x int);\n');
-    project.write('db/3_after.sql', 'CREATE TABLE after_it (id int);\n');
+    t.project.write('db/1_first.sql', 'CREATE TABLE first (id int);\n');
+    t.project.write('db/2_broken.sql', '-- creates the second table\nCREATE TABLE second (id int);\nCREATE TABLE third (id int,, x int);\n');
+    t.project.write('db/3_after.sql', 'CREATE TABLE after_it (id int);\n');
     const result = await cli('up');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('app: up 2_broken failed: syntax error at or near ","');
     expect(result.stderr).toMatch(/2_broken\.sql:3:28/);
     expect(result.stderr).toContain('1 step(s) completed before it and stay applied; 1 step(s) not run');
-    const tables = await query<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY 1");
+    const tables = await query<{ tablename: string }>(t.db.url, "SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY 1");
     expect(tables.map((t) => t.tablename)).toEqual(['first']); // 2_broken rolled back whole
     const status = (await cli('status', '--json')).json();
     expect(status.engines[0].migrations.map((m: any) => m.state)).toEqual(['applied', 'pending', 'pending']);
   });
 
   it('CONCURRENTLY in a transactional file is refused before anything runs, naming the directive', async () => {
-    project.write('db/2_broken.sql', 'CREATE TABLE second (id int);\n');
-    project.write('db/3_after.sql', 'CREATE INDEX CONCURRENTLY second_id ON second (id);\n');
+    t.project.write('db/2_broken.sql', 'CREATE TABLE second (id int);\n');
+    t.project.write('db/3_after.sql', 'CREATE INDEX CONCURRENTLY second_id ON second (id);\n');
     const result = await cli('up');
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('-- migrate:up transaction:false');
     expect((await cli('status')).code).toBe(4);
-    const tables = await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'second'");
+    const tables = await query(t.db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'second'");
     expect(tables).toEqual([]);
   });
 
   it('with the directive it runs outside a transaction, statement by statement', async () => {
-    project.write('db/3_after.sql', '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY second_id ON second (id);\nCREATE INDEX CONCURRENTLY second_id2 ON second (id);\n');
+    t.project.write('db/3_after.sql', '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY second_id ON second (id);\nCREATE INDEX CONCURRENTLY second_id2 ON second (id);\n');
     const result = await cli('up');
     expect(result.code).toBe(0);
-    const indexes = await query(db.url, "SELECT indexname FROM pg_indexes WHERE tablename = 'second' ORDER BY 1");
+    const indexes = await query(t.db.url, "SELECT indexname FROM pg_indexes WHERE tablename = 'second' ORDER BY 1");
     expect(indexes).toEqual([{ indexname: 'second_id' }, { indexname: 'second_id2' }]);
   });
 
   it('a failing non-transactional migration is recorded as failed, blocks up, and resolve repairs it', async () => {
-    project.write('db/4_half.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\n  CREATE INDEX CONCURRENTLY half_bad ON half (id) WHERE;\n');
+    t.project.write('db/4_half.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\n  CREATE INDEX CONCURRENTLY half_bad ON half (id) WHERE;\n');
     const failed = await cli('up');
     expect(failed.code).toBe(1);
     // Outside a transaction each statement is sent alone; the position still maps to the file.
@@ -131,13 +123,13 @@ describe('failures while running', () => {
     const status = await cli('status', '--json');
     expect(status.code).toBe(4);
     expect(status.json().engines[0].migrations.at(-1)).toMatchObject({ id: '4_half', state: 'failed' });
-    project.write('db/5_next.sql', 'SELECT 1;\n');
+    t.project.write('db/5_next.sql', 'SELECT 1;\n');
     const blocked = await cli('up');
     expect(blocked.code).toBe(5);
     expect(blocked.stderr).toContain('polymigrate resolve app 4_half');
     // The table from the first statement exists: undo it, then mark it rolled back so it runs again.
-    await query(db.url, 'DROP TABLE half');
-    project.write('db/4_half.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\nCREATE INDEX CONCURRENTLY half_ok ON half (id);\n');
+    await query(t.db.url, 'DROP TABLE half');
+    t.project.write('db/4_half.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\nCREATE INDEX CONCURRENTLY half_ok ON half (id);\n');
     const resolved = await cli('resolve', 'app', '4_half', '--rolled-back');
     expect(resolved.code).toBe(0);
     const again = await cli('up', '--json');
@@ -149,26 +141,26 @@ describe('failures while running', () => {
   });
 
   it('an empty migration file and a badly named file are clear errors', async () => {
-    project.write('db/6_empty.sql', '-- nothing here\n');
+    t.project.write('db/6_empty.sql', '-- nothing here\n');
     const empty = await cli('up');
     expect(empty.code).toBe(5);
     expect(empty.stderr).toContain('6_empty.sql: has no SQL to apply');
-    project.remove('db/6_empty.sql');
-    project.write('db/seed.sql', 'SELECT 1;');
+    t.project.remove('db/6_empty.sql');
+    t.project.write('db/seed.sql', 'SELECT 1;');
     const named = await cli('status');
     expect(named.code).toBe(2);
     expect(named.stderr).toContain('seed.sql: does not follow the <version>_<name>.sql pattern');
-    project.remove('db/seed.sql');
+    t.project.remove('db/seed.sql');
   });
 
   it('names with quotes, spaces and unicode apply and revert', async () => {
-    project.write("db/7_it's a café ☕.sql", 'CREATE TABLE "café ☕" (id int);\n-- migrate:down\nDROP TABLE "café ☕";\n');
+    t.project.write("db/7_it's a café ☕.sql", 'CREATE TABLE "café ☕" (id int);\n-- migrate:down\nDROP TABLE "café ☕";\n');
     const up = await cli('up', '--json');
     expect(up.code).toBe(0);
     expect(up.json().results[0].id).toBe("7_it's a café ☕");
     const down = await cli('down', '--engine', 'app');
     expect(down.code).toBe(0);
     expect(down.stdout).toContain("7_it's a café ☕");
-    expect(await query(db.url, `SELECT 1 FROM pg_tables WHERE tablename = 'café ☕'`)).toEqual([]);
+    expect(await query(t.db.url, `SELECT 1 FROM pg_tables WHERE tablename = 'café ☕'`)).toEqual([]);
   });
 });

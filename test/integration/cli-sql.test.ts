@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogSnapshot, createTestDatabase, query } from '../helpers/database.js';
-import { TempProject } from '../helpers/project.js';
-import { runCli } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { catalogSnapshot, query } from '../helpers/database.js';
+import { cliProject } from '../helpers/cli-project.js';
 
 /**
  * The core slice end to end: two SQL engines on one database, driven through the built CLI.
  * auth has no down files; cms has downs (a .down.sql file and a -- migrate:down section).
  */
 describe('two SQL engines through the CLI', () => {
-  let project: TempProject;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url } });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('cli');
-    project = new TempProject();
+  const t = cliProject('cli', async (project) => {
     project.config({ engines: [
       { kind: 'sql', name: 'auth', migrations: 'db/auth' },
       { kind: 'sql', name: 'cms', migrations: 'db/cms' },
@@ -27,28 +20,25 @@ describe('two SQL engines through the CLI', () => {
       "CREATE FUNCTION post_title_upper(p posts) RETURNS text AS $$ SELECT upper(p.title); $$ LANGUAGE sql;\n");
     project.write('db/cms/20260105000000_post_search.down.sql', 'DROP FUNCTION post_title_upper(posts);\n');
   });
-  afterAll(async () => {
-    await db.drop();
-    project.cleanup();
-  });
+  const { cli } = t;
 
   it('status before anything: everything pending, exit 3, nothing created', async () => {
-    const before = await catalogSnapshot(db.url);
+    const before = await catalogSnapshot(t.db.url);
     const result = await cli('status', '--json');
     expect(result.code).toBe(3);
     const doc = result.json();
     expect(doc).toMatchObject({ version: 1, upToDate: false, pending: 4, problems: 0 });
     expect(doc.engines.map((e: any) => [e.name, e.kind, e.rollback])).toEqual([['auth', 'sql', 'down-file'], ['cms', 'sql', 'down-file']]);
-    expect(await catalogSnapshot(db.url)).toBe(before);
+    expect(await catalogSnapshot(t.db.url)).toBe(before);
   });
 
   it('up --dry-run prints the plan and leaves the database byte-for-byte unchanged', async () => {
-    const before = await catalogSnapshot(db.url);
+    const before = await catalogSnapshot(t.db.url);
     const result = await cli('up', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('dry run');
     expect(result.stdout).toMatch(/auth\s+20260101000000_users[\s\S]*auth\s+20260102000000_sessions[\s\S]*cms\s+20260101000000_posts/);
-    expect(await catalogSnapshot(db.url)).toBe(before);
+    expect(await catalogSnapshot(t.db.url)).toBe(before);
   });
 
   it('up applies every migration in config order with per-step results', async () => {
@@ -60,9 +50,9 @@ describe('two SQL engines through the CLI', () => {
       'auth:20260101000000_users:applied', 'auth:20260102000000_sessions:applied',
       'cms:20260101000000_posts:applied', 'cms:20260105000000_post_search:applied',
     ]);
-    const rows = await query<{ engine: string; id: string }>(db.url, 'SELECT engine, id FROM polymigrate.sql_migrations ORDER BY applied_at, engine, id');
+    const rows = await query<{ engine: string; id: string }>(t.db.url, 'SELECT engine, id FROM polymigrate.sql_migrations ORDER BY applied_at, engine, id');
     expect(rows).toHaveLength(4);
-    const journal = await query(db.url, "SELECT command, outcome FROM polymigrate.runs WHERE command = 'up'");
+    const journal = await query(t.db.url, "SELECT command, outcome FROM polymigrate.runs WHERE command = 'up'");
     expect(journal).toEqual([{ command: 'up', outcome: 'succeeded' }]);
   });
 
@@ -71,29 +61,29 @@ describe('two SQL engines through the CLI', () => {
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ upToDate: true, pending: 0 });
     expect(ok.json().engines[1].migrations.every((m: any) => m.state === 'applied')).toBe(true);
-    project.write('db/cms/20260110000000_tags.sql', 'CREATE TABLE tags (id serial PRIMARY KEY);\n');
+    t.project.write('db/cms/20260110000000_tags.sql', 'CREATE TABLE tags (id serial PRIMARY KEY);\n');
     const pending = await cli('status', '--json');
     expect(pending.code).toBe(3);
     expect(pending.json().engines[1].migrations.at(-1)).toMatchObject({ id: '20260110000000_tags', state: 'pending' });
-    project.remove('db/cms/20260110000000_tags.sql');
+    t.project.remove('db/cms/20260110000000_tags.sql');
   });
 
   it('down --strict refuses (exit 5) and changes nothing', async () => {
-    const before = await catalogSnapshot(db.url);
+    const before = await catalogSnapshot(t.db.url);
     const result = await cli('down', '--strict');
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('--strict');
     expect(result.stderr).toContain('20260102000000_sessions');
-    expect(await catalogSnapshot(db.url)).toBe(before);
+    expect(await catalogSnapshot(t.db.url)).toBe(before);
   });
 
   it('down --dry-run shows what will happen and changes nothing', async () => {
-    const before = await catalogSnapshot(db.url);
+    const before = await catalogSnapshot(t.db.url);
     const result = await cli('down', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/cms\s+20260105000000_post_search[\s\S]*cms\s+20260101000000_posts/);
     expect(result.stdout).toContain('down will stop at auth 20260102000000_sessions');
-    expect(await catalogSnapshot(db.url)).toBe(before);
+    expect(await catalogSnapshot(t.db.url)).toBe(before);
   });
 
   it('down reverts the cms steps of the last run, then stops at auth with a warning (exit 0)', async () => {
@@ -103,7 +93,7 @@ describe('two SQL engines through the CLI', () => {
     expect(result.stdout).toContain('down stopped at auth 20260102000000_sessions: it has no down file');
     expect(result.stdout).toContain('Left in place (still applied): auth 20260102000000_sessions, auth 20260101000000_users');
     expect(result.stdout).toContain('20260102000000_sessions.down.sql');
-    const tables = await query<{ tablename: string }>(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+    const tables = await query<{ tablename: string }>(t.db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     expect(tables.map((t) => t.tablename)).toEqual(['sessions', 'users']);
     const status = (await cli('status', '--json')).json();
     expect(status.engines[1].migrations.map((m: any) => m.state)).toEqual(['pending', 'pending']);
@@ -117,21 +107,21 @@ describe('two SQL engines through the CLI', () => {
   });
 
   it('an edited applied file makes status exit 4 and up refuse (exit 5) without changing anything', async () => {
-    const original = project.read('db/auth/20260101000000_users.sql');
-    project.write('db/auth/20260101000000_users.sql', `${original}ALTER TABLE users ADD COLUMN name text;\n`);
-    project.write('db/cms/20260110000000_tags.sql', 'CREATE TABLE tags (id serial PRIMARY KEY);\n');
+    const original = t.project.read('db/auth/20260101000000_users.sql');
+    t.project.write('db/auth/20260101000000_users.sql', `${original}ALTER TABLE users ADD COLUMN name text;\n`);
+    t.project.write('db/cms/20260110000000_tags.sql', 'CREATE TABLE tags (id serial PRIMARY KEY);\n');
     const status = await cli('status', '--json');
     expect(status.code).toBe(4);
     expect(status.json().engines[0].migrations[0]).toMatchObject({ id: '20260101000000_users', state: 'modified' });
-    const before = await catalogSnapshot(db.url);
+    const before = await catalogSnapshot(t.db.url);
     const up = await cli('up');
     expect(up.code).toBe(5);
     expect(up.stderr).toContain('auth: 20260101000000_users was edited after it was applied');
     expect(up.stderr).toContain('--allow-modified');
-    expect(await catalogSnapshot(db.url)).toBe(before);
+    expect(await catalogSnapshot(t.db.url)).toBe(before);
     // Line endings are not edits.
-    project.write('db/auth/20260101000000_users.sql', original.replace(/\n/g, '\r\n'));
+    t.project.write('db/auth/20260101000000_users.sql', original.replace(/\n/g, '\r\n'));
     expect((await cli('status')).code).toBe(3);
-    project.remove('db/cms/20260110000000_tags.sql');
+    t.project.remove('db/cms/20260110000000_tags.sql');
   });
 });

@@ -1,46 +1,36 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
-import { createTestDatabase, query } from '../helpers/database.js';
-import { TempProject } from '../helpers/project.js';
-import { runCli } from '../helpers/run-cli.js';
+import { query } from '../helpers/database.js';
+import { cliProject } from '../helpers/cli-project.js';
 
 describe('one lock for the whole run', () => {
-  let project: TempProject;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url } });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('lock');
-    project = new TempProject();
+  const t = cliProject('lock', async (project) => {
     project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
     // Slow enough that the second process certainly finds the lock taken.
     project.write('db/1_slow.sql', 'CREATE TABLE slow (id int);\nSELECT pg_sleep(1.5);\n');
     project.write('db/2_more.sql', 'CREATE TABLE more (id int);\n');
   });
-  afterAll(async () => {
-    await db.drop();
-    project.cleanup();
-  });
+  const { cli } = t;
 
   it('two up processes started together: one applies, the other waits and applies nothing', async () => {
     const [a, b] = await Promise.all([cli('up', '--json'), cli('up', '--json')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const applied = [a, b].map((r) => r.json().results.length).sort();
     expect(applied).toEqual([0, 2]);
-    const history = await query(db.url, 'SELECT id FROM polymigrate.sql_migrations ORDER BY id');
+    const history = await query(t.db.url, 'SELECT id FROM polymigrate.sql_migrations ORDER BY id');
     expect(history).toEqual([{ id: '1_slow' }, { id: '2_more' }]);
-    const runs = await query<{ steps: string }>(db.url,
+    const runs = await query<{ steps: string }>(t.db.url,
       `SELECT count(s.seq)::text AS steps FROM polymigrate.runs r LEFT JOIN polymigrate.steps s ON s.run_id = r.id GROUP BY r.id ORDER BY 1`);
     expect(runs.map((r) => r.steps)).toEqual(['0', '2']);
   });
 
   it('a held lock times out with exit 5, names the holder, and never blocks status', async () => {
-    const holder = new pg.Client({ connectionString: db.url, application_name: 'deploy-bot on ci-7' });
+    const holder = new pg.Client({ connectionString: t.db.url, application_name: 'deploy-bot on ci-7' });
     await holder.connect();
     try {
       await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_LOCK_KEY.toString()]);
-      project.write('db/3_new.sql', 'CREATE TABLE newer (id int);\n');
+      t.project.write('db/3_new.sql', 'CREATE TABLE newer (id int);\n');
       const started = Date.now();
       const up = await cli('up', '--lock-timeout', '1');
       expect(up.code).toBe(5);

@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, query } from '../helpers/database.js';
+import { query } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { runCli } from '../helpers/run-cli.js';
+import { cliProject } from '../helpers/cli-project.js';
 
 describe('SQL engine with Supabase history', () => {
-  let project: TempProject;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url } });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('supa');
-    project = new TempProject();
+  const t = cliProject('supa', async (project, db) => {
     project.config({ engines: [{ kind: 'sql', name: 'supabase', migrations: 'supabase/migrations', history: 'supabase' }] });
     project.write('supabase/migrations/20260101000000_profiles.sql', 'CREATE TABLE profiles (id uuid PRIMARY KEY);\n');
     project.write('supabase/migrations/20260102000000_avatars.sql', 'ALTER TABLE profiles ADD COLUMN avatar text;\n');
@@ -21,10 +16,7 @@ describe('SQL engine with Supabase history', () => {
       CREATE TABLE profiles (id uuid PRIMARY KEY);
       INSERT INTO supabase_migrations.schema_migrations VALUES ('20260101000000', ARRAY['CREATE TABLE profiles (id uuid PRIMARY KEY)'], 'profiles');`);
   });
-  afterAll(async () => {
-    await db.drop();
-    project.cleanup();
-  });
+  const { cli } = t;
 
   it('reads what the Supabase CLI recorded and writes rows the way it does', async () => {
     const status = await cli('status', '--json');
@@ -32,13 +24,13 @@ describe('SQL engine with Supabase history', () => {
     expect(status.json().engines[0].migrations.map((m: any) => m.state)).toEqual(['applied', 'pending']);
     const up = await cli('up');
     expect(up.code).toBe(0);
-    const rows = await query(db.url, 'SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version');
+    const rows = await query(t.db.url, 'SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version');
     expect(rows).toEqual([
       { version: '20260101000000', name: 'profiles', statements: ['CREATE TABLE profiles (id uuid PRIMARY KEY)'] },
       { version: '20260102000000', name: 'avatars', statements: ['ALTER TABLE profiles ADD COLUMN avatar text;\n'] },
     ]);
     // Nothing in polymigrate's own SQL history for a Supabase-history engine.
-    expect(await query(db.url, "SELECT to_regclass('polymigrate.sql_migrations') AS t")).toEqual([{ t: null }]);
+    expect(await query(t.db.url, "SELECT to_regclass('polymigrate.sql_migrations') AS t")).toEqual([{ t: null }]);
   });
 
   it('create writes a Supabase-style file and no down file (the Supabase CLI would run it)', async () => {
