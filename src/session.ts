@@ -84,8 +84,19 @@ export class Session {
 
   /** A separate session for the advisory lock (see src/lock/advisory-lock.ts). */
   async lockDb(): Promise<DbClient> {
-    await this.db(); // the first connection carries --wait; the lock session follows it
+    // With --wait the first connection carries the retries and the lock session follows it;
+    // without, both connect at once.
+    if (this.waitsForServer) await this.db();
+    else this.db().catch(() => undefined); // awaited (and reported) by whoever needs it
     return this.clientFor(this.databaseUrl, 'lock');
+  }
+
+  /**
+   * True with --wait: the first connection may retry for a while, so callers should not start
+   * connecting before they know the command can run (files read, arguments checked).
+   */
+  get waitsForServer(): boolean {
+    return this.options.waitSeconds !== undefined;
   }
 
   engineUrl(name: string): string {

@@ -49,9 +49,11 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
       if (ctx.inTransaction) {
         // Safer than Prisma: script and row commit together, so a failure leaves no failed row.
         try {
-          // The history row rides in the script's query: one round trip, one commit with it.
+          // The history row rides in the script's query, with the core's BEGIN, journal row and
+          // COMMIT (the envelope): one round trip, one commit.
           await withSearchPath(ctx.db, options.schema, true, () =>
-            runPrismaScript(ctx.db, meta.scriptFile, meta.script, true, table.insertAppliedSql(rowId, migration.id, checksum)));
+            runPrismaScript(ctx.db, meta.scriptFile, meta.script, true,
+              { then: table.insertAppliedSql(rowId, migration.id, checksum), envelope: ctx.envelope }));
         } catch (error) {
           if (ALREADY_EXISTS.has((error as { code?: string }).code ?? '')) {
             ctx.log.warn(`If this database already held ${migration.id}'s objects before its history was recorded, baseline it instead: polymigrate resolve ${options.name} ${migration.id} --applied`);

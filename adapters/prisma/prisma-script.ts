@@ -1,4 +1,4 @@
-import type { Queryable } from '../../src/adapter/contract.js';
+import type { Queryable, StepEnvelope } from '../../src/adapter/contract.js';
 import { runSqlScript, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { quoteIdent } from '../../src/db/quote.js';
 
@@ -8,9 +8,12 @@ import { quoteIdent } from '../../src/db/quote.js';
  * statement, because PostgreSQL runs a multi-statement query as one implicit transaction and
  * CREATE INDEX CONCURRENTLY refuses that.
  */
-export async function runPrismaScript(db: Queryable, file: string, text: string, inTransaction: boolean, then?: string): Promise<void> {
+export async function runPrismaScript(
+  db: Queryable, file: string, text: string, inTransaction: boolean,
+  options: { then?: string; envelope?: StepEnvelope | undefined } = {},
+): Promise<void> {
   if (inTransaction) {
-    await runSqlScript(db, { file, text, lineOffset: 0 }, then ? { then } : {});
+    await runSqlScript(db, { file, text, lineOffset: 0 }, options);
     return;
   }
   await runStatementsOneByOne(db, { file, text, lineOffset: 0 });

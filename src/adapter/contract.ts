@@ -162,6 +162,24 @@ export interface StepContext {
   log: StepLogger;
   /** Aborted when the run is cancelled (SIGINT) or times out. */
   signal?: AbortSignal;
+  /**
+   * Present when the core runs this step in a transaction. Optional to use: an adapter whose
+   * step ends with one simple-protocol query (a whole script plus its history row) may send that
+   * query through `envelope.send`, which puts the transaction's opening (if nothing has been sent
+   * yet), the journal row and the COMMIT into the same query — one round trip per migration
+   * instead of three. Adapters that ignore it are unaffected: the core opens the transaction
+   * before their first query and commits after apply/revert returns.
+   */
+  envelope?: StepEnvelope;
+}
+
+export interface StepEnvelope {
+  /**
+   * Send `sql` as the step's last query, inside the step's transaction, and commit it. Resolves
+   * once committed. A PostgreSQL error's `position` is made relative to `sql`, as if it had been
+   * sent alone. Call at most once, and send nothing on the step's connection afterwards.
+   */
+  send(sql: string): Promise<void>;
 }
 
 /** Per-migration outcome of a batch apply/revert. */

@@ -1,4 +1,4 @@
-import type { Queryable, SqlSource } from '../adapter/contract.js';
+import type { Queryable, SqlSource, StepEnvelope } from '../adapter/contract.js';
 import { splitStatements, type SqlStatement } from './sql-lexer.js';
 
 /**
@@ -58,13 +58,19 @@ export function positionToLineColumn(
  * dollar-quoted bodies reach PostgreSQL untouched. Inside an explicit transaction the statements
  * share it; outside one, PostgreSQL runs the multi-statement string as one implicit transaction.
  */
-export async function runSqlScript(db: Queryable, source: SqlSource, options: { then?: string } = {}): Promise<void> {
+export async function runSqlScript(
+  db: Queryable,
+  source: SqlSource,
+  options: { then?: string; envelope?: StepEnvelope | undefined } = {},
+): Promise<void> {
   // `then`: statements of polymigrate's own (a history row) sent in the same query, after the
   // script, to save a round trip. The script comes first, so error positions inside it still map.
+  // `envelope`: the step's transaction travels in the same query too (see StepEnvelope).
   const text = options.then ? `${source.text}\n;\n${options.then}` : source.text;
-  if (text.trim() === '') return;
+  if (text.trim() === '' && !options.envelope) return;
   try {
-    await db.query(text);
+    if (options.envelope) await options.envelope.send(text);
+    else await db.query(text);
   } catch (error) {
     throw new SqlScriptError(error, source);
   }

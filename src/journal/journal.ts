@@ -78,16 +78,16 @@ export class Journal {
   }
 
   /**
-   * The same insert followed by COMMIT, as one simple-protocol round trip: it closes a
-   * migration's transaction on the busy path (`up` of many migrations). Values are inlined as
-   * literals (standard_conforming_strings is on in every supported PostgreSQL).
+   * The same row as SQL text, sent with the step's own statements inside its transaction (see
+   * StepTransaction): values are inlined as literals (standard_conforming_strings is on in every
+   * supported PostgreSQL), and the duration is measured by the server from the transaction's start,
+   * because the text is written before the step runs.
    */
-  async recordStepAndCommit(db: Queryable, runId: number, step: StepRecord): Promise<void> {
+  stepRowSql(runId: number, step: Omit<StepRecord, 'durationMs'>): string {
     const values = [runId, step.seq, step.engine, step.migration, step.direction, step.status,
-      step.startedAt.toISOString(), Math.round(step.durationMs), step.error ?? null].map(sqlLiteral).join(', ');
-    await db.query(`INSERT INTO ${this.steps} (run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)
-      VALUES (${values});
-      COMMIT`);
+      step.startedAt.toISOString()].map(sqlLiteral).join(', ');
+    return `INSERT INTO ${this.steps} (run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)
+      VALUES (${values}, round(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, ${sqlLiteral(step.error ?? null)})`;
   }
 
   async finishRun(db: Queryable, runId: number, outcome: 'succeeded' | 'failed' | 'refused'): Promise<void> {

@@ -7,7 +7,7 @@ import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
 import type { Session } from '../session.js';
 import { VERSION } from '../version.js';
-import { collectStatus } from './status.js';
+import { collectStatus, discoverFiles, readStatuses } from './status.js';
 
 export interface RunReport {
   command: 'up' | 'down';
@@ -42,8 +42,13 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     return { command: input.command, dryRun: true, plan, results: [], outcome: 'planned' };
   }
 
-  const db = await session.db();
-  const lockDb = await session.lockDb();
+  // Files first (a file problem is a usage error whether or not the database is up; they do not
+  // depend on the lock). Without --wait the connections are opened meanwhile.
+  const connect = () => Promise.all([session.db(), session.lockDb()]);
+  const connecting = session.waitsForServer ? undefined : connect();
+  connecting?.catch(() => undefined); // awaited just below
+  const files = await discoverFiles(session, input.engines);
+  const [db, lockDb] = await (connecting ?? connect());
   const waitStarted = Date.now();
   await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, {
     timeoutSeconds: session.lockTimeoutSeconds,
@@ -62,7 +67,7 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
         engineKeys.push(key);
       }
     }
-    const plan = await input.makePlan(await collectStatus(session, input.engines), adapters);
+    const plan = await input.makePlan(await readStatuses(session, files), adapters);
     session.events.planReady?.(plan, false);
     // A refusal changes nothing at all, not even the journal.
     if (plan.refusals.length > 0) return { command: input.command, dryRun: false, plan, results: [], outcome: 'refused' };

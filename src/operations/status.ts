@@ -1,3 +1,4 @@
+import type { DiscoveredMigration, MigrationAdapter } from '../adapter/contract.js';
 import { readEngineStatus, summarize, type EngineStatus } from '../status/engine-status.js';
 import { selectEngines } from '../plan/plan-up.js';
 import type { Session } from '../session.js';
@@ -6,19 +7,39 @@ export interface StatusOptions {
   engines?: string[];
 }
 
-/** Read every selected engine's files and history (one history query per engine, in parallel). */
-export async function collectStatus(session: Session, names?: string[]): Promise<EngineStatus[]> {
+/** The selected engines' migration files, read before any history. */
+export interface DiscoveredFiles {
+  selected: string[];
+  adapters: Map<string, MigrationAdapter>;
+  discovered: DiscoveredMigration[][];
+}
+
+export async function discoverFiles(session: Session, names?: string[]): Promise<DiscoveredFiles> {
   const selected = selectEngines(session.engineNames(), names);
   const adapters = await session.adapters(selected);
-  // Files first: a missing folder or a bad file name is a usage error, whether or not the database is up.
   const discovered = await Promise.all(selected.map((name) => adapters.get(name)!.discover()));
+  return { selected, adapters, discovered };
+}
+
+/** Match the files with each engine's history (one history query per engine). */
+export async function readStatuses(session: Session, files: DiscoveredFiles): Promise<EngineStatus[]> {
   // History reads share one connection, so they go one after another (one query each; a client
   // runs one query at a time anyway, and pg 9 will refuse to queue them).
   const statuses: EngineStatus[] = [];
-  for (const [i, name] of selected.entries()) {
-    statuses.push(await readEngineStatus(adapters.get(name)!, await session.engineDb(name), discovered[i]));
+  for (const [i, name] of files.selected.entries()) {
+    statuses.push(await readEngineStatus(files.adapters.get(name)!, await session.engineDb(name), files.discovered[i]));
   }
   return statuses;
+}
+
+/** Read every selected engine's files and history. */
+export async function collectStatus(session: Session, names?: string[]): Promise<EngineStatus[]> {
+  // Files first: a missing folder or a bad file name is a usage error, whether or not the database
+  // is up. Without --wait the connections are opened meanwhile (a file error still wins).
+  if (!session.waitsForServer) {
+    for (const name of selectEngines(session.engineNames(), names)) session.engineDb(name).catch(() => undefined);
+  }
+  return readStatuses(session, await discoverFiles(session, names));
 }
 
 export interface StatusReport {

@@ -3,6 +3,7 @@ import type { Journal, StepStatus } from '../journal/journal.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { RunEvents } from './run-events.js';
+import { StepTransaction } from './step-transaction.js';
 import { describeStepError, type StepResult } from './step-result.js';
 
 export interface ExecuteContext {
@@ -41,8 +42,8 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
   let failed = false;
   let seq = 0;
 
-  const journalStep = (db: Queryable, result: StepResult, startedAt: Date, stepSeq: number, commit = false) =>
-    ctx.journal[commit ? 'recordStepAndCommit' : 'recordStep'](db, ctx.runId, {
+  const journalStep = (db: Queryable, result: StepResult, startedAt: Date, stepSeq: number) =>
+    ctx.journal.recordStep(db, ctx.runId, {
       seq: stepSeq, engine: result.engine, migration: result.id, direction: result.direction,
       // Only steps that ran are journaled (callers return early for not-run).
       status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
@@ -112,23 +113,28 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
         ctx.events.stepStarted?.(step);
         const startedAt = new Date();
         const transactional = adapter.capabilities.transactional && step.migration.transactional;
+        const status = step.direction === 'up' ? 'applied' : 'reverted';
+        // The journal row commits with the migration when they share a database: the journal can
+        // never miss a committed step, and it rides in the step's last query (see StepTransaction).
+        const sameTransaction = transactional && db === ctx.journalDb;
+        const tx = transactional
+          ? new StepTransaction(db, sameTransaction ? ctx.journal.stepRowSql(ctx.runId, {
+            seq: seq + 1, engine: step.engine, migration: step.id, direction: step.direction, status, startedAt,
+          }) : '')
+          : undefined;
         try {
-          if (transactional) await db.query('BEGIN');
-          const context = stepContext(step, transactional);
+          const context: StepContext = tx
+            ? { ...stepContext(step, true), db: tx.connection, envelope: tx.envelope }
+            : stepContext(step, false);
           if (step.direction === 'up') await adapter.apply!(step.migration, context);
           else await adapter.revert!(step.migration, context);
-          const result: StepResult = {
+          await tx?.commit();
+          await record({
             engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-            status: step.direction === 'up' ? 'applied' : 'reverted', durationMs: Date.now() - startedAt.getTime(),
-          };
-          // The journal row commits with the migration when they share a database: one commit
-          // per migration instead of two, and the journal can never miss a committed step.
-          const sameTransaction = transactional && db === ctx.journalDb;
-          if (sameTransaction) await journalStep(db, result, startedAt, seq + 1, true);
-          else if (transactional) await db.query('COMMIT');
-          await record(result, startedAt, sameTransaction);
+            status, durationMs: Date.now() - startedAt.getTime(),
+          }, startedAt, sameTransaction);
         } catch (error) {
-          if (transactional) await db.query('ROLLBACK').catch(() => undefined);
+          await tx?.rollback().catch(() => undefined);
           failed = true;
           await record({
             engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,

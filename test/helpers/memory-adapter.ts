@@ -12,6 +12,9 @@ export interface MemoryMigration {
   failDown?: string;
 }
 
+/** What the memory engine "writes" for a step: one statement, as a real engine's history write. */
+export const memoryStatement = (direction: 'apply' | 'revert', id: string) => `SELECT '${direction} ${id}'`;
+
 /**
  * An in-memory engine for testing the planner and runner without a database: migrations and
  * history are plain arrays; `calls` records what the core asked for, in order.
@@ -20,6 +23,8 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
   applied?: string[];
   history?: HistoryEntry[];
   capabilities?: Partial<AdapterCapabilities>;
+  /** Send each step's statement through the core's envelope when there is one (as the SQL engines do). */
+  useEnvelope?: boolean;
 } = {}): MigrationAdapter & { history: HistoryEntry[]; calls: string[] } {
   const history: HistoryEntry[] = options.history ?? (options.applied ?? []).map((id) => ({
     id, state: 'applied' as const, checksum: migrations.find((m) => m.id === id)?.checksum ?? `sum-${id}`,
@@ -45,12 +50,18 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
     async apply(migration, ctx) {
       calls.push(`apply ${migration.id} tx=${ctx.inTransaction}`);
       const failure = find(migration.id).failUp;
-      if (failure) throw new Error(failure);
+      if (failure) {
+        await ctx.db.query(memoryStatement('apply', migration.id));
+        throw new Error(failure);
+      }
+      if (options.useEnvelope && ctx.envelope) await ctx.envelope.send(memoryStatement('apply', migration.id));
+      else await ctx.db.query(memoryStatement('apply', migration.id));
       history.push({ id: migration.id, state: 'applied', checksum: migration.checksum });
     },
     async revert(migration, ctx) {
       calls.push(`revert ${migration.id} tx=${ctx.inTransaction}`);
       const failure = find(migration.id).failDown;
+      await ctx.db.query(memoryStatement('revert', migration.id));
       if (failure) throw new Error(failure);
       const index = history.findIndex((h) => h.id === migration.id);
       if (index >= 0) history.splice(index, 1);

@@ -54,6 +54,14 @@ describe('two SQL engines through the CLI', () => {
     expect(rows).toHaveLength(4);
     const journal = await query(t.db.url, "SELECT command, outcome FROM polymigrate.runs WHERE command = 'up'");
     expect(journal).toEqual([{ command: 'up', outcome: 'succeeded' }]);
+    // Each step's journal row committed with the step (in its one query), timed by the server.
+    const steps = await query<{ seq: number; migration: string; status: string; duration_ms: number }>(t.db.url,
+      'SELECT seq, migration, status, duration_ms FROM polymigrate.steps ORDER BY seq');
+    expect(steps.map((s) => `${s.seq}:${s.migration}:${s.status}`)).toEqual([
+      '1:20260101000000_users:applied', '2:20260102000000_sessions:applied',
+      '3:20260101000000_posts:applied', '4:20260105000000_post_search:applied',
+    ]);
+    for (const step of steps) expect(step.duration_ms).toBeGreaterThanOrEqual(0);
   });
 
   it('status --json is up to date and exits 0; a new file makes it exit 3', async () => {

@@ -4,14 +4,18 @@ import { Journal } from '../../src/journal/journal.js';
 import { planUp } from '../../src/plan/plan-up.js';
 import { executePlan } from '../../src/run/execute-plan.js';
 import { readEngineStatus } from '../../src/status/engine-status.js';
-import { memoryAdapter } from '../helpers/memory-adapter.js';
+import { memoryAdapter, memoryStatement } from '../helpers/memory-adapter.js';
+import { StepTransaction } from '../../src/run/step-transaction.js';
 
 /** Records every statement; pretends every query succeeds (lock always granted). */
-function recordingDb(): Queryable & { queries: string[] } {
+function recordingDb(): Queryable & { queries: string[]; texts: string[] } {
   const queries: string[] = [];
+  const texts: string[] = [];
   return {
     queries,
+    texts,
     async query<R>(text: string) {
+      texts.push(text);
       queries.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
       // The journal row and COMMIT travel together in one query.
       if (/;\s*COMMIT\s*$/.test(text)) queries.push('COMMIT');
@@ -63,5 +67,59 @@ describe('executePlan', () => {
     const a = memoryAdapter('a', [{ id: '1' }], { capabilities: { lockKeys: [72707369n] } });
     const { db } = await run([a]);
     expect(db.queries.filter((q) => q.includes('pg_try_advisory_lock') || q.includes('pg_advisory_unlock'))).toHaveLength(2);
+  });
+
+  it('sends an enveloped step as one query: BEGIN, the engine\'s SQL, the journal row, COMMIT', async () => {
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }], { useEnvelope: true });
+    const { db, results } = await run([a]);
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const steps = db.texts.filter((t) => t.includes("SELECT 'apply "));
+    expect(steps).toHaveLength(2);
+    for (const [i, text] of steps.entries()) {
+      expect(text).toMatch(new RegExp(`^BEGIN;\\n${memoryStatement('apply', String(i + 1))}\\n;\\nINSERT INTO "polymigrate"\\."steps" [^]*, 'a', '${i + 1}', 'up', 'applied', [^]*;\\nCOMMIT$`));
+    }
+    // Nothing else opens or closes a transaction, and no other journal write happens.
+    expect(db.texts.filter((t) => !steps.includes(t) && /BEGIN|COMMIT|INSERT INTO/.test(t))).toEqual([]);
+  });
+});
+
+describe('StepTransaction', () => {
+  function failingDb(position?: string) {
+    const texts: string[] = [];
+    const db: Queryable = {
+      async query(text: string) {
+        texts.push(text);
+        if (text.includes('SELEC ')) throw Object.assign(new Error('syntax error at or near "SELEC"'), position ? { position } : {});
+        return { rows: [], rowCount: 0 };
+      },
+    };
+    return { db, texts };
+  }
+
+  it('makes an error position relative to the engine\'s SQL and rolls the step back', async () => {
+    const { db, texts } = failingDb('8'); // 'BEGIN;\n' is 7 characters, so the SQL's first character is 8
+    const tx = new StepTransaction(db, 'INSERT INTO journal VALUES (1)');
+    const error = await tx.envelope.send('SELEC 1').catch((e: unknown) => e as { position?: string });
+    expect(error.position).toBe('1');
+    await tx.rollback();
+    expect(texts).toEqual(['BEGIN;\nSELEC 1\n;\nINSERT INTO journal VALUES (1);\nCOMMIT', 'ROLLBACK']);
+  });
+
+  it('opens before the first plain query, and then sends no second BEGIN in the envelope', async () => {
+    const { db, texts } = failingDb();
+    const tx = new StepTransaction(db, '');
+    await tx.connection.query('SET LOCAL x = 1');
+    await tx.envelope.send('SELECT 1');
+    await tx.commit();
+    expect(texts).toEqual(['BEGIN', 'SET LOCAL x = 1', 'SELECT 1\n;\nCOMMIT']);
+    await expect(tx.connection.query('SELECT 2')).rejects.toThrow(/after the step committed/);
+  });
+
+  it('commits the closing statements alone when the engine sent nothing', async () => {
+    const { db, texts } = failingDb();
+    const tx = new StepTransaction(db, 'INSERT INTO journal VALUES (1)');
+    await tx.commit();
+    await tx.rollback();
+    expect(texts).toEqual(['INSERT INTO journal VALUES (1)']);
   });
 });
