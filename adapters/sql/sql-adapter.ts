@@ -141,8 +141,8 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
     async apply(migration, ctx: StepContext) {
       const meta = migration.meta as SqlMeta;
       if (ctx.inTransaction) {
-        // Script and history row in one query, which also carries the core's BEGIN, journal row
-        // and COMMIT (the envelope): one round trip per migration.
+        // Script and history row in one query, which also carries the core's BEGIN and journal
+        // row (the envelope); COMMIT follows.
         await runSqlScript(ctx.db, { file: migration.path, text: meta.up.text, lineOffset: meta.up.lineOffset },
           { then: store.appliedSql(historyRow(migration, meta.up)), envelope: ctx.envelope });
         return;

@@ -166,7 +166,7 @@ export interface StepContext {
    * Present when the core runs this step in a transaction. Optional to use: an adapter whose
    * step ends with one simple-protocol query (a whole script plus its history row) may send that
    * query through `envelope.send`, which puts the transaction's opening (if nothing has been sent
-   * yet), the journal row and the COMMIT into the same query — one round trip per migration
+   * yet) and the journal row into the same query, then commits — two round trips per migration
    * instead of three. Adapters that ignore it are unaffected: the core opens the transaction
    * before their first query and commits after apply/revert returns.
    */

@@ -2,13 +2,18 @@ import type { Queryable, StepEnvelope } from '../adapter/contract.js';
 
 /**
  * The transaction a transactional step runs in, opened lazily so that a step which is one script
- * can travel as ONE simple-protocol query: `BEGIN; <script + history row>; <journal row>; COMMIT`.
- * PostgreSQL stops at the first failing statement of such a query and leaves the transaction
- * aborted, so nothing of the step commits; `rollback` then ends it.
+ * travels as one simple-protocol query, `BEGIN; <script + history row>; <journal row>`, and then
+ * COMMIT. PostgreSQL stops at the first failing statement of such a query and leaves the
+ * transaction aborted, so nothing of the step commits; `rollback` then ends it.
+ *
+ * COMMIT is deliberately its own query: if polymigrate dies while the server is still running the
+ * script, no COMMIT ever arrives and the step rolls back. Inside the same query it would commit
+ * after polymigrate's lock was already released (its idle lock session closes at once), racing
+ * the next run, which could read the history before that commit and apply the migration again.
  *
  * - `connection` is what the adapter queries: BEGIN is sent before its first query.
- * - `envelope.send` carries the opening (if still due), the adapter's SQL, `closing` and COMMIT.
- * - `commit` finishes a step whose adapter did not use the envelope.
+ * - `envelope.send` carries the opening (if still due), the adapter's SQL and `closing`.
+ * - `commit` sends what is still due (closing statements, COMMIT).
  */
 export class StepTransaction {
   private state: 'idle' | 'open' | 'committed' = 'idle';
@@ -34,14 +39,19 @@ export class StepTransaction {
       // From here on a failure leaves a transaction (aborted or not) that must be rolled back.
       this.state = 'open';
       try {
-        await this.db.query(`${head}${sql}\n;\n${this.closingStatements()}COMMIT`);
+        await this.db.query(this.closing ? `${head}${sql}\n;\n${this.closing}` : `${head}${sql}`);
       } catch (error) {
         shiftPosition(error, head.length);
         throw error;
       }
+      this.closed = true;
+      await this.db.query('COMMIT');
       this.state = 'committed';
     },
   };
+
+  /** The closing statements were sent (inside the open transaction). */
+  private closed = false;
 
   /** Commit what the adapter left open, with the closing statements. */
   async commit(): Promise<void> {
@@ -50,7 +60,7 @@ export class StepTransaction {
       // The adapter sent nothing: there is no transaction to close, only the closing statements.
       if (this.closing) await this.db.query(this.closing);
     } else {
-      await this.db.query(`${this.closingStatements()}COMMIT`);
+      await this.db.query(this.closing && !this.closed ? `${this.closing};\nCOMMIT` : 'COMMIT');
     }
     this.state = 'committed';
   }
@@ -59,10 +69,6 @@ export class StepTransaction {
     if (this.state !== 'open') return;
     this.state = 'idle';
     await this.db.query('ROLLBACK');
-  }
-
-  private closingStatements(): string {
-    return this.closing ? `${this.closing};\n` : '';
   }
 
   private assertNotCommitted(): void {

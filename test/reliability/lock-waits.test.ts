@@ -25,7 +25,8 @@ describe('lock waits', () => {
   beforeAll(async () => {
     db = await createTestDatabase('rellock');
     project = exampleProject('pm-rel-lock-', {
-      reporting: { [`${SLOW}.sql`]: 'CREATE TABLE reporting.slow_report (id int);\nSELECT pg_sleep(5);\n' },
+      // Long enough for three CLI runs on a loaded two-core machine while it sleeps.
+      reporting: { [`${SLOW}.sql`]: 'CREATE TABLE reporting.slow_report (id int);\nSELECT pg_sleep(10);\n' },
     });
   });
   beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
@@ -49,6 +50,14 @@ describe('lock waits', () => {
     expect(run.pid).toBe(holder.child.pid);
     const [serverPid] = await advisoryHolders(db.url);
 
+    // status reads, never locks: it answers while the holder is still inside its slow step.
+    const statusStarted = Date.now();
+    const status = await cli('status', '--json');
+    const statusMs = Date.now() - statusStarted;
+    expect(status.code).toBe(3);
+    expect((await advisoryHolders(db.url)).length).toBe(1);
+    expect(statusMs).toBeLessThan(5_000);
+
     const started = Date.now();
     const waiter = await cli('up', '--lock-timeout', '1');
     const waitedMs = Date.now() - started;
@@ -66,14 +75,6 @@ describe('lock waits', () => {
     expect(json.code).toBe(5);
     expect(json.json().error.message).toContain(`journal run #${run.id}`);
     expect(jsonLogLines(json.stderr).some((l) => l.level === 'error' && l.exitCode === 5)).toBe(true);
-
-    // status reads, never locks: it answers while the holder is still inside its slow step.
-    const statusStarted = Date.now();
-    const status = await cli('status', '--json');
-    const statusMs = Date.now() - statusStarted;
-    expect(status.code).toBe(3);
-    expect((await advisoryHolders(db.url)).length).toBe(1);
-    expect(statusMs).toBeLessThan(5_000);
 
     const finished = await holder.done;
     expect(finished.code, finished.stderr).toBe(0);

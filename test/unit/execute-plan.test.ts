@@ -69,17 +69,20 @@ describe('executePlan', () => {
     expect(db.queries.filter((q) => q.includes('pg_try_advisory_lock') || q.includes('pg_advisory_unlock'))).toHaveLength(2);
   });
 
-  it('sends an enveloped step as one query: BEGIN, the engine\'s SQL, the journal row, COMMIT', async () => {
+  it('sends an enveloped step as one query (BEGIN, the engine\'s SQL, the journal row), then COMMIT', async () => {
     const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }], { useEnvelope: true });
     const { db, results } = await run([a]);
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
     const steps = db.texts.filter((t) => t.includes("SELECT 'apply "));
     expect(steps).toHaveLength(2);
     for (const [i, text] of steps.entries()) {
-      expect(text).toMatch(new RegExp(`^BEGIN;\\n${memoryStatement('apply', String(i + 1))}\\n;\\nINSERT INTO "polymigrate"\\."steps" [^]*, 'a', '${i + 1}', 'up', 'applied', [^]*;\\nCOMMIT$`));
+      expect(text).toMatch(new RegExp(`^BEGIN;\\n${memoryStatement('apply', String(i + 1))}\\n;\\nINSERT INTO "polymigrate"\\."steps" [^]*, 'a', '${i + 1}', 'up', 'applied', [^]*\\)$`));
+      // COMMIT follows on its own: a process that dies mid-script never commits it.
+      expect(db.texts[db.texts.indexOf(text) + 1]).toBe('COMMIT');
     }
     // Nothing else opens or closes a transaction, and no other journal write happens.
-    expect(db.texts.filter((t) => !steps.includes(t) && /BEGIN|COMMIT|INSERT INTO/.test(t))).toEqual([]);
+    expect(db.texts.filter((t) => !steps.includes(t) && /BEGIN|INSERT INTO/.test(t))).toEqual([]);
+    expect(db.texts.filter((t) => t === 'COMMIT')).toHaveLength(2);
   });
 });
 
@@ -102,7 +105,7 @@ describe('StepTransaction', () => {
     const error = await tx.envelope.send('SELEC 1').catch((e: unknown) => e as { position?: string });
     expect(error.position).toBe('1');
     await tx.rollback();
-    expect(texts).toEqual(['BEGIN;\nSELEC 1\n;\nINSERT INTO journal VALUES (1);\nCOMMIT', 'ROLLBACK']);
+    expect(texts).toEqual(['BEGIN;\nSELEC 1\n;\nINSERT INTO journal VALUES (1)', 'ROLLBACK']);
   });
 
   it('opens before the first plain query, and then sends no second BEGIN in the envelope', async () => {
@@ -111,7 +114,7 @@ describe('StepTransaction', () => {
     await tx.connection.query('SET LOCAL x = 1');
     await tx.envelope.send('SELECT 1');
     await tx.commit();
-    expect(texts).toEqual(['BEGIN', 'SET LOCAL x = 1', 'SELECT 1\n;\nCOMMIT']);
+    expect(texts).toEqual(['BEGIN', 'SET LOCAL x = 1', 'SELECT 1', 'COMMIT']);
     await expect(tx.connection.query('SELECT 2')).rejects.toThrow(/after the step committed/);
   });
 
