@@ -59,7 +59,7 @@ export function discoverPrismaMigrations(dir: string, engine: string): Discovere
   const entries = readMigrationDirectory(dir, engine);
   checkMigrationLock(dir);
   const folders: string[] = [];
-  for (const entry of entries) if (entry.isDirectory()) folders.push(entry.name);
+  for (let i = 0; i < entries.length; i += 1) if (entries[i]!.isDirectory()) folders.push(entries[i]!.name);
   folders.sort(PRISMA_ORDER);
   // Listed names hold no separator: the directory is normalised once instead of path.join per file.
   const base = path.join(dir, path.sep);

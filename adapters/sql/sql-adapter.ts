@@ -37,13 +37,20 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
   async function discover(): Promise<DiscoveredMigration[]> {
     const entries = readMigrationDirectory(dir, options.name);
     const files = new Set<string>();
-    for (const entry of entries) if (entry.isFile()) files.add(entry.name);
+    const sorted: string[] = [];
+    for (let i = 0; i < entries.length; i += 1) {
+      if (!entries[i]!.isFile()) continue;
+      files.add(entries[i]!.name);
+      sorted.push(entries[i]!.name);
+    }
+    sorted.sort();
     // Listed names hold no separator: the folder is normalised once instead of a path.join per file.
     const folder = path.join(dir, path.sep);
     // Apply order is numeric (1, 3, 10): one BigInt per file, compared in the sort below.
     const found: Array<{ order: bigint; migration: DiscoveredMigration }> = [];
     const versions = new Map<string, string>();
-    for (const file of [...files].sort()) {
+    for (let i = 0; i < sorted.length; i += 1) {
+      const file = sorted[i]!;
       if (!file.endsWith('.sql') || file.endsWith('.down.sql')) continue;
       const full = folder + file;
       const match = FILE_PATTERN.exec(file);
@@ -100,8 +107,9 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
       if (invalid) migration.invalid = invalid;
       found.push({ order: BigInt(version), migration });
     }
-    for (const file of files) {
-      if (file.endsWith('.down.sql') && !files.has(file.replace(/\.down\.sql$/, '.sql'))) {
+    for (let i = 0; i < entries.length; i += 1) {
+      const file = entries[i]!.name;
+      if (entries[i]!.isFile() && file.endsWith('.down.sql') && !files.has(file.replace(/\.down\.sql$/, '.sql'))) {
         throw new MigrationFileError(folder + file, 'is a down file with no migration beside it.',
           `Expected ${file.replace(/\.down\.sql$/, '.sql')} in the same folder; rename or remove the down file.`);
       }

@@ -92,21 +92,26 @@ export function hasSqlOutsideLineComments(text: string): boolean {
 }
 
 export function parseSqlFile(file: string, content: string, defaultSection: 'up' | 'down' = 'up'): ParsedSqlFile {
-  // A file without a directive is one section: no need to split it into lines (most files).
-  const sections: Partial<Record<'up' | 'down', SqlSection>> = content.includes('migrate:')
-    ? splitSections(file, content, defaultSection)
-    : { [defaultSection]: { text: content, lineOffset: 0, transactional: true } };
-
-  const up = sections.up ?? { text: '', lineOffset: 0, transactional: true };
-  for (const [name, section] of Object.entries(sections)) {
-    if (section && section.transactional) {
-      const statement = findNonTransactionalStatement(section.text);
-      if (statement) {
-        throw new MigrationFileError(file,
-          `${statement} cannot run inside a transaction, and this ${name} section runs in one.`,
-          `Put "-- migrate:${name} transaction:false" on the line before the ${name} SQL to run it outside a transaction, statement by statement.`);
-      }
-    }
+  let sections: Partial<Record<'up' | 'down', SqlSection>>;
+  if (content.includes('migrate:')) {
+    sections = splitSections(file, content, defaultSection);
+    for (const [name, section] of Object.entries(sections)) refuseNonTransactional(file, name, section);
+  } else {
+    // A file without a directive is one section: no need to split it into lines (most files).
+    const section = { text: content, lineOffset: 0, transactional: true };
+    refuseNonTransactional(file, defaultSection, section);
+    sections = { [defaultSection]: section };
   }
+  const up = sections.up ?? { text: '', lineOffset: 0, transactional: true };
   return sections.down ? { up, down: sections.down } : { up };
+}
+
+function refuseNonTransactional(file: string, name: string, section: SqlSection | undefined): void {
+  if (!section?.transactional) return;
+  const statement = findNonTransactionalStatement(section.text);
+  if (statement) {
+    throw new MigrationFileError(file,
+      `${statement} cannot run inside a transaction, and this ${name} section runs in one.`,
+      `Put "-- migrate:${name} transaction:false" on the line before the ${name} SQL to run it outside a transaction, statement by statement.`);
+  }
 }

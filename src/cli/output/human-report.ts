@@ -37,13 +37,14 @@ export function listedMigrations(migrations: MigrationStatus[], options: StatusR
   shown: MigrationStatus[]; hidden: number; hiddenBefore: number;
 } {
   let applied = 0;
-  for (const m of migrations) if (m.state === 'applied') applied += 1;
+  for (let i = 0; i < migrations.length; i += 1) if (migrations[i]!.state === 'applied') applied += 1;
   if (options.all || applied <= APPLIED_LISTED_IN_FULL) return { shown: migrations, hidden: 0, hiddenBefore: 0 };
   const hidden = applied - APPLIED_TAIL;
   const shown: MigrationStatus[] = [];
   let hiddenBefore = -1;
   let skipped = 0;
-  for (const m of migrations) {
+  for (let i = 0; i < migrations.length; i += 1) {
+    const m = migrations[i]!;
     if (m.state === 'applied' && skipped < hidden) {
       if (hiddenBefore === -1) hiddenBefore = shown.length;
       skipped += 1;
