@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Prisma's checksum: SHA-256 of migration.sql's bytes, lowercase hex (64 characters). */
 export function prismaChecksum(script: Buffer | string): string {
-  return createHash('sha256').update(script).digest('hex');
+  return hash('sha256', script, 'hex');
 }
 
 /**

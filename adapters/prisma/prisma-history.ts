@@ -2,6 +2,7 @@ import type { HistoryEntry, Queryable } from '../../src/adapter/contract.js';
 import { isMissingTable } from '../../src/db/missing-table.js';
 import { sqlLiteral } from '../../src/db/sql-literal.js';
 import { qualified, quoteIdent } from '../../src/db/quote.js';
+import { dateFromEpochMillis, epochMillisSql } from '../../src/db/epoch-millis.js';
 
 /** One row of `_prisma_migrations`, as Prisma writes it. */
 export interface PrismaMigrationRow {
@@ -27,6 +28,17 @@ export function summarizeLogs(logs: string): string {
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
+/** What `read` selects: the columns it needs, timestamps as epoch milliseconds. */
+interface HistoryRow {
+  id: string;
+  checksum: string;
+  finished_ms: number | null;
+  migration_name: string;
+  logs: string | null;
+  rolled_back_ms: number | null;
+  started_ms: number;
+}
+
 /** The row id of a history entry, kept for resolve. */
 export interface PrismaHistoryMeta {
   rowId: string;
@@ -49,28 +61,34 @@ export class PrismaHistoryTable {
 
   /** One query; a table that does not exist yet means nothing applied. Rows in Prisma's order (started_at). */
   async read(db: Queryable): Promise<HistoryEntry[]> {
-    let rows: PrismaMigrationRow[];
+    let rows: HistoryRow[];
     try {
-      rows = (await db.query<PrismaMigrationRow & Record<string, unknown>>(
-        `SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count
+      // Timestamps as epoch milliseconds (see epoch-millis.ts); aliases that differ from the
+      // column names, so ORDER BY sorts by the full-precision timestamps.
+      rows = (await db.query<HistoryRow & Record<string, unknown>>(
+        `SELECT id, checksum, ${epochMillisSql('finished_at')} AS finished_ms, migration_name, logs,
+                ${epochMillisSql('rolled_back_at')} AS rolled_back_ms, ${epochMillisSql('started_at')} AS started_ms
            FROM ${this.table} ORDER BY started_at, id`)).rows;
     } catch (error) {
       if (isMissingTable(error)) return [];
       throw error;
     }
-    return rows.map((row) => {
-      const meta: PrismaHistoryMeta = {
-        rowId: row.id, startedAt: row.started_at, finishedAt: row.finished_at, rolledBackAt: row.rolled_back_at,
-      };
+    const entries = new Array<HistoryEntry>(rows.length);
+    for (let i = 0; i < rows.length; i += 1) {
+      const row = rows[i]!;
+      const startedAt = new Date(row.started_ms);
+      const finishedAt = dateFromEpochMillis(row.finished_ms);
+      const meta: PrismaHistoryMeta = { rowId: row.id, startedAt, finishedAt, rolledBackAt: dateFromEpochMillis(row.rolled_back_ms) };
       // Prisma's own rule: rolled back wins; otherwise no finished_at means it failed (P3009).
-      const state = row.rolled_back_at ? 'rolled-back' : row.finished_at ? 'applied' : 'failed';
-      const entry: HistoryEntry = { id: row.migration_name, state, checksum: row.checksum, appliedAt: row.finished_at ?? row.started_at, meta };
+      const state = meta.rolledBackAt ? 'rolled-back' : finishedAt ? 'applied' : 'failed';
+      const entry: HistoryEntry = { id: row.migration_name, state, checksum: row.checksum, appliedAt: finishedAt ?? startedAt, meta };
       if (state === 'failed') {
         const logs = row.logs ? summarizeLogs(row.logs) : '';
-        entry.detail = `started ${row.started_at.toISOString()}, never finished (Prisma P3009)${logs ? `; logs: ${logs}` : ''}`;
+        entry.detail = `started ${startedAt.toISOString()}, never finished (Prisma P3009)${logs ? `; logs: ${logs}` : ''}`;
       }
-      return entry;
-    });
+      entries[i] = entry;
+    }
+    return entries;
   }
 
   async create(db: Queryable): Promise<void> {

@@ -21,45 +21,57 @@ interface RowsOfName {
  * - an edit is only a change of content: the line-ending variants of the file are accepted.
  */
 export function reconcilePrisma(discovered: DiscoveredMigration[], history: HistoryEntry[]): MigrationStatus[] {
+  // Indexed loops, no intermediate arrays: at tens of thousands of migrations the garbage costs
+  // more collector time than the matching itself.
   const byName = new Map<string, RowsOfName>();
-  for (const entry of history) {
-    const rows = byName.get(entry.id) ?? {};
+  for (let i = 0; i < history.length; i += 1) {
+    const entry = history[i]!;
+    let rows = byName.get(entry.id);
+    if (!rows) {
+      rows = {};
+      byName.set(entry.id, rows);
+    }
     if (entry.state === 'failed') rows.failed ??= entry;
     else if (entry.state === 'applied') rows.applied = entry; // history is ordered by started_at: the last wins
     else rows.rolledBack = entry;
-    byName.set(entry.id, rows);
   }
 
-  const statuses: MigrationStatus[] = discovered.map((migration) => {
-    const rows = byName.get(migration.id);
-    if (rows?.failed) {
-      return { id: migration.id, state: 'failed', migration, history: rows.failed,
-        reason: rows.failed.detail ?? 'started but never finished' };
-    }
-    if (rows?.applied) {
-      const recorded = rows.applied.checksum;
-      const bytes = (migration.meta as PrismaMeta | undefined)?.bytes;
-      // The plain hash matches almost always; hash the line-ending variants only when it does not.
-      const edited = recorded !== undefined && recorded !== migration.checksum &&
-        !(bytes ? acceptedPrismaChecksums(bytes) : []).includes(recorded);
-      if (edited) {
-        return { id: migration.id, state: 'modified', migration, history: rows.applied,
-          reason: 'its checksum differs from _prisma_migrations; line-ending changes alone are accepted' };
-      }
-      return { id: migration.id, state: 'applied', migration, history: rows.applied };
-    }
-    if (rows?.rolledBack) return { id: migration.id, state: 'rolled-back', migration, history: rows.rolledBack };
-    return { id: migration.id, state: 'pending', migration };
-  });
+  const statuses: MigrationStatus[] = [];
+  const onDisk = new Set<string>();
+  for (let i = 0; i < discovered.length; i += 1) {
+    const migration = discovered[i]!;
+    onDisk.add(migration.id);
+    statuses.push(statusOf(migration, byName.get(migration.id)));
+  }
 
-  const onDisk = new Set(discovered.map((m) => m.id));
-  for (const [id, rows] of byName) {
-    if (onDisk.has(id)) continue;
+  byName.forEach((rows, id) => {
+    if (onDisk.has(id)) return;
     if (rows.failed) {
       statuses.push({ id, state: 'failed', history: rows.failed, reason: `${rows.failed.detail ?? 'started but never finished'} (and its folder is missing)` });
     } else if (rows.applied) {
       statuses.push({ id, state: 'missing', history: rows.applied, reason: 'recorded in _prisma_migrations, but no migration folder on disk' });
     }
-  }
+  });
   return statuses;
+}
+
+function statusOf(migration: DiscoveredMigration, rows: RowsOfName | undefined): MigrationStatus {
+  if (rows?.failed) {
+    return { id: migration.id, state: 'failed', migration, history: rows.failed,
+      reason: rows.failed.detail ?? 'started but never finished' };
+  }
+  if (rows?.applied) {
+    const recorded = rows.applied.checksum;
+    const bytes = (migration.meta as PrismaMeta | undefined)?.bytes;
+    // The plain hash matches almost always; hash the line-ending variants only when it does not.
+    const edited = recorded !== undefined && recorded !== migration.checksum &&
+      !(bytes ? acceptedPrismaChecksums(bytes) : []).includes(recorded);
+    if (edited) {
+      return { id: migration.id, state: 'modified', migration, history: rows.applied,
+        reason: 'its checksum differs from _prisma_migrations; line-ending changes alone are accepted' };
+    }
+    return { id: migration.id, state: 'applied', migration, history: rows.applied };
+  }
+  if (rows?.rolledBack) return { id: migration.id, state: 'rolled-back', migration, history: rows.rolledBack };
+  return { id: migration.id, state: 'pending', migration };
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type {
   DiscoveredMigration, MigrationAdapter, Queryable, StepContext,
 } from '../../src/adapter/contract.js';
@@ -9,7 +9,7 @@ import { ConfigError, MigrationFileError, RefusedError } from '../../src/errors.
 import { runSqlScript, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
 import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
-import { parseSqlFile, type SqlSection } from './sql-file.js';
+import { hasSqlOutsideLineComments, parseSqlFile, type SqlSection } from './sql-file.js';
 import { polymigrateHistory, supabaseHistory, type SqlHistoryRow } from './sql-history.js';
 import type { SqlEngineOptions } from './config.js';
 
@@ -26,13 +26,7 @@ interface SqlMeta {
 
 /** Checksum of a SQL file: SHA-256 hex of its text with CRLF folded to LF (line endings are not edits). */
 export function sqlChecksum(content: string): string {
-  return createHash('sha256').update(content.replace(/\r\n/g, '\n')).digest('hex');
-}
-
-function compareVersions(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return hash('sha256', content.includes('\r') ? content.replace(/\r\n/g, '\n') : content, 'hex');
 }
 
 export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
@@ -42,12 +36,23 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
 
   async function discover(): Promise<DiscoveredMigration[]> {
     const entries = readMigrationDirectory(dir, options.name);
-    const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-    const migrations: DiscoveredMigration[] = [];
+    const files = new Set<string>();
+    const sorted: string[] = [];
+    for (let i = 0; i < entries.length; i += 1) {
+      if (!entries[i]!.isFile()) continue;
+      files.add(entries[i]!.name);
+      sorted.push(entries[i]!.name);
+    }
+    sorted.sort();
+    // Listed names hold no separator: the folder is normalised once instead of a path.join per file.
+    const folder = path.join(dir, path.sep);
+    // Apply order is numeric (1, 3, 10): one BigInt per file, compared in the sort below.
+    const found: Array<{ order: bigint; migration: DiscoveredMigration }> = [];
     const versions = new Map<string, string>();
-    for (const file of [...files].sort()) {
+    for (let i = 0; i < sorted.length; i += 1) {
+      const file = sorted[i]!;
       if (!file.endsWith('.sql') || file.endsWith('.down.sql')) continue;
-      const full = path.join(dir, file);
+      const full = folder + file;
       const match = FILE_PATTERN.exec(file);
       if (!match) {
         throw new MigrationFileError(full, 'does not follow the <version>_<name>.sql pattern.',
@@ -72,7 +77,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
           meta.downFile = full;
         }
         if (files.has(downName)) {
-          const downFull = path.join(dir, downName);
+          const downFull = folder + downName;
           if (parsed.down) {
             throw new MigrationFileError(full, `has a "-- migrate:down" section and a ${downName} file.`, 'Keep one of the two.');
           }
@@ -82,7 +87,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
             meta.downFile = downFull;
           }
         }
-        if (meta.up.text.replace(/--[^\n]*/g, '').trim() === '') {
+        if (!hasSqlOutsideLineComments(meta.up.text)) {
           throw new MigrationFileError(full, 'has no SQL to apply (the file or its up section is empty).',
             'Write the migration, or delete the file if it was created by mistake.');
         }
@@ -90,24 +95,27 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
         if (!(error instanceof MigrationFileError)) throw error;
         invalid = error.hint ? `${error.message} ${error.hint}` : error.message;
       }
-      migrations.push({
+      const migration: DiscoveredMigration = {
         id,
         name,
         path: full,
         checksum: sqlChecksum(content),
         hasDown: meta.down !== undefined,
         transactional: meta.up.transactional,
-        ...(invalid ? { invalid } : {}),
         meta,
-      });
+      };
+      if (invalid) migration.invalid = invalid;
+      found.push({ order: BigInt(version), migration });
     }
-    for (const file of files) {
-      if (file.endsWith('.down.sql') && !files.has(file.replace(/\.down\.sql$/, '.sql'))) {
-        throw new MigrationFileError(path.join(dir, file), 'is a down file with no migration beside it.',
+    for (let i = 0; i < entries.length; i += 1) {
+      const file = entries[i]!.name;
+      if (entries[i]!.isFile() && file.endsWith('.down.sql') && !files.has(file.replace(/\.down\.sql$/, '.sql'))) {
+        throw new MigrationFileError(folder + file, 'is a down file with no migration beside it.',
           `Expected ${file.replace(/\.down\.sql$/, '.sql')} in the same folder; rename or remove the down file.`);
       }
     }
-    return migrations.sort((a, b) => compareVersions((a.meta as SqlMeta).version, (b.meta as SqlMeta).version));
+    found.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    return found.map((f) => f.migration);
   }
 
   function historyRow(migration: DiscoveredMigration, section: SqlSection, durationMs?: number): SqlHistoryRow {

@@ -39,7 +39,7 @@ function parseOptions(file: string, line: number, rest: string): { transactional
   return { transactional };
 }
 
-export function parseSqlFile(file: string, content: string, defaultSection: 'up' | 'down' = 'up'): ParsedSqlFile {
+function splitSections(file: string, content: string, defaultSection: 'up' | 'down'): Partial<Record<'up' | 'down', SqlSection>> {
   const lines = content.split('\n');
   const sections: Partial<Record<'up' | 'down', SqlSection>> = {};
   let current: 'up' | 'down' = defaultSection;
@@ -59,26 +59,59 @@ export function parseSqlFile(file: string, content: string, defaultSection: 'up'
     const match = DIRECTIVE.exec(raw.trim());
     if (!match) return;
     const section = match[1] as 'up' | 'down';
-    const before = lines.slice(start, index).join('\n');
     // Text before the first directive belongs to the default section only if it holds SQL.
-    if (seenDirective || before.replace(/--[^\n]*/g, '').trim() !== '') close(index);
+    if (seenDirective || hasSqlOutsideLineComments(lines.slice(start, index).join('\n'))) close(index);
     seenDirective = true;
     current = section;
     start = index + 1;
     transactional = parseOptions(file, index + 1, match[2] ?? '').transactional;
   });
   close(lines.length);
+  return sections;
+}
 
-  const up = sections.up ?? { text: '', lineOffset: 0, transactional: true };
-  for (const [name, section] of Object.entries(sections)) {
-    if (section && section.transactional) {
-      const statement = findNonTransactionalStatement(section.text);
-      if (statement) {
-        throw new MigrationFileError(file,
-          `${statement} cannot run inside a transaction, and this ${name} section runs in one.`,
-          `Put "-- migrate:${name} transaction:false" on the line before the ${name} SQL to run it outside a transaction, statement by statement.`);
-      }
+/** What String.prototype.trim strips. */
+const WHITESPACE = /\s/;
+
+/**
+ * True when `text` holds anything besides whitespace and `--` line comments: the same answer as
+ * removing the comments and trimming, without copying the text (status reads every file).
+ */
+export function hasSqlOutsideLineComments(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
+      const end = text.indexOf('\n', i + 2);
+      if (end === -1) return false;
+      i = end;
+    } else if (!WHITESPACE.test(text[i]!)) {
+      return true;
     }
   }
+  return false;
+}
+
+export function parseSqlFile(file: string, content: string, defaultSection: 'up' | 'down' = 'up'): ParsedSqlFile {
+  let sections: Partial<Record<'up' | 'down', SqlSection>>;
+  if (content.includes('migrate:')) {
+    sections = splitSections(file, content, defaultSection);
+    for (const [name, section] of Object.entries(sections)) refuseNonTransactional(file, name, section);
+  } else {
+    // A file without a directive is one section: no need to split it into lines (most files).
+    const section = { text: content, lineOffset: 0, transactional: true };
+    refuseNonTransactional(file, defaultSection, section);
+    sections = { [defaultSection]: section };
+  }
+  const up = sections.up ?? { text: '', lineOffset: 0, transactional: true };
   return sections.down ? { up, down: sections.down } : { up };
+}
+
+function refuseNonTransactional(file: string, name: string, section: SqlSection | undefined): void {
+  if (!section?.transactional) return;
+  const statement = findNonTransactionalStatement(section.text);
+  if (statement) {
+    throw new MigrationFileError(file,
+      `${statement} cannot run inside a transaction, and this ${name} section runs in one.`,
+      `Put "-- migrate:${name} transaction:false" on the line before the ${name} SQL to run it outside a transaction, statement by statement.`);
+  }
 }

@@ -2,6 +2,7 @@ import type { HistoryEntry, Queryable } from '../../src/adapter/contract.js';
 import { qualified, quoteIdent } from '../../src/db/quote.js';
 import { isMissingTable } from '../../src/db/missing-table.js';
 import { sqlLiteral, sqlTextArray } from '../../src/db/sql-literal.js';
+import { dateFromEpochMillis, epochMillisSql } from '../../src/db/epoch-millis.js';
 
 /**
  * Where a SQL folder's applied migrations are recorded. Two stores:
@@ -38,15 +39,19 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
     recordsFailures: true,
     async read(db) {
       try {
-        const { rows } = await db.query<{ id: string; checksum: string; applied_at: Date | null; finished_at: Date | null }>(
-          `SELECT id, checksum, applied_at, finished_at FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`, [engine]);
-        return rows.map((row) => ({
-          id: row.id,
-          state: row.finished_at ? 'applied' : 'failed',
-          checksum: row.checksum,
-          ...(row.applied_at ? { appliedAt: row.applied_at } : {}),
-          ...(row.finished_at ? {} : { detail: 'started outside a transaction and never finished' }),
-        }));
+        const { rows } = await db.query<{ id: string; checksum: string; applied_ms: number | null; finished: boolean }>(
+          `SELECT id, checksum, ${epochMillisSql('applied_at')} AS applied_ms, finished_at IS NOT NULL AS finished
+             FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`, [engine]);
+        const entries = new Array<HistoryEntry>(rows.length);
+        for (let i = 0; i < rows.length; i += 1) {
+          const row = rows[i]!;
+          const entry: HistoryEntry = { id: row.id, state: row.finished ? 'applied' : 'failed', checksum: row.checksum };
+          const appliedAt = dateFromEpochMillis(row.applied_ms);
+          if (appliedAt) entry.appliedAt = appliedAt;
+          if (!row.finished) entry.detail = 'started outside a transaction and never finished';
+          entries[i] = entry;
+        }
+        return entries;
       } catch (error) {
         if (isMissingTable(error)) return [];
         throw error;

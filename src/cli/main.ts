@@ -63,8 +63,9 @@ error · 3 status: pending migrations · 4 status: problems · 5 refused (lock t
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/run-commands.js')).downCommand(cli, options), command));
 
   program.command('status')
-    .description('show every migration of every engine (exit 3 pending, 4 problems)')
+    .description('show each engine\'s migrations and their state (exit 3 pending, 4 problems)')
     .option('--engine <name>', 'only this engine (repeatable)', collect)
+    .option('--all', 'list every migration (otherwise an engine with more than 20 applied lists only its newest 10 applied; --json always lists all)')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/status-command.js')).statusCommand(cli, options), command));
 
   program.command('create')

@@ -24,7 +24,8 @@ export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable,
   const [files, history] = await Promise.all([discovered ?? adapter.discover(), adapter.readHistory(db)]);
   const migrations = adapter.reconcile ? adapter.reconcile(files, history) : reconcileById(files, history);
   const problems = adapter.problems ? adapter.problems(history) : [];
-  for (const status of migrations) {
+  for (let i = 0; i < migrations.length; i += 1) {
+    const status = migrations[i]!;
     if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {
       problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.' });
     }
@@ -50,7 +51,9 @@ export function summarize(engines: EngineStatus[]): StatusSummary {
   let problems = 0;
   for (const engine of engines) {
     problems += engine.problems.length;
-    for (const m of engine.migrations) {
+    const { migrations } = engine;
+    for (let i = 0; i < migrations.length; i += 1) {
+      const m = migrations[i]!;
       if (m.state === 'pending' || m.state === 'rolled-back') pending += 1;
       else if (PROBLEM_STATES.has(m.state)) problems += 1;
     }

@@ -133,3 +133,32 @@ describe('two SQL engines through the CLI', () => {
     t.project.remove('db/cms/20260110000000_tags.sql');
   });
 });
+
+describe('status of an engine with many applied migrations', () => {
+  const t = cliProject('cli-many', async (project) => {
+    project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
+    for (let i = 1; i <= 25; i += 1) {
+      project.write(`db/${20260100000000 + i}_m${i}.sql`, `CREATE TABLE t${i} (id int);\n`);
+    }
+  });
+  const { cli } = t;
+
+  it('lists the newest 10 applied and every problem, --all and --json list all', async () => {
+    expect((await cli('up')).code).toBe(0);
+    t.project.write('db/20260100000003_m3.sql', 'CREATE TABLE t3 (id int, edited int);\n');
+    const human = await cli('status');
+    expect(human.code).toBe(4);
+    const listed = human.stdout.split('\n').filter((line) => /^\s+(applied|modified|…)/.test(line)).map((line) => line.trim().split(/\s+/).slice(0, 2).join(' '));
+    expect(listed).toEqual([
+      '… 14', 'modified 20260100000003_m3',
+      ...Array.from({ length: 10 }, (_, i) => `applied ${20260100000016 + i}_m${16 + i}`),
+    ]);
+    expect(human.stdout).toContain('… 14 earlier migrations applied (status --all lists every one)');
+    const all = await cli('status', '--all');
+    expect(all.code).toBe(4);
+    expect(all.stdout.split('\n').filter((line) => /^\s+(applied|modified)\s/.test(line))).toHaveLength(25);
+    expect(all.stdout).not.toContain('earlier migrations applied');
+    const json = await cli('status', '--json');
+    expect(json.json().engines[0].migrations).toHaveLength(25);
+  });
+});

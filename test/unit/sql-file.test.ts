@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSqlFile } from '../../adapters/sql/sql-file.js';
+import { hasSqlOutsideLineComments, parseSqlFile } from '../../adapters/sql/sql-file.js';
 import type { MigrationFileError } from '../../src/errors.js';
 
 describe('parseSqlFile', () => {
@@ -40,5 +40,17 @@ describe('parseSqlFile', () => {
   it('a .down.sql file starts in the down section', () => {
     const parsed = parseSqlFile('x.down.sql', 'DROP TABLE a;', 'down');
     expect(parsed.down!.text).toBe('DROP TABLE a;');
+  });
+
+  it('a file that says migrate: outside a directive is still one up section', () => {
+    const text = "-- see docs: migrate:up is optional\nINSERT INTO notes VALUES ('migrate:down');\n";
+    expect(parseSqlFile('a.sql', text)).toEqual({ up: { text, lineOffset: 0, transactional: true } });
+  });
+
+  it('tells SQL from comments and whitespace exactly as stripping -- comments and trimming does', () => {
+    const reference = (text: string) => text.replace(/--[^\n]*/g, '').trim() !== '';
+    const samples = ['', '\n\n', '-- a\n-- b', '-- a\n  \t\r\n', '--', '-', '- -', 'x', '-- c\nSELECT 1', '  -- c',
+      '\u00a0\ufeff\u2028', '-- c\r\n;', 'a--b', '--a\n-', '---\n', '-- only\n\n   '];
+    for (const text of samples) expect([text, hasSqlOutsideLineComments(text)]).toEqual([text, reference(text)]);
   });
 });

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { MigrationState } from '../../adapter/contract.js';
+import type { MigrationState, MigrationStatus } from '../../adapter/contract.js';
 import type { RunReport } from '../../operations/run-command.js';
 import type { StatusReport } from '../../operations/status.js';
 import type { Plan } from '../../plan/plan-types.js';
 import type { StepResult } from '../../run/step-result.js';
-import { formatDuration, table, type Style } from './style.js';
+import { formatDuration, table, tableLines, type Style } from './style.js';
 
 const STATE_COLOR: Record<MigrationState, keyof Style> = {
   applied: 'green',
@@ -16,20 +16,69 @@ const STATE_COLOR: Record<MigrationState, keyof Style> = {
   unreachable: 'red',
 };
 
-export function renderStatus(report: StatusReport, s: Style): string {
+/** An engine with more applied migrations than this shows only its newest few in human output. */
+export const APPLIED_LISTED_IN_FULL = 20;
+/** How many of its newest applied migrations such an engine still shows. */
+export const APPLIED_TAIL = 10;
+
+export interface StatusRenderOptions {
+  /** `status --all`: every migration, however many are applied. */
+  all?: boolean;
+}
+
+/**
+ * Which of an engine's migrations the human status lists. A long run of applied migrations is
+ * noise next to the one that needs attention, so beyond APPLIED_LISTED_IN_FULL applied ones only
+ * the newest APPLIED_TAIL applied are listed; every migration in any other state is listed where
+ * it sits. `hiddenBefore` is the index in `shown` where the line counting the hidden ones goes
+ * (where the first hidden migration was).
+ */
+export function listedMigrations(migrations: MigrationStatus[], options: StatusRenderOptions = {}): {
+  shown: MigrationStatus[]; hidden: number; hiddenBefore: number;
+} {
+  let applied = 0;
+  for (let i = 0; i < migrations.length; i += 1) if (migrations[i]!.state === 'applied') applied += 1;
+  if (options.all || applied <= APPLIED_LISTED_IN_FULL) return { shown: migrations, hidden: 0, hiddenBefore: 0 };
+  const hidden = applied - APPLIED_TAIL;
+  const shown: MigrationStatus[] = [];
+  let hiddenBefore = -1;
+  let skipped = 0;
+  for (let i = 0; i < migrations.length; i += 1) {
+    const m = migrations[i]!;
+    if (m.state === 'applied' && skipped < hidden) {
+      if (hiddenBefore === -1) hiddenBefore = shown.length;
+      skipped += 1;
+    } else {
+      shown.push(m);
+    }
+  }
+  return { shown, hidden, hiddenBefore };
+}
+
+/** 9990 → "9,990" (toLocaleString would load ICU's number formatting, ~15 ms, for one number). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
+export function renderStatus(report: StatusReport, s: Style, options: StatusRenderOptions = {}): string {
   const out: string[] = [];
   for (const engine of report.engines) {
     const where = path.relative(process.cwd(), engine.location) || '.';
     out.push(`${s.bold(engine.name)} ${s.dim(`(${engine.kind}, rollback: ${engine.rollback}) ${where.startsWith('..') ? engine.location : where}`)}`);
     if (engine.migrations.length === 0) out.push(s.dim('  no migrations'));
-    const rows = engine.migrations.map((m) => [
+    const { shown, hidden, hiddenBefore } = listedMigrations(engine.migrations, options);
+    const rows = shown.map((m) => [
       s[STATE_COLOR[m.state]](m.state),
       m.id,
       m.history?.appliedAt ? s.dim(m.history.appliedAt.toISOString().replace('T', ' ').slice(0, 19)) : '',
       m.reason ? s.dim(m.reason) : '',
     ]);
-    if (rows.length) out.push(table(rows));
-    for (const m of engine.migrations) if (m.fix) out.push(`  ${s.dim(`fix ${m.id}: ${m.fix}`)}`);
+    const lines = tableLines(rows);
+    if (hidden > 0) {
+      lines.splice(hiddenBefore, 0, `  ${s.dim(`… ${thousands(hidden)} earlier migrations applied (status --all lists every one)`)}`);
+    }
+    for (const line of lines) out.push(line);
+    for (const m of shown) if (m.fix) out.push(`  ${s.dim(`fix ${m.id}: ${m.fix}`)}`);
     for (const problem of engine.problems) out.push(`  ${s.red('problem')} ${problem.message}\n    ${s.dim(`fix: ${problem.fix}`)}`);
   }
   const verdict = report.problems > 0

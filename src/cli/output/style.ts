@@ -27,14 +27,17 @@ export function makeStyle(on: boolean): Style {
   };
 }
 
-/** Pad cells to aligned columns (ANSI codes do not count toward width). */
-export function table(rows: string[][], indent = '  '): string {
+/** Pad cells to aligned columns (ANSI codes do not count toward width), one string per row. */
+export function tableLines(rows: string[][], indent = '  '): string[] {
   const visible = (s: string) => (s.includes('\u001b') ? s.replace(/\u001b\[[0-9;]*m/g, '').length : s.length);
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visible(cell)); });
-  return rows
-    .map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd())
-    .join('\n');
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd());
+}
+
+/** The same table as one string. */
+export function table(rows: string[][], indent = '  '): string {
+  return tableLines(rows, indent).join('\n');
 }
 
 export function formatDuration(ms: number): string {
