@@ -98,6 +98,13 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
   } catch {
     return fatal({ message: `Cannot find the "payload" package from ${configPath}. Install payload in the project that holds the Payload config.` });
   }
+  // Payload and its postgres adapter are published as plain JavaScript: imported before tsx is
+  // registered, Node loads their few thousand modules itself. After register(), every import
+  // (JavaScript too) makes a round trip through tsx's loader thread, which more than doubled the
+  // CPU time of loading them. The config's own imports of these packages then find them loaded.
+  const payloadModule: Loose = await import(pathToFileURL(payloadEntry).href);
+  await preloadDatabaseAdapter(configPath);
+
   // The config, its collections and the migrations are TypeScript, and Payload loads some of
   // them with dynamic import(): only a global ESM loader covers that. tsx ships with payload.
   const tsxApi = createRequire(payloadEntry).resolve('tsx/esm/api');
@@ -106,13 +113,26 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
   if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks = undefined;
   (await import(pathToFileURL(tsxApi).href) as { register(): void }).register();
 
-  const payloadModule: Loose = await import(pathToFileURL(payloadEntry).href);
   const configModule: Loose = await import(pathToFileURL(configPath).href);
   const config: Loose = await (configModule.default ?? configModule);
   if (!config || typeof config !== 'object' || !config.db) {
     return fatal({ message: `${configPath} does not export a Payload config (buildConfig(...)) as its default export.` });
   }
   return { payloadModule, config };
+}
+
+/**
+ * Payload's postgres adapter (the only database polymigrate drives), loaded natively like payload
+ * above when the project has it. A project without it loads its config as before.
+ */
+async function preloadDatabaseAdapter(configPath: string): Promise<void> {
+  let entry: string;
+  try {
+    entry = createRequire(configPath).resolve('@payloadcms/db-postgres');
+  } catch {
+    return;
+  }
+  await import(pathToFileURL(entry).href);
 }
 
 /** Side effects of Payload's init that a migration run must not have. */
