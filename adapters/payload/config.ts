@@ -14,7 +14,10 @@ export const payloadEngineSchema = v.strictObject({
   migrations: migrationsPath,
   /** Name of the environment variable that holds PAYLOAD_SECRET (passed on to Payload by environment only). */
   secretEnv: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')), 'PAYLOAD_SECRET'),
-  /** Seconds Payload gets to load and run one apply, revert or create before it is killed. */
+  /**
+   * Seconds Payload gets, from the moment it is asked to apply, revert or create, before it is
+   * killed (up and down start it earlier, while planning: that loading time is not counted).
+   */
   timeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, 'expected a number of seconds above 0')), 300),
   /**
    * The PostgreSQL schema of `payload_migrations`: the postgres adapter's `schemaName`

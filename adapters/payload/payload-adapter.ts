@@ -10,7 +10,7 @@ import { reconcileById } from '../../src/status/reconcile.js';
 import type { PayloadEngineOptions } from './config.js';
 import { discoverPayloadMigrations } from './payload-files.js';
 import { isDevPushMarker, payloadProblems, readPayloadHistory } from './payload-history.js';
-import { runPayloadChild, type PayloadChildResult } from './run-payload.js';
+import { startPayloadChild, type PayloadChild, type PayloadChildResult } from './run-payload.js';
 import type { RunnerError, RunnerEvent, RunnerRequest } from './runner-protocol.js';
 
 /** A step's error as the core reports it: Payload's (or PostgreSQL's) message, code, detail and hint. */
@@ -26,7 +26,8 @@ function stepError(error: RunnerError): Error {
  * Payload CMS migrations, run by Payload's own runtime in a child process (payload-runner.ts).
  * Status and plans never load Payload: files are listed like Payload lists them and
  * payload_migrations is read directly. Only apply, revert and create start Payload, once per
- * batch of steps (loading it costs seconds).
+ * batch of steps (loading it costs seconds); up and down start it early (warmUp), so that loading
+ * overlaps the core's connecting, locking and planning.
  */
 export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter {
   const options = env.options as unknown as PayloadEngineOptions & { name: string };
@@ -47,12 +48,26 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     return { PAYLOAD_SECRET: secret };
   }
 
+  const startChild = (databaseUrl: string | undefined): PayloadChild => startPayloadChild({
+    configPath,
+    env: payloadEnv(),
+    ...(databaseUrl ? { databaseUrl } : {}),
+    // Payload resolves a relative migrationDir and other paths against the cwd: the config's folder.
+    cwd: path.dirname(configPath),
+  });
+
+  /** A child started by warmUp, loading Payload while the core plans; used by the next batch. */
+  let warm: PayloadChild | undefined;
+
   function run(request: RunnerRequest, ctx: Pick<StepContext, 'log' | 'signal'> & { databaseUrl?: string }): Promise<PayloadChildResult> {
-    return runPayloadChild(request, {
-      env: payloadEnv(),
-      ...(ctx.databaseUrl ? { databaseUrl: ctx.databaseUrl } : {}),
-      // Payload resolves a relative migrationDir and other paths against the cwd: the config's folder.
-      cwd: path.dirname(configPath),
+    let child = warm;
+    warm = undefined;
+    if (child && child.databaseUrl !== ctx.databaseUrl) {
+      void child.stop();
+      child = undefined;
+    }
+    child ??= startChild(ctx.databaseUrl);
+    return child.run(request, {
       timeoutMs: options.timeoutSeconds * 1000,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onEvent: (event: RunnerEvent) => {
@@ -87,7 +102,7 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
   }
 
   const request = (action: 'up' | 'down', migrations: DiscoveredMigration[]): RunnerRequest => ({
-    action, configPath, migrationDir: dir, schema: options.schema,
+    action, migrationDir: dir, schema: options.schema,
     migrations: migrations.map((m) => ({ name: m.id, path: m.path })),
   });
 
@@ -97,6 +112,27 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     location: dir,
     // Payload runs each migration in its own transaction: the core must not open one.
     capabilities: { rollback: 'native', transactional: false, granularity: 'batch' },
+
+    /**
+     * Start the child now: loading Payload and the config takes seconds, and needs nothing from
+     * the database. It connects only when applyBatch/revertBatch sends the request. A missing
+     * secret or config is not reported here but by that step, as without a warm-up.
+     */
+    warmUp({ databaseUrl }) {
+      if (warm) return;
+      try {
+        warm = startChild(databaseUrl);
+      } catch {
+        warm = undefined;
+      }
+    },
+
+    /** Stop a warmed-up child that got no request (it has not connected to anything). */
+    async close() {
+      const child = warm;
+      warm = undefined;
+      await child?.stop();
+    },
 
     async discover() {
       return discoverPayloadMigrations(dir, options.name);
@@ -117,7 +153,7 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
 
     async create(name, createOptions = {}) {
       const result = await run(
-        { action: 'create', configPath, migrationDir: dir, schema: options.schema, migrationName: name, empty: createOptions.empty ?? false },
+        { action: 'create', migrationDir: dir, schema: options.schema, migrationName: name, empty: createOptions.empty ?? false },
         { log: { info: () => undefined, warn: () => undefined } },
       );
       const fatal = result.events.find((e): e is Extract<RunnerEvent, { type: 'fatal' }> => e.type === 'fatal');

@@ -6,17 +6,19 @@
  * when a migration fails (a try/catch around `migrate()` never runs), it never closes its pool,
  * it prints to stdout, and it may ask questions on stdin. So it runs here, in a process
  * polymigrate starts (stdin closed, a timeout) and whose only stdout is the JSON lines of
- * runner-protocol.ts. The request comes in the environment with the secrets, never in argv.
+ * runner-protocol.ts. The secrets come in the environment, never in argv.
  *
  * Started by run-payload.ts with the environment Payload needs already set (PAYLOAD_CONFIG_PATH,
- * PAYLOAD_MIGRATING=true, NODE_ENV=production, PAYLOAD_SECRET…).
+ * PAYLOAD_MIGRATING=true, NODE_ENV=production, PAYLOAD_SECRET…). It loads Payload and the config
+ * straight away (polymigrate may start it while it is still planning), then does nothing more
+ * until the request arrives over IPC: no getPayload, no connection before that.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  DATABASE_URL_ENV, REQUEST_ENV, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest,
+  CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest,
 } from './runner-protocol.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Payload is loaded at runtime from the user's project, untyped here. */
@@ -82,12 +84,25 @@ process.on('unhandledRejection', (error) => fatal(describeError(error)));
 let lastLoggedError: unknown;
 let lastErrorMessage: string | undefined;
 
-function readRequest(): RunnerRequest {
-  try {
-    return JSON.parse(process.env[REQUEST_ENV] ?? '') as RunnerRequest;
-  } catch {
-    return fatal({ message: `${REQUEST_ENV} is missing or not JSON: this script is started by polymigrate, not by hand.` });
+function readConfigPath(): string {
+  const configPath = process.env[CONFIG_PATH_ENV];
+  if (!configPath || !process.send) {
+    return fatal({ message: `${CONFIG_PATH_ENV} or the IPC channel is missing: this script is started by polymigrate, not by hand.` });
   }
+  return configPath;
+}
+
+/** The one request polymigrate sends once it holds its lock and has a plan with Payload steps. */
+function nextRequest(): Promise<RunnerRequest> {
+  return new Promise((resolve) => {
+    process.once('message', (message: RunnerCommand) => {
+      // Listening kept the channel referenced; from here on it is only the lifeline again, so a
+      // Payload that waits on (closed) stdin drains the event loop and exits with code 13.
+      process.channel?.unref();
+      if (message?.type !== 'run' || !message.request) fatal({ message: `Unexpected message from polymigrate: ${JSON.stringify(message)}` });
+      resolve(message.request);
+    });
+  });
 }
 
 /** `payload` and `tsx` from the user's project: the same copy its config imports. */
@@ -98,6 +113,13 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
   } catch {
     return fatal({ message: `Cannot find the "payload" package from ${configPath}. Install payload in the project that holds the Payload config.` });
   }
+  // Payload and its postgres adapter are published as plain JavaScript: imported before tsx is
+  // registered, Node loads their few thousand modules itself. After register(), every import
+  // (JavaScript too) makes a round trip through tsx's loader thread, which more than doubled the
+  // CPU time of loading them. The config's own imports of these packages then find them loaded.
+  const payloadModule: Loose = await import(pathToFileURL(payloadEntry).href);
+  await preloadDatabaseAdapter(configPath);
+
   // The config, its collections and the migrations are TypeScript, and Payload loads some of
   // them with dynamic import(): only a global ESM loader covers that. tsx ships with payload.
   const tsxApi = createRequire(payloadEntry).resolve('tsx/esm/api');
@@ -106,13 +128,26 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
   if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks = undefined;
   (await import(pathToFileURL(tsxApi).href) as { register(): void }).register();
 
-  const payloadModule: Loose = await import(pathToFileURL(payloadEntry).href);
   const configModule: Loose = await import(pathToFileURL(configPath).href);
   const config: Loose = await (configModule.default ?? configModule);
   if (!config || typeof config !== 'object' || !config.db) {
     return fatal({ message: `${configPath} does not export a Payload config (buildConfig(...)) as its default export.` });
   }
   return { payloadModule, config };
+}
+
+/**
+ * Payload's postgres adapter (the only database polymigrate drives), loaded natively like payload
+ * above when the project has it. A project without it loads its config as before.
+ */
+async function preloadDatabaseAdapter(configPath: string): Promise<void> {
+  let entry: string;
+  try {
+    entry = createRequire(configPath).resolve('@payloadcms/db-postgres');
+  } catch {
+    return;
+  }
+  await import(pathToFileURL(entry).href);
 }
 
 /** Side effects of Payload's init that a migration run must not have. */
@@ -160,9 +195,13 @@ async function importMigration(migration: RunnerMigration): Promise<{ up: Loose;
 }
 
 async function main(): Promise<void> {
-  const request = readRequest();
+  const configPath = readConfigPath();
+  const requested = nextRequest();
   const started = performance.now();
-  const { payloadModule, config } = await loadPayload(request.configPath);
+  const { payloadModule, config } = await loadPayload(configPath);
+  const loadedMs = performance.now() - started;
+  const request = await requested;
+  const resumed = performance.now();
   neutralise(config, process.env[DATABASE_URL_ENV]);
   const payload: Loose = await payloadModule.getPayload({ config, disableDBConnect: request.action === 'create', disableOnInit: true });
   const schema = payload.db.schemaName || 'public';
@@ -177,7 +216,7 @@ async function main(): Promise<void> {
     if (object && typeof object === 'object' && 'err' in object) lastLoggedError = object.err;
     return logError(object, ...rest);
   };
-  emit({ type: 'ready', loadMs: Math.round(performance.now() - started) });
+  emit({ type: 'ready', loadMs: Math.round(loadedMs + performance.now() - resumed) });
 
   if (request.action === 'create') {
     await create(payload, request.migrationDir, request.migrationName, request.empty);

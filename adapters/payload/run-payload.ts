@@ -4,7 +4,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../../src/errors.js';
-import { DATABASE_URL_ENV, REQUEST_ENV, type RunnerEvent, type RunnerRequest } from './runner-protocol.js';
+import {
+  CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerEvent, type RunnerRequest,
+} from './runner-protocol.js';
 
 /**
  * The compiled child script. Beside this module in dist/; when polymigrate runs from its
@@ -23,10 +25,16 @@ export function payloadRunnerPath(): string {
 }
 
 export interface PayloadChildOptions {
+  /** The Payload config the child loads as soon as it starts. */
+  configPath: string;
   /** Environment for Payload: secrets travel here, never in argv. */
   env: Record<string, string>;
   databaseUrl?: string;
   cwd: string;
+}
+
+export interface PayloadRunOptions {
+  /** Counted from the request: loading done before it was sent is not charged. */
   timeoutMs: number;
   signal?: AbortSignal;
   onEvent?(event: RunnerEvent): void;
@@ -40,77 +48,123 @@ export interface PayloadChildResult {
   abnormal?: string;
 }
 
-/**
- * Start the runner for one request and collect its JSON lines. stdin is closed, so a question
- * from Payload can never hang the run; the timeout (and an aborted run) kill the child.
- */
-export function runPayloadChild(request: RunnerRequest, options: PayloadChildOptions): Promise<PayloadChildResult> {
-  const runner = payloadRunnerPath();
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...options.env,
-      [REQUEST_ENV]: JSON.stringify(request),
-      PAYLOAD_CONFIG_PATH: request.configPath,
-      // No schema push on connect, no type generation, no HMR socket, no dependency check.
-      PAYLOAD_MIGRATING: 'true',
-      NODE_ENV: 'production',
-      DISABLE_PAYLOAD_HMR: 'true',
-      PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true',
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-    };
-    if (options.databaseUrl) {
-      env[DATABASE_URL_ENV] = options.databaseUrl;
-      env.DATABASE_URL = options.databaseUrl;
-    }
-    // The IPC channel is only a lifeline: the child exits when it closes (this process died).
-    const child = spawn(process.execPath, [runner], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const events: RunnerEvent[] = [];
-    const stderrTail: string[] = [];
-    let killedFor: string | undefined;
-    const kill = (reason: string) => {
-      if (killedFor) return;
-      killedFor = reason;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => kill(`Payload did not finish within ${options.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), options.timeoutMs);
-    const onAbort = () => kill('the run was cancelled.');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+/** A started runner: it loads Payload and its config, then waits for its one request. */
+export interface PayloadChild {
+  readonly databaseUrl: string | undefined;
+  /** Send the request and collect everything the child said, from its start to its exit. */
+  run(request: RunnerRequest, options: PayloadRunOptions): Promise<PayloadChildResult>;
+  /** Kill it (harmless before a request: it has not connected) and wait until it is gone. */
+  stop(): Promise<void>;
+}
 
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      let event: RunnerEvent;
-      try {
-        event = JSON.parse(line) as RunnerEvent;
-      } catch {
-        options.onOutput?.(line);
-        return;
-      }
-      events.push(event);
-      options.onEvent?.(event);
-    });
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-      if (!line.trim()) return;
-      stderrTail.push(line);
-      if (stderrTail.length > 20) stderrTail.shift();
-      options.onOutput?.(line);
-    });
+type Said = { event: RunnerEvent } | { line: string };
+
+/**
+ * Start the runner. It loads Payload and the config right away, but touches nothing until
+ * `run` sends the request (polymigrate holds its lock and has a plan by then). stdin is
+ * closed, so a question from Payload can never hang the run; the timeout (and an aborted run)
+ * kill the child. Whatever it says before `run` is kept and handed over in order then.
+ */
+export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
+  const runner = payloadRunnerPath();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    [CONFIG_PATH_ENV]: options.configPath,
+    PAYLOAD_CONFIG_PATH: options.configPath,
+    // No schema push on connect, no type generation, no HMR socket, no dependency check.
+    PAYLOAD_MIGRATING: 'true',
+    NODE_ENV: 'production',
+    DISABLE_PAYLOAD_HMR: 'true',
+    PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
+  if (options.databaseUrl) {
+    env[DATABASE_URL_ENV] = options.databaseUrl;
+    env.DATABASE_URL = options.databaseUrl;
+  }
+  // The IPC channel carries the request, then is only a lifeline: the child exits when it closes
+  // (this process died).
+  const child = spawn(process.execPath, [runner], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const events: RunnerEvent[] = [];
+  const stderrTail: string[] = [];
+  const backlog: Said[] = [];
+  let listener: ((said: Said) => void) | undefined;
+  const say = (said: Said) => (listener ? listener(said) : backlog.push(said));
+  let killedFor: string | undefined;
+  let startError: Error | undefined;
+  let requested = false;
+
+  const kill = (reason: string) => {
+    if (killedFor) return;
+    killedFor = reason;
+    child.kill('SIGKILL');
+  };
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new RuntimeError(`Cannot start the Payload runner: ${error.message}`));
+      startError = error;
+      resolve({ code: null, signal: null });
     });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (events.some((e) => e.type === 'done')) {
-        resolve({ events });
-        return;
-      }
-      let abnormal: string;
-      if (killedFor) abnormal = killedFor;
-      else if (code === 13) abnormal = 'Payload stopped to ask a question on stdin, which polymigrate keeps closed (for a new migration: probably whether a column was renamed). Run Payload\'s own migrate:create in a terminal to answer it.';
-      else abnormal = `the Payload process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail.length ? `: ${stderrTail.slice(-5).join(' | ')}` : ''}.`;
-      resolve({ events, abnormal });
-    });
+    child.on('close', (code, signal) => resolve({ code, signal }));
   });
+
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    let event: RunnerEvent;
+    try {
+      event = JSON.parse(line) as RunnerEvent;
+    } catch {
+      say({ line });
+      return;
+    }
+    events.push(event);
+    say({ event });
+  });
+  readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (!line.trim()) return;
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+    say({ line });
+  });
+
+  const result = (code: number | null, signal: NodeJS.Signals | null): PayloadChildResult => {
+    if (events.some((e) => e.type === 'done')) return { events };
+    let abnormal: string;
+    if (killedFor) abnormal = killedFor;
+    else if (code === 13 && !events.some((e) => e.type === 'ready')) abnormal = 'loading the Payload config never finished: it waits for something that cannot come (a top-level await that never settles, or a question on stdin, which polymigrate keeps closed).';
+    else if (code === 13) abnormal = 'Payload stopped to ask a question on stdin, which polymigrate keeps closed (for a new migration: probably whether a column was renamed). Run Payload\'s own migrate:create in a terminal to answer it.';
+    else abnormal = `the Payload process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail.length ? `: ${stderrTail.slice(-5).join(' | ')}` : ''}.`;
+    return { events, abnormal };
+  };
+
+  return {
+    databaseUrl: options.databaseUrl,
+
+    async run(request, run) {
+      if (requested) throw new RuntimeError('internal: a Payload child process takes one request.');
+      requested = true;
+      const timer = setTimeout(() => kill(`Payload did not finish within ${run.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), run.timeoutMs);
+      const onAbort = () => kill('the run was cancelled.');
+      run.signal?.addEventListener('abort', onAbort, { once: true });
+      if (run.signal?.aborted) onAbort();
+      listener = (said) => ('event' in said ? run.onEvent?.(said.event) : run.onOutput?.(said.line));
+      for (const said of backlog.splice(0)) listener(said);
+      // A child that already ended (its config failed to load) has no channel: its result says why.
+      const command: RunnerCommand = { type: 'run', request };
+      if (child.connected) child.send(command, () => undefined);
+      try {
+        const { code, signal } = await ended;
+        if (startError) throw new RuntimeError(`Cannot start the Payload runner: ${startError.message}`);
+        return result(code, signal);
+      } finally {
+        clearTimeout(timer);
+        run.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null && !startError) kill('stopped: polymigrate no longer needed it.');
+      await ended;
+    },
+  };
 }

@@ -1,13 +1,17 @@
 /**
  * What polymigrate and its Payload child process (payload-runner.ts) say to each other.
  *
- * The request travels in one environment variable (never argv: nothing in it is secret, but the
- * secrets beside it in the environment must not be mixed into a command line anyone can read in
- * `ps`). The child answers with JSON lines on its stdout, one event per line; everything Payload
- * itself prints goes to stderr. This file is type-only so the child loads nothing extra.
+ * The child is started with the config path in its environment (with the secrets; never argv:
+ * nothing there is secret, but the secrets beside it must not be mixed into a command line anyone
+ * can read in `ps`). It loads Payload and that config at once, then waits for one RunnerCommand on
+ * the IPC channel: polymigrate may start it early, while it connects, locks and plans, and sends
+ * the request only once it holds the lock and has a plan with Payload steps. The child answers
+ * with JSON lines on its stdout, one event per line; everything Payload itself prints goes to
+ * stderr. This file is type-only so the child loads nothing extra.
  */
 
-export const REQUEST_ENV = 'POLYMIGRATE_PAYLOAD_REQUEST';
+/** The Payload config the child loads as soon as it starts (absolute path). */
+export const CONFIG_PATH_ENV = 'POLYMIGRATE_PAYLOAD_CONFIG';
 /** The database URL polymigrate uses for this engine; the child points Payload's pool at it. */
 export const DATABASE_URL_ENV = 'POLYMIGRATE_PAYLOAD_DATABASE_URL';
 
@@ -19,13 +23,19 @@ export interface RunnerMigration {
 }
 
 export type RunnerRequest =
-  | { action: 'up' | 'down'; configPath: string; migrationDir: string; schema: string; migrations: RunnerMigration[] }
-  | { action: 'create'; configPath: string; migrationDir: string; schema: string; migrationName: string; empty: boolean };
+  | { action: 'up' | 'down'; migrationDir: string; schema: string; migrations: RunnerMigration[] }
+  | { action: 'create'; migrationDir: string; schema: string; migrationName: string; empty: boolean };
+
+/** The one message polymigrate sends over IPC: until it comes, the child has not connected to anything. */
+export interface RunnerCommand {
+  type: 'run';
+  request: RunnerRequest;
+}
 
 export type RunnerEvent =
   /** A line Payload logged (pino level: 30 info, 40 warn, 50 error). */
   | { type: 'log'; level: number; msg: string }
-  /** Payload is loaded and connected. */
+  /** Payload is loaded and connected; loadMs leaves out the time spent waiting for the request. */
   | { type: 'ready'; loadMs: number }
   /** One migration finished (committed) or failed (rolled back). */
   | { type: 'step'; name: string; ok: boolean; durationMs: number; error?: RunnerError; note?: string }

@@ -240,8 +240,22 @@ export interface MigrationAdapter {
   resolve?(id: string, mark: 'applied' | 'rolled-back', ctx: ResolveContext): Promise<string>;
   /** The manual recipe for undoing a migration that has no down. */
   rollbackHint(migration: DiscoveredMigration | undefined, id: string): string;
-  /** Release anything the adapter holds (child processes, pools). */
+  /**
+   * Optional: start slow, side-effect-free start-up work early (Payload's child process loading
+   * Payload and its config), so it overlaps connecting, locking and planning. The core calls it for
+   * `up` and `down` (never `--dry-run` or `status`), for the engines the command may run, before it
+   * connects or takes the lock. It must not connect to a database, change anything or throw: a
+   * failure is reported by the next applyBatch/revertBatch, as if there had been no warm-up. The
+   * core calls `close()` as soon as the plan holds no step of this engine, and when the command ends.
+   */
+  warmUp?(ctx: WarmUpContext): void;
+  /** Release anything the adapter holds (child processes, pools). The adapter stays usable. */
   close?(): Promise<void>;
+}
+
+export interface WarmUpContext {
+  /** The database URL the engine's steps will get as `StepContext.databaseUrl`. */
+  databaseUrl: string;
 }
 
 export type Direction = 'up' | 'down';

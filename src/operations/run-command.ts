@@ -26,6 +26,8 @@ export interface RunCommandInput {
   options: Record<string, unknown>;
   /** Engines whose status the plan needs. */
   engines: string[];
+  /** Engines whose steps the plan may hold (default: `engines`): the ones warmed up early. */
+  running?: string[];
   makePlan(statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>): Promise<Plan>;
 }
 
@@ -42,6 +44,44 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     return { command: input.command, dryRun: true, plan, results: [], outcome: 'planned' };
   }
 
+  const warmed = warmUp(session, adapters, input.running ?? input.engines);
+  try {
+    return await runLocked(session, input, adapters, warmed);
+  } finally {
+    await stopWarmed(warmed);
+  }
+}
+
+async function stopWarmed(adapters: MigrationAdapter[]): Promise<void> {
+  await Promise.all(adapters.map((adapter) => adapter.close?.().catch(() => undefined)));
+}
+
+/**
+ * Engines with slow start-up (Payload's child process) begin it now, so it overlaps connecting,
+ * locking and planning. A URL that does not validate is left for session.db() to report.
+ */
+function warmUp(session: Session, adapters: Map<string, MigrationAdapter>, engines: string[]): MigrationAdapter[] {
+  const warmed: MigrationAdapter[] = [];
+  for (const name of engines) {
+    const adapter = adapters.get(name);
+    if (!adapter?.warmUp) continue;
+    let databaseUrl: string;
+    try {
+      databaseUrl = session.engineUrl(name);
+    } catch {
+      continue;
+    }
+    warmed.push(adapter);
+    try {
+      adapter.warmUp({ databaseUrl });
+    } catch {
+      // Only a head start: the engine's first step reports whatever is wrong.
+    }
+  }
+  return warmed;
+}
+
+async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
   // Files first (a file problem is a usage error whether or not the database is up; they do not
   // depend on the lock). Without --wait the connections are opened meanwhile.
   const connect = () => Promise.all([session.db(), session.lockDb()]);
@@ -53,7 +93,14 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
   await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, {
     timeoutSeconds: session.lockTimeoutSeconds,
     journal: session.journal,
-    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
+    ...(warmed.length > 0 || session.events.lockWaiting ? {
+      onWait: (holder: string) => {
+        // Another run holds the lock and will most likely apply what we would: warmed-up engines
+        // stop instead of loading for nothing (a step of theirs still starts them if it comes to that).
+        void stopWarmed(warmed);
+        session.events.lockWaiting?.(holder);
+      },
+    } : {}),
   });
   session.events.lockAcquired?.(Date.now() - waitStarted);
   // Engines' own keys (Prisma's) are taken before the status read, not just around their steps:
@@ -69,6 +116,8 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     }
     const plan = await input.makePlan(await readStatuses(session, files), adapters);
     session.events.planReady?.(plan, false);
+    // A warmed-up engine with nothing to do stops now, not when the other engines' steps are done.
+    await stopWarmed(warmed.filter((adapter) => !plan.steps.some((step) => step.engine === adapter.name) || plan.refusals.length > 0));
     // A refusal changes nothing at all, not even the journal.
     if (plan.refusals.length > 0) return { command: input.command, dryRun: false, plan, results: [], outcome: 'refused' };
     await session.journal.ensure(db);

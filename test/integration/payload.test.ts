@@ -143,6 +143,14 @@ describe('payload engine: what loads Payload', () => {
 
   it('a Payload run that exceeds timeoutSeconds is killed and reported', async () => {
     const timed = payloadProject('pm-payload-timeout-', { engine: { timeoutSeconds: 0.5 } });
+    // The clock starts when Payload is asked to run (it may have loaded before): a migration that
+    // never finishes is what must be stopped.
+    timed.write('payload/migrations/20261122_050000_stuck.ts', `export async function up(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 600_000))
+}
+
+export async function down(): Promise<void> {}
+`);
     try {
       const started = Date.now();
       const result = await runCli(['up'], { cwd: timed.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET } });
