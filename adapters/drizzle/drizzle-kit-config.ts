@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../src/errors.js';
+import { loadJiti } from '../../src/config/load-jiti.js';
 
 /** What polymigrate needs from a project's drizzle.config.*: the rest is drizzle-kit's business. */
 export interface DrizzleKitConfig {
@@ -77,8 +78,7 @@ export async function readDrizzleKitConfig(file: string, options: { execute: boo
   const computed = (/\bout\s*:/.test(text) && !literal.out) || (/\bmigrations\s*:/.test(text) && !literal.table && !literal.schema);
   if (!computed) return { file, ...literal };
   try {
-    const { createJiti } = await import('jiti');
-    const jiti = createJiti(file, { interopDefault: true, moduleCache: false });
+    const jiti = loadJiti()(file, { interopDefault: true, moduleCache: false });
     const loaded = await jiti.import(file, { default: true });
     return { file, ...pickStrings(await loaded) };
   } catch {

@@ -39,9 +39,6 @@ export function checkMigrationLock(dir: string): void {
     'These migrations were generated for another database. Point "migrations" at the PostgreSQL project\'s prisma/migrations, or regenerate the migrations with provider "postgresql" in schema.prisma.');
 }
 
-/** Prisma sorts folder names with localeCompare; a Collator's compare is the same comparison, set up once. */
-const PRISMA_ORDER = new Intl.Collator().compare;
-
 /** migration.sql's bytes; a folder without one is an error that names the folder. */
 function readScript(dir: string, folder: string, scriptFile: string): Buffer {
   try {
@@ -54,13 +51,27 @@ function readScript(dir: string, folder: string, scriptFile: string): Buffer {
   }
 }
 
-/** Folders in Prisma's own order: their names compared with localeCompare, as the Prisma CLI sorts them. */
+/**
+ * Folder names in Prisma's own order: compared with localeCompare, as the Prisma CLI sorts them.
+ * A process's first localeCompare starts ICU's collator (10–20 ms, on every `status`). When every
+ * name starts with a timestamp of the same number of digits and no two share one (what `prisma
+ * migrate dev` writes), the first difference between two names is a digit inside the timestamps,
+ * where the collator and a plain comparison agree: the plain one gives the same order, without ICU.
+ */
+export function sortPrismaFolders(names: string[]): string[] {
+  const stamps = names.map((name) => /^\d+/.exec(name)?.[0]);
+  const width = stamps[0]?.length;
+  const stampsDecide = stamps.every((stamp) => stamp !== undefined && stamp.length === width) && new Set(stamps).size === names.length;
+  return [...names].sort(stampsDecide ? (a, b) => (a < b ? -1 : a > b ? 1 : 0) : (a, b) => a.localeCompare(b));
+}
+
+/** The migration folders, in Prisma's order (sortPrismaFolders). */
 export function discoverPrismaMigrations(dir: string, engine: string): DiscoveredMigration[] {
   const entries = readMigrationDirectory(dir, engine);
   checkMigrationLock(dir);
-  const folders: string[] = [];
-  for (let i = 0; i < entries.length; i += 1) if (entries[i]!.isDirectory()) folders.push(entries[i]!.name);
-  folders.sort(PRISMA_ORDER);
+  const names: string[] = [];
+  for (let i = 0; i < entries.length; i += 1) if (entries[i]!.isDirectory()) names.push(entries[i]!.name);
+  const folders = sortPrismaFolders(names);
   // Listed names hold no separator: the directory is normalised once instead of path.join per file.
   const base = path.join(dir, path.sep);
   const migrations = new Array<DiscoveredMigration>(folders.length);

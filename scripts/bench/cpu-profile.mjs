@@ -3,13 +3,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundledOwner, isBundled, originalFile } from './bundled-sources.mjs';
 import { tempDir } from './fixtures.mjs';
 import { runOnce } from './measure.mjs';
 
-/** Who owns a script URL: "@scope/pkg", "pkg", "polymigrate core", "polymigrate adapters/x", "node:internal". */
-export function ownerOf(url) {
+/**
+ * Who owns a script URL: "@scope/pkg", "pkg", "polymigrate core", "polymigrate adapters/x",
+ * "node:internal". In the bundled CLI the position (0-based line and column) says which module.
+ */
+export function ownerOf(url, line, column) {
   if (!url) return null;
-  const file = url.startsWith('file:') ? fileURLToPath(url) : url;
+  let file = url.startsWith('file:') ? fileURLToPath(url) : url;
+  if (isBundled(file)) {
+    const original = originalFile(file, line, column);
+    const owner = bundledOwner(file, original);
+    if (owner) return owner;
+    file = original;
+  }
   const inModules = file.lastIndexOf('node_modules/');
   if (inModules >= 0) {
     const parts = file.slice(inModules + 'node_modules/'.length).split('/');
@@ -30,9 +40,9 @@ export function selfTimeByOwner(profile) {
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-    const { functionName, url } = node.callFrame;
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
     if (!url && /^\((garbage collector|program|idle|root)\)$/.test(functionName)) add(functionName, ms);
-    else add(ownerOf(url) ?? 'node (internals)', ms);
+    else add(ownerOf(url, lineNumber, columnNumber) ?? 'node (internals)', ms);
   });
   return [...totals.entries()].sort((a, b) => b[1] - a[1]);
 }
@@ -50,7 +60,8 @@ export function inclusiveTimeByOwner(profile) {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     const owners = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-      const owner = ownerOf(byId.get(cur).callFrame.url);
+      const { url, lineNumber, columnNumber } = byId.get(cur).callFrame;
+      const owner = ownerOf(url, lineNumber, columnNumber);
       if (owner) owners.add(owner);
     }
     for (const owner of owners) totals.set(owner, (totals.get(owner) ?? 0) + ms);

@@ -9,9 +9,10 @@ import { withClient } from './postgres-server.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
-let packageDir = ROOT;
 /** The polymigrate package the benchmarks run: the repository, or a snapshot of its build. */
-export const cliPath = () => path.join(packageDir, 'dist/src/cli/main.js');
+let packageDir = ROOT;
+/** The bin that package ships (package.json "bin"). */
+export const cliPath = () => path.join(packageDir, JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')).bin.polymigrate);
 export const distDir = () => path.join(packageDir, 'dist');
 
 /**
@@ -56,9 +57,15 @@ function linkNodeModules(projectDir) {
   fs.symlinkSync(packageDir, path.join(target, 'polymigrate'));
 }
 
+/** The example's config imports defineConfig from here: what `polymigrate init` writes. */
+export const CONFIG_IMPORT = 'polymigrate/config';
+/** The same config importing the whole library instead ('polymigrate'), for start-up benchmark 5. */
+export const LIBRARY_IMPORT_CONFIG = 'polymigrate.library-import.ts';
+
 /**
  * The example project (prisma/, drizzle/, sql/reporting/ and, when `withPayload`, payload/)
- * with a polymigrate.config.ts written as a user would (importing defineConfig).
+ * with a polymigrate.config.ts written as `polymigrate init` writes it (defineConfig from
+ * 'polymigrate/config'), and LIBRARY_IMPORT_CONFIG, the same importing 'polymigrate'.
  */
 export function exampleProject({ withPayload }) {
   const dir = tempDir('example');
@@ -73,14 +80,16 @@ export function exampleProject({ withPayload }) {
     `{ kind: 'drizzle', migrations: 'drizzle/migrations', drizzleConfig: 'drizzle/drizzle.config.ts' }`,
     `{ kind: 'sql', name: 'reporting', migrations: 'sql/reporting' }`,
   ];
-  fs.writeFileSync(path.join(dir, 'polymigrate.config.ts'), `import { defineConfig } from 'polymigrate';
+  const config = (from) => `import { defineConfig } from '${from}';
 
 export default defineConfig({
   engines: [
     ${engines.join(',\n    ')},
   ],
 });
-`);
+`;
+  fs.writeFileSync(path.join(dir, 'polymigrate.config.ts'), config(CONFIG_IMPORT));
+  fs.writeFileSync(path.join(dir, LIBRARY_IMPORT_CONFIG), config('polymigrate'));
   return dir;
 }
 

@@ -80,7 +80,13 @@ export function createCli(global: GlobalOptions): Cli {
       retrying: (attempt, delay, error) => cli.warn(`Database not reachable yet (${redactSecrets(error.message)}); retry ${attempt} in ${formatDuration(delay)}…`),
     },
     config() {
-      config ??= loadConfig(global.config ? { configFile: global.config } : {});
+      if (!config) {
+        performance.mark('polymigrate:command');
+        config = loadConfig(global.config ? { configFile: global.config } : {}).then((loaded) => {
+          performance.mark('polymigrate:config');
+          return loaded;
+        });
+      }
       return config;
     },
     async session() {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -96,6 +95,9 @@ error · 3 status: pending migrations · 4 status: problems · 5 refused (lock t
 
 async function runAction(command: Command, body: (cli: Cli) => Promise<number>, exit: (code: number) => void): Promise<void> {
   const global = command.optsWithGlobals() as GlobalOptions;
+  // Start-up stages as user-timing marks (no output, no cost to speak of); the start-up
+  // benchmark (scripts/bench/load-breakdown.mjs) reads them from the real process.
+  performance.mark('polymigrate:cli');
   // Loaded here, not at the top: `--help` and `--version` never pay for config, zod or pg.
   const [{ createCli }, { toReportableError }, { errorJson }] = await Promise.all([
     import('./cli-context.js'), import('./exit.js'), import('./output/json-report.js'),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { loadJiti } from './load-jiti.js';
 import { validateConfig } from './validate-config.js';
 import type { ResolvedConfig } from './config-types.js';
 
@@ -55,8 +56,7 @@ async function importConfigModule(file: string): Promise<unknown> {
     if ((ext === '.ts' || ext === '.mts' || ext === '.cts') && !nodeStripsTypes) {
       // jiti transpiles TypeScript on the fly (with a disk cache); loaded only for TS configs, and
       // only where Node cannot strip types itself (Node 22.6+ can, and is faster at it).
-      const { createJiti } = await import('jiti');
-      const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false });
+      const jiti = loadJiti()(import.meta.url, { interopDefault: true, moduleCache: false });
       return await jiti.import(file, { default: true });
     }
     const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { serverPassword } from './database.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { polymigrate: string } };
+/** The bin the package ships (package.json "bin", built by `npm run build`): tests run what users run. */
+export const CLI = path.join(REPO_ROOT, manifest.bin.polymigrate);
 
 export interface CliResult {
   code: number;
