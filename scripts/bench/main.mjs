@@ -49,7 +49,14 @@ async function section(id, title, body) {
 try {
   const ctx = { server, reps, log };
   const example = await section('1', '1. Combined status', () => combinedStatus(ctx));
-  await section('2', '2. Apply throughput', () => applyThroughput({ ...ctx, count: quick ? 200 : 500 }));
+  await section('2', '2. Apply throughput', async () => {
+    const durableServer = await startPostgres({ durable: true });
+    try {
+      return await applyThroughput({ ...ctx, durableServer, count: quick ? 200 : 500 });
+    } finally {
+      await durableServer.stop();
+    }
+  });
   const scale = await section('3', '3. Scale', () => statusScale({ ...ctx, reps: quick ? 3 : 5 }));
   await section('4', '4. Payload apply', () => payloadApply(ctx));
   if (example) {
