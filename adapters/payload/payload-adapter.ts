@@ -26,8 +26,8 @@ function stepError(error: RunnerError): Error {
  * Payload CMS migrations, run by Payload's own runtime in a child process (payload-runner.ts).
  * Status and plans never load Payload: files are listed like Payload lists them and
  * payload_migrations is read directly. Only apply, revert and create start Payload, once per
- * batch of steps (loading it costs seconds); up and down start it early (warmUp), so that loading
- * overlaps the core's connecting, locking and planning.
+ * batch of steps (loading it costs seconds); up and down start it as soon as the plan holds
+ * Payload steps (warmUp), so that loading overlaps the steps of the engines before it.
  */
 export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter {
   const options = env.options as unknown as PayloadEngineOptions & { name: string };

@@ -4,8 +4,8 @@
  * The child is started with the config path in its environment (with the secrets; never argv:
  * nothing there is secret, but the secrets beside it must not be mixed into a command line anyone
  * can read in `ps`). It loads Payload and that config at once, then waits for one RunnerCommand on
- * the IPC channel: polymigrate may start it early, while it connects, locks and plans, and sends
- * the request only once it holds the lock and has a plan with Payload steps. The child answers
+ * the IPC channel: polymigrate starts it once its plan holds Payload steps, while the
+ * steps before them run, and sends the request when Payload's turn comes. The child answers
  * with JSON lines on its stdout, one event per line; everything Payload itself prints goes to
  * stderr. This file is type-only so the child loads nothing extra.
  */

@@ -242,11 +242,11 @@ export interface MigrationAdapter {
   rollbackHint(migration: DiscoveredMigration | undefined, id: string): string;
   /**
    * Optional: start slow, side-effect-free start-up work early (Payload's child process loading
-   * Payload and its config), so it overlaps connecting, locking and planning. The core calls it for
-   * `up` and `down` (never `--dry-run` or `status`), for the engines the command may run, before it
-   * connects or takes the lock. It must not connect to a database, change anything or throw: a
-   * failure is reported by the next applyBatch/revertBatch, as if there had been no warm-up. The
-   * core calls `close()` as soon as the plan holds no step of this engine, and when the command ends.
+   * Payload and its config), so it overlaps the journal set-up and the steps of the engines before
+   * this one. The core calls it for `up` and `down` (never `--dry-run` or `status`), under the lock,
+   * once the plan holds steps of this engine — never when it has none. It must not connect to a
+   * database, change anything or throw: a failure is reported by the next applyBatch/revertBatch,
+   * as if there had been no warm-up. The core calls `close()` when the command ends.
    */
   warmUp?(ctx: WarmUpContext): void;
   /** Release anything the adapter holds (child processes, pools). The adapter stays usable. */

@@ -26,8 +26,6 @@ export interface RunCommandInput {
   options: Record<string, unknown>;
   /** Engines whose status the plan needs. */
   engines: string[];
-  /** Engines whose steps the plan may hold (default: `engines`): the ones warmed up early. */
-  running?: string[];
   makePlan(statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>): Promise<Plan>;
 }
 
@@ -44,41 +42,31 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
     return { command: input.command, dryRun: true, plan, results: [], outcome: 'planned' };
   }
 
-  const warmed = warmUp(session, adapters, input.running ?? input.engines);
+  const warmed: MigrationAdapter[] = [];
   try {
     return await runLocked(session, input, adapters, warmed);
   } finally {
-    await stopWarmed(warmed);
+    await Promise.all(warmed.map((adapter) => adapter.close?.().catch(() => undefined)));
   }
-}
-
-async function stopWarmed(adapters: MigrationAdapter[]): Promise<void> {
-  await Promise.all(adapters.map((adapter) => adapter.close?.().catch(() => undefined)));
 }
 
 /**
- * Engines with slow start-up (Payload's child process) begin it now, so it overlaps connecting,
- * locking and planning. A URL that does not validate is left for session.db() to report.
+ * Engines with a slow start (Payload's child process) begin it as soon as the plan gives them
+ * steps, so it overlaps the journal set-up and the steps of the engines before them. Only then:
+ * an `up` with nothing to do (most deploys) never loads the engine, and nothing of it runs before
+ * the lock is held. Warm-up is a head start only: the engine's first step reports what is wrong.
  */
-function warmUp(session: Session, adapters: Map<string, MigrationAdapter>, engines: string[]): MigrationAdapter[] {
-  const warmed: MigrationAdapter[] = [];
-  for (const name of engines) {
-    const adapter = adapters.get(name);
-    if (!adapter?.warmUp) continue;
-    let databaseUrl: string;
-    try {
-      databaseUrl = session.engineUrl(name);
-    } catch {
-      continue;
-    }
+function warmUp(session: Session, adapters: Map<string, MigrationAdapter>, plan: Plan, warmed: MigrationAdapter[]): void {
+  for (const name of new Set(plan.steps.map((step) => step.engine))) {
+    const adapter = adapters.get(name)!;
+    if (!adapter.warmUp) continue;
     warmed.push(adapter);
     try {
-      adapter.warmUp({ databaseUrl });
+      adapter.warmUp({ databaseUrl: session.engineUrl(name) });
     } catch {
-      // Only a head start: the engine's first step reports whatever is wrong.
+      // reported by the engine's first step
     }
   }
-  return warmed;
 }
 
 async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
@@ -93,14 +81,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, {
     timeoutSeconds: session.lockTimeoutSeconds,
     journal: session.journal,
-    ...(warmed.length > 0 || session.events.lockWaiting ? {
-      onWait: (holder: string) => {
-        // Another run holds the lock and will most likely apply what we would: warmed-up engines
-        // stop instead of loading for nothing (a step of theirs still starts them if it comes to that).
-        void stopWarmed(warmed);
-        session.events.lockWaiting?.(holder);
-      },
-    } : {}),
+    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
   });
   session.events.lockAcquired?.(Date.now() - waitStarted);
   // Engines' own keys (Prisma's) are taken before the status read, not just around their steps:
@@ -116,10 +97,9 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     }
     const plan = await input.makePlan(await readStatuses(session, files), adapters);
     session.events.planReady?.(plan, false);
-    // A warmed-up engine with nothing to do stops now, not when the other engines' steps are done.
-    await stopWarmed(warmed.filter((adapter) => !plan.steps.some((step) => step.engine === adapter.name) || plan.refusals.length > 0));
     // A refusal changes nothing at all, not even the journal.
     if (plan.refusals.length > 0) return { command: input.command, dryRun: false, plan, results: [], outcome: 'refused' };
+    warmUp(session, adapters, plan, warmed);
     await session.journal.ensure(db);
     const runId = await session.journal.startRun(db, { command: input.command, options: input.options, version: VERSION });
     const engaged = [...new Set(plan.steps.map((s) => s.engine))];

@@ -14,7 +14,6 @@ export async function up(session: Session, options: UpCommandOptions = {}): Prom
     options: { engines: options.engines ?? [], to: options.to ?? null, allowModified: options.allowModified ?? false },
     // --to may name an engine outside --engine; planUp reports that, so read every engine it may need.
     engines: options.to ? session.engineNames() : engines,
-    running: engines,
     makePlan: async (statuses) => planUp(statuses, options),
   });
 }
