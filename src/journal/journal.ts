@@ -29,6 +29,9 @@ export interface StepRecord {
   error?: string;
 }
 
+/** A step row's columns, in the order both ways of writing one (recordStep, stepRowSql) give values. */
+const STEP_COLUMNS = '(run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)';
+
 export class Journal {
   readonly runs: string;
   readonly steps: string;
@@ -72,8 +75,7 @@ export class Journal {
   }
 
   async recordStep(db: Queryable, runId: number, step: StepRecord): Promise<void> {
-    await db.query(`INSERT INTO ${this.steps} (run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    await db.query(`INSERT INTO ${this.steps} ${STEP_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [runId, step.seq, step.engine, step.migration, step.direction, step.status, step.startedAt, Math.round(step.durationMs), step.error ?? null]);
   }
 
@@ -86,7 +88,7 @@ export class Journal {
   stepRowSql(runId: number, step: Omit<StepRecord, 'durationMs'>): string {
     const values = [runId, step.seq, step.engine, step.migration, step.direction, step.status,
       step.startedAt.toISOString()].map(sqlLiteral).join(', ');
-    return `INSERT INTO ${this.steps} (run_id, seq, engine, migration, direction, status, started_at, duration_ms, error)
+    return `INSERT INTO ${this.steps} ${STEP_COLUMNS}
       VALUES (${values}, round(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, ${sqlLiteral(step.error ?? null)})`;
   }
 

@@ -17,6 +17,8 @@ import type { Queryable, StepEnvelope } from '../adapter/contract.js';
  */
 export class StepTransaction {
   private state: 'idle' | 'open' | 'committed' = 'idle';
+  /** The closing statements were sent (inside the open transaction). */
+  private closed = false;
 
   /** `closing`: statements to commit with the step (its journal row), or '' for none. */
   constructor(private readonly db: Queryable, private readonly closing: string) {}
@@ -49,9 +51,6 @@ export class StepTransaction {
       this.state = 'committed';
     },
   };
-
-  /** The closing statements were sent (inside the open transaction). */
-  private closed = false;
 
   /** Commit what the adapter left open, with the closing statements. */
   async commit(): Promise<void> {
