@@ -50,7 +50,7 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
         // Safer than Prisma: script and row commit together, so a failure leaves no failed row.
         try {
           // The history row rides in the script's query, with the core's BEGIN and journal row
-          // (the envelope); COMMIT follows: one commit for all of it.
+          // and the COMMIT (the envelope): one commit for all of it.
           await withSearchPath(ctx.db, options.schema, true, () =>
             runPrismaScript(ctx.db, meta.scriptFile, meta.script, true,
               { then: table.insertAppliedSql(rowId, migration.id, checksum), envelope: ctx.envelope }));

@@ -150,7 +150,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
       const meta = migration.meta as SqlMeta;
       if (ctx.inTransaction) {
         // Script and history row in one query, which also carries the core's BEGIN and journal
-        // row (the envelope); COMMIT follows.
+        // row and COMMIT (the envelope).
         await runSqlScript(ctx.db, { file: migration.path, text: meta.up.text, lineOffset: meta.up.lineOffset },
           { then: store.appliedSql(historyRow(migration, meta.up)), envelope: ctx.envelope });
         return;

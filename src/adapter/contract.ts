@@ -166,8 +166,8 @@ export interface StepContext {
    * Present when the core runs this step in a transaction. Optional to use: an adapter whose
    * step ends with one simple-protocol query (a whole script plus its history row) may send that
    * query through `envelope.send`, which puts the transaction's opening (if nothing has been sent
-   * yet) and the journal row into the same query, then commits — two round trips per migration
-   * instead of three. Adapters that ignore it are unaffected: the core opens the transaction
+   * yet), the journal row and, on the session that holds the step guard, the COMMIT into the same
+   * query — one round trip per migration instead of three (two on an engine's own database). Adapters that ignore it are unaffected: the core opens the transaction
    * before their first query and commits after apply/revert returns.
    */
   envelope?: StepEnvelope;

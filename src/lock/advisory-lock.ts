@@ -9,6 +9,14 @@ import type { Journal } from '../journal/journal.js';
  */
 export const POLYMIGRATE_LOCK_KEY = 5_043_117_229_815_411n;
 
+/**
+ * Held, for the whole run, by the session that runs steps and writes the journal (besides the main
+ * lock on its dedicated session). A transactional step's query ends with its own COMMIT, so when
+ * polymigrate dies mid-script the server still finishes and commits it; until then the dead run's
+ * step session holds this key, and the next run waits for it before it reads any history.
+ */
+export const POLYMIGRATE_STEP_GUARD_KEY = POLYMIGRATE_LOCK_KEY + 1n;
+
 export interface LockOptions {
   timeoutSeconds: number;
   /** Called once when the lock is busy and we start waiting. */

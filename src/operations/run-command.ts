@@ -1,6 +1,6 @@
 import type { MigrationAdapter } from '../adapter/contract.js';
 import { describeLostConnection, isConnectionLost } from '../db/connect.js';
-import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, releaseAdvisoryLock } from '../lock/advisory-lock.js';
+import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
 import type { StepResult } from '../run/step-result.js';
@@ -83,12 +83,19 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     journal: session.journal,
     ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
   });
-  session.events.lockAcquired?.(Date.now() - waitStarted);
   // Engines' own keys (Prisma's) are taken before the status read, not just around their steps:
   // otherwise the engine's CLI elsewhere could apply between our read and our steps, and we would
   // apply its migrations a second time. Advisory locks stack, so executePlan taking them again is fine.
   const engineKeys: bigint[] = [];
   try {
+    // The step guard, on the session that runs the steps: a run killed mid-step may still be
+    // committing that step there, and its history must be read only after that.
+    await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, {
+      timeoutSeconds: session.lockTimeoutSeconds,
+      journal: session.journal,
+      ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
+    });
+    session.events.lockAcquired?.(Date.now() - waitStarted);
     for (const adapter of adapters.values()) {
       for (const key of adapter.capabilities.lockKeys ?? []) {
         await acquireAdvisoryLock(lockDb, key, { timeoutSeconds: session.lockTimeoutSeconds });
@@ -112,6 +119,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
       lockTimeoutSeconds: session.lockTimeoutSeconds,
       journal: session.journal,
       journalDb: db,
+      journalDbGuarded: true,
       runId,
       events: session.events,
     });
@@ -122,6 +130,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
     for (const key of engineKeys.reverse()) await releaseAdvisoryLock(lockDb, key).catch(() => undefined);
+    await releaseAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
     await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);
   }
 }

@@ -17,6 +17,11 @@ export interface ExecuteContext {
   journal: Journal;
   /** Journal writes go to the main database. */
   journalDb: Queryable;
+  /**
+   * journalDb holds the step guard (POLYMIGRATE_STEP_GUARD_KEY), so a step that runs on it may
+   * end its query with COMMIT (see StepTransaction).
+   */
+  journalDbGuarded?: boolean;
   runId: number;
   events: RunEvents;
 }
@@ -120,7 +125,7 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
         const tx = transactional
           ? new StepTransaction(db, sameTransaction ? ctx.journal.stepRowSql(ctx.runId, {
             seq: seq + 1, engine: step.engine, migration: step.id, direction: step.direction, status, startedAt,
-          }) : '')
+          }) : '', sameTransaction && ctx.journalDbGuarded === true)
           : undefined;
         try {
           const context: StepContext = tx

@@ -2,17 +2,19 @@ import type { Queryable, StepEnvelope } from '../adapter/contract.js';
 
 /**
  * The transaction a transactional step runs in, opened lazily so that a step which is one script
- * travels as one simple-protocol query, `BEGIN; <script + history row>; <journal row>`, and then
- * COMMIT. PostgreSQL stops at the first failing statement of such a query and leaves the
- * transaction aborted, so nothing of the step commits; `rollback` then ends it.
+ * travels as one simple-protocol query, `BEGIN; <script + history row>; <journal row>; COMMIT`.
+ * PostgreSQL parses the whole query first and stops at the first failing statement, leaving the
+ * transaction aborted, so nothing of the step commits; `rollback` then ends it. A COMMIT that
+ * fails (a deferred constraint) fails this step's query, so the failure is always the step's own.
  *
- * COMMIT is deliberately its own query: if polymigrate dies while the server is still running the
- * script, no COMMIT ever arrives and the step rolls back. Inside the same query it would commit
- * after polymigrate's lock was already released (its idle lock session closes at once), racing
- * the next run, which could read the history before that commit and apply the migration again.
+ * COMMIT rides in the step's query only when the session holds the step guard
+ * (POLYMIGRATE_STEP_GUARD_KEY): if polymigrate dies while the server still runs the script, the
+ * step commits on its own, and the guard keeps the next run from reading the history before it
+ * has. Without the guard, COMMIT is a query of its own, so a step whose process died never commits.
  *
  * - `connection` is what the adapter queries: BEGIN is sent before its first query.
- * - `envelope.send` carries the opening (if still due), the adapter's SQL and `closing`.
+ * - `envelope.send` carries the opening (if still due), the adapter's SQL, `closing` and, when
+ *   allowed, COMMIT.
  * - `commit` sends what is still due (closing statements, COMMIT).
  */
 export class StepTransaction {
@@ -20,8 +22,11 @@ export class StepTransaction {
   /** The closing statements were sent (inside the open transaction). */
   private closed = false;
 
-  /** `closing`: statements to commit with the step (its journal row), or '' for none. */
-  constructor(private readonly db: Queryable, private readonly closing: string) {}
+  /**
+   * `closing`: statements to commit with the step (its journal row), or '' for none.
+   * `commitInQuery`: the session holds the step guard, so COMMIT may end the envelope's query.
+   */
+  constructor(private readonly db: Queryable, private readonly closing: string, private readonly commitInQuery = false) {}
 
   readonly connection: Queryable = {
     query: async (text, values) => {
@@ -40,14 +45,15 @@ export class StepTransaction {
       const head = this.state === 'idle' ? 'BEGIN;\n' : '';
       // From here on a failure leaves a transaction (aborted or not) that must be rolled back.
       this.state = 'open';
+      const body = this.closing ? `${head}${sql}\n;\n${this.closing}` : `${head}${sql}`;
       try {
-        await this.db.query(this.closing ? `${head}${sql}\n;\n${this.closing}` : `${head}${sql}`);
+        await this.db.query(this.commitInQuery ? `${body}\n;\nCOMMIT` : body);
       } catch (error) {
         shiftPosition(error, head.length);
         throw error;
       }
       this.closed = true;
-      await this.db.query('COMMIT');
+      if (!this.commitInQuery) await this.db.query('COMMIT');
       this.state = 'committed';
     },
   };

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
 import { query } from '../helpers/database.js';
 import { cliProject } from '../helpers/cli-project.js';
+import { CLI } from '../helpers/run-cli.js';
 
 describe('one lock for the whole run', () => {
   const t = cliProject('lock', async (project) => {
@@ -45,5 +47,28 @@ describe('one lock for the whole run', () => {
     }
     const up = await cli('up');
     expect(up.code).toBe(0);
+  });
+
+  it('kill -9 mid-step: the step commits on the server with its history row; the next up waits for it and applies only the rest', async () => {
+    t.project.write('db/4_killed.sql', 'CREATE TABLE killed_mid (id int);\nSELECT pg_sleep(2);\n');
+    t.project.write('db/5_after.sql', 'CREATE TABLE after_killed (id int);\n');
+    const child = spawn(process.execPath, [CLI, 'up'], { cwd: t.project.dir, env: { ...process.env, DATABASE_URL: t.db.url }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    // Kill the process once the server is running the step's query.
+    for (let i = 0; i < 400; i += 1) {
+      if ((await query(t.db.url, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%killed_mid%' AND state = 'active' AND pid <> pg_backend_pid()")).length > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    // The dead run's step is still running on the server: not yet in the history.
+    expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
+    const next = await cli('up', '--json');
+    expect(next.code, next.stderr).toBe(0);
+    // It waited for the killed run's step to commit, then planned only what was left.
+    expect(next.json().results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['5_after:applied']);
+    const history = await query<{ id: string }>(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id IN ('4_killed', '5_after') ORDER BY id");
+    expect(history.map((r) => r.id)).toEqual(['4_killed', '5_after']);
+    expect((await cli('status')).code).toBe(0);
   });
 });

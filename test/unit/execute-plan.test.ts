@@ -24,7 +24,7 @@ function recordingDb(): Queryable & { queries: string[]; texts: string[] } {
   };
 }
 
-async function run(adapters: MigrationAdapter[]) {
+async function run(adapters: MigrationAdapter[], options: { guarded?: boolean } = {}) {
   const db = recordingDb();
   const statuses = await Promise.all(adapters.map((a) => readEngineStatus(a, db)));
   const plan = planUp(statuses);
@@ -36,6 +36,7 @@ async function run(adapters: MigrationAdapter[]) {
     lockTimeoutSeconds: 1,
     journal: new Journal('polymigrate'),
     journalDb: db,
+    ...(options.guarded ? { journalDbGuarded: true } : {}),
     runId: 1,
     events: {},
   });
@@ -86,6 +87,27 @@ describe('executePlan', () => {
   });
 });
 
+describe('executePlan when the step session holds the step guard', () => {
+  it('sends an enveloped step as one query that ends with its COMMIT', async () => {
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }], { useEnvelope: true });
+    const { db, results } = await run([a], { guarded: true });
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const steps = db.texts.filter((t) => t.includes("SELECT 'apply "));
+    expect(steps).toHaveLength(2);
+    for (const [i, text] of steps.entries()) {
+      expect(text).toMatch(new RegExp(`^BEGIN;\\n${memoryStatement('apply', String(i + 1))}\\n;\\nINSERT INTO "polymigrate"\\."steps" [^]*, '${i + 1}', 'up', 'applied', [^]*\\)\\n;\\nCOMMIT$`));
+    }
+    expect(db.texts.filter((t) => t === 'COMMIT')).toEqual([]);
+  });
+
+  it('a step that fails, in its query or at its COMMIT, is rolled back and journaled on its own', async () => {
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2', failUp: 'violates foreign key constraint' }, { id: '3' }]);
+    const { db, results } = await run([a], { guarded: true });
+    expect(results.map((r) => `${r.id}:${r.status}`)).toEqual(['1:applied', '2:failed', '3:not-run']);
+    expect(db.queries.slice(-2)).toEqual(['ROLLBACK', 'INSERT INTO']);
+  });
+});
+
 describe('StepTransaction', () => {
   function failingDb(position?: string) {
     const texts: string[] = [];
@@ -116,6 +138,15 @@ describe('StepTransaction', () => {
     await tx.commit();
     expect(texts).toEqual(['BEGIN', 'SET LOCAL x = 1', 'SELECT 1', 'COMMIT']);
     await expect(tx.connection.query('SELECT 2')).rejects.toThrow(/after the step committed/);
+  });
+
+  it('ends the envelope\'s query with COMMIT when told the session holds the step guard', async () => {
+    const { db, texts } = failingDb();
+    const tx = new StepTransaction(db, 'INSERT INTO journal VALUES (1)', true);
+    await tx.envelope.send('SELECT 1');
+    await tx.commit();
+    await tx.rollback();
+    expect(texts).toEqual(['BEGIN;\nSELECT 1\n;\nINSERT INTO journal VALUES (1)\n;\nCOMMIT']);
   });
 
   it('commits the closing statements alone when the engine sent nothing', async () => {
