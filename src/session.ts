@@ -31,6 +31,7 @@ export class Session {
   private readonly adapterCache = new Map<string, MigrationAdapter>();
   private readonly clients = new Map<string, Promise<DbClient>>();
   private mainClient?: Promise<DbClient>;
+  private validatedUrl?: string;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -40,7 +41,13 @@ export class Session {
     this.lockTimeoutSeconds = options.lockTimeoutSeconds ?? options.config.lockTimeoutSeconds;
   }
 
+  /** Validated once (it is asked for on every step); a missing or bad URL throws on every ask. */
   get databaseUrl(): string {
+    this.validatedUrl ??= this.resolveDatabaseUrl();
+    return this.validatedUrl;
+  }
+
+  private resolveDatabaseUrl(): string {
     const { databaseUrl } = this.options;
     if (databaseUrl) return validateDatabaseUrl(databaseUrl, '--url');
     if (this.config.databaseUrl) return validateDatabaseUrl(this.config.databaseUrl, `"databaseUrl" in ${this.config.file}`);

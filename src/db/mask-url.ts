@@ -40,7 +40,8 @@ export function registerUrlSecrets(url: string | undefined): void {
 
 /** Replace every registered secret, and any user:password@ in URLs, in free text. */
 export function redactSecrets(text: string): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, `$1${MASK}@`);
-  for (const secret of secrets) out = out.split(secret).join(MASK);
+  // Every step's output line passes here: skip the work when there is nothing to find.
+  let out = text.includes('://') ? text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, `$1${MASK}@`) : text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
   return out;
 }

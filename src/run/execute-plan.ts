@@ -75,10 +75,11 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
     const extraKeys = adapter.capabilities.lockKeys ?? [];
     for (const key of extraKeys) await acquireAdvisoryLock(ctx.lockDb, key, { timeoutSeconds: ctx.lockTimeoutSeconds });
     try {
+      const databaseUrl = ctx.engineUrl(first.engine);
       const stepContext = (step: PlannedStep | undefined, inTransaction: boolean): StepContext => ({
         db,
         inTransaction,
-        databaseUrl: ctx.engineUrl(first.engine),
+        databaseUrl,
         log: {
           info: (message) => ctx.events.engineOutput?.({ engine: first.engine, ...(step ? { id: step.id } : {}) }, 'info', message),
           warn: (message) => ctx.events.engineOutput?.({ engine: first.engine, ...(step ? { id: step.id } : {}) }, 'warn', message),
