@@ -79,11 +79,15 @@ export class Session {
     return new Map(entries);
   }
 
-  /** The main connection (journal, lock holder queries, engines without their own URL). */
+  /**
+   * The main connection (journal, lock holder queries, engines without their own URL). Pipelined:
+   * a step's query may be queued behind the one before it (executePlan).
+   */
   db(): Promise<DbClient> {
     this.mainClient ??= connect(this.databaseUrl, {
       ...(this.options.waitSeconds !== undefined ? { waitSeconds: this.options.waitSeconds } : {}),
       purpose: 'run',
+      pipeline: true,
       ...(this.events.retrying ? { onRetry: this.events.retrying } : {}),
     });
     return this.mainClient;

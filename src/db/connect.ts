@@ -15,6 +15,12 @@ export interface ConnectOptions {
   /** Shown in pg_stat_activity so a lock holder can be identified. */
   purpose?: string;
   onRetry?: (attempt: number, delayMs: number, error: Error) => void;
+  /**
+   * Send a query as soon as it is issued, not when the one before it is answered (pg's pipeline
+   * mode). PostgreSQL still runs them one after the other, in order, each on its own: what changes
+   * is only that the server need not wait for the client between them (see executePlan).
+   */
+  pipeline?: boolean;
 }
 
 /** Errors worth retrying while a database is still starting or not reachable yet. */
@@ -53,6 +59,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       connectionString: url,
       application_name: applicationName(options.purpose),
       connectionTimeoutMillis: 10_000,
+      ...(options.pipeline ? { pipeline: true } : {}),
     });
     // An idle client whose server goes away emits 'error'; without a listener Node would crash.
     client.on('error', () => undefined);

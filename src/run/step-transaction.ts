@@ -17,22 +17,40 @@ import type { Queryable, StepEnvelope } from '../adapter/contract.js';
  *   allowed, COMMIT.
  * - `commit` sends what is still due (closing statements, COMMIT).
  */
+export interface StepTransactionOptions {
+  /** Statements to commit with the step (its journal row), or '' for none. */
+  closing: string;
+  /** The session holds the step guard, so COMMIT may end the envelope's query. */
+  commitInQuery?: boolean;
+  /**
+   * A statement that fails unless the previous step committed, run first in the transaction: this
+   * step's query may be sent while the previous one still runs (see executePlan).
+   */
+  check?: string;
+}
+
 export class StepTransaction {
   private state: 'idle' | 'open' | 'committed' = 'idle';
   /** The closing statements were sent (inside the open transaction). */
   private closed = false;
+  /** The whole step (opening to closing) went out as one query, sent when `send` was called. */
+  dispatchedWhole = false;
+  private readonly opening: string;
 
-  /**
-   * `closing`: statements to commit with the step (its journal row), or '' for none.
-   * `commitInQuery`: the session holds the step guard, so COMMIT may end the envelope's query.
-   */
-  constructor(private readonly db: Queryable, private readonly closing: string, private readonly commitInQuery = false) {}
+  constructor(private readonly db: Queryable, private readonly options: StepTransactionOptions) {
+    this.opening = options.check ? `BEGIN;\n${options.check}` : 'BEGIN';
+  }
+
+  /** The step's COMMIT was part of its query, which succeeded. */
+  get committedInQuery(): boolean {
+    return this.state === 'committed' && this.options.commitInQuery === true && this.closed;
+  }
 
   readonly connection: Queryable = {
     query: async (text, values) => {
       this.assertNotCommitted();
       if (this.state === 'idle') {
-        await this.db.query('BEGIN');
+        await this.db.query(this.opening);
         this.state = 'open';
       }
       return this.db.query(text, values);
@@ -42,18 +60,22 @@ export class StepTransaction {
   readonly envelope: StepEnvelope = {
     send: async (sql) => {
       this.assertNotCommitted();
-      const head = this.state === 'idle' ? 'BEGIN;\n' : '';
+      const head = this.state === 'idle' ? `${this.opening};\n` : '';
+      const whole = head !== '';
       // From here on a failure leaves a transaction (aborted or not) that must be rolled back.
       this.state = 'open';
-      const body = this.closing ? `${head}${sql}\n;\n${this.closing}` : `${head}${sql}`;
+      const { closing, commitInQuery } = this.options;
+      const body = closing ? `${head}${sql}\n;\n${closing}` : `${head}${sql}`;
       try {
-        await this.db.query(this.commitInQuery ? `${body}\n;\nCOMMIT` : body);
+        const sending = this.db.query(commitInQuery ? `${body}\n;\nCOMMIT` : body);
+        this.dispatchedWhole = whole;
+        await sending;
       } catch (error) {
         shiftPosition(error, head.length);
         throw error;
       }
       this.closed = true;
-      if (!this.commitInQuery) await this.db.query('COMMIT');
+      if (!commitInQuery) await this.db.query('COMMIT');
       this.state = 'committed';
     },
   };
@@ -63,9 +85,10 @@ export class StepTransaction {
     if (this.state === 'committed') return;
     if (this.state === 'idle') {
       // The adapter sent nothing: there is no transaction to close, only the closing statements.
-      if (this.closing) await this.db.query(this.closing);
+      if (this.options.closing) await this.db.query(this.options.check ? `${this.options.check};\n${this.options.closing}` : this.options.closing);
     } else {
-      await this.db.query(this.closing && !this.closed ? `${this.closing};\nCOMMIT` : 'COMMIT');
+      const { closing } = this.options;
+      await this.db.query(closing && !this.closed ? `${closing};\nCOMMIT` : 'COMMIT');
     }
     this.state = 'committed';
   }

@@ -49,9 +49,10 @@ describe('one lock for the whole run', () => {
     expect(up.code).toBe(0);
   });
 
-  it('kill -9 mid-step: the step commits on the server with its history row; the next up waits for it and applies only the rest', async () => {
+  it('kill -9 mid-step: the steps already sent commit on the server; the next up waits for them and applies only the rest', async () => {
     t.project.write('db/4_killed.sql', 'CREATE TABLE killed_mid (id int);\nSELECT pg_sleep(2);\n');
     t.project.write('db/5_after.sql', 'CREATE TABLE after_killed (id int);\n');
+    t.project.write('db/6_last.sql', 'CREATE TABLE last_one (id int);\n');
     const child = spawn(process.execPath, [CLI, 'up'], { cwd: t.project.dir, env: { ...process.env, DATABASE_URL: t.db.url }, stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('close', resolve));
     // Kill the process once the server is running the step's query.
@@ -65,10 +66,11 @@ describe('one lock for the whole run', () => {
     expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
     const next = await cli('up', '--json');
     expect(next.code, next.stderr).toBe(0);
-    // It waited for the killed run's step to commit, then planned only what was left.
-    expect(next.json().results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['5_after:applied']);
-    const history = await query<{ id: string }>(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id IN ('4_killed', '5_after') ORDER BY id");
-    expect(history.map((r) => r.id)).toEqual(['4_killed', '5_after']);
+    // It waited for the killed run's session: 4 and 5 (sent behind 4, see executePlan) committed
+    // there; 6 had not been sent. So this run applied 6 only.
+    expect(next.json().results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['6_last:applied']);
+    const history = await query<{ id: string }>(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id IN ('4_killed', '5_after', '6_last') ORDER BY id");
+    expect(history.map((r) => r.id)).toEqual(['4_killed', '5_after', '6_last']);
     expect((await cli('status')).code).toBe(0);
   });
 });

@@ -85,3 +85,30 @@ describe('an error in a migration sent with its BEGIN, history row, journal row 
     expect(await query(t.db.url, "SELECT to_regclass('ok') IS NOT NULL AS ok, to_regclass('fine') IS NOT NULL AS fine")).toEqual([{ ok: true, fine: false }]);
   });
 });
+
+describe('a migration that fails while the next one is already sent behind it', () => {
+  const t = cliProject('defer-queued', (project) => {
+    project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db/app' }] });
+    project.write('db/app/20260101000000_ok.sql', 'CREATE TABLE ok (id int);\n');
+    project.write('db/app/20260102000000_breaks.sql', 'CREATE TABLE half (id int);\nSELECT 1 / 0;\n');
+    project.write('db/app/20260103000000_queued.sql', 'CREATE TABLE queued (id int);\n');
+    project.write('db/app/20260104000000_later.sql', 'CREATE TABLE later (id int);\n');
+  });
+
+  it('reports its own error; the queued one and the rest never ran, and nothing of them stays', async () => {
+    const result = await t.cli('up', '--json');
+    expect(result.code).toBe(1);
+    const results = result.json().results;
+    expect(results.map((r: any) => `${r.id}:${r.status}`)).toEqual([
+      '20260101000000_ok:applied', '20260102000000_breaks:failed', '20260103000000_queued:not-run', '20260104000000_later:not-run',
+    ]);
+    expect(results[1].error.message).toMatch(/division by zero/);
+    expect(await query(t.db.url, "SELECT to_regclass('half') IS NULL AS half, to_regclass('queued') IS NULL AS queued, to_regclass('later') IS NULL AS later"))
+      .toEqual([{ half: true, queued: true, later: true }]);
+    expect(await query(t.db.url, 'SELECT id FROM polymigrate.sql_migrations')).toEqual([{ id: '20260101000000_ok' }]);
+    // The connection is left clean: the next run applies the rest once the file is fixed.
+    t.project.write('db/app/20260102000000_breaks.sql', 'CREATE TABLE half (id int);\n');
+    expect((await t.cli('up')).code).toBe(0);
+    expect((await t.cli('status')).code).toBe(0);
+  });
+});

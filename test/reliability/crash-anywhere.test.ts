@@ -54,8 +54,8 @@ const results = new ResultRecorder('2-crash-anywhere', {
       '--rolled-back` and `polymigrate up` runs it again (write such files idempotently: `IF NOT EXISTS`), or `--applied` if you finished it by hand.',
     'A killed process\'s lock is released as soon as PostgreSQL sees its idle lock session close; a statement that was already running ' +
       'on another of its sessions finishes first on the server. A transactional step\'s query ends with its COMMIT, so a step that was ' +
-      'running commits there with its history row; its session holds the step guard until then, and the next run waits for it ' +
-      'before reading any history.',
+      'running commits there with its history row (and so does the one step whose query was already sent behind it); its session ' +
+      'holds the step guard until then, and the next run waits for it before reading any history.',
   ],
 });
 let failed = false;

@@ -24,7 +24,7 @@ function recordingDb(): Queryable & { queries: string[]; texts: string[] } {
   };
 }
 
-async function run(adapters: MigrationAdapter[], options: { guarded?: boolean } = {}) {
+async function run(adapters: MigrationAdapter[]) {
   const db = recordingDb();
   const statuses = await Promise.all(adapters.map((a) => readEngineStatus(a, db)));
   const plan = planUp(statuses);
@@ -36,7 +36,6 @@ async function run(adapters: MigrationAdapter[], options: { guarded?: boolean } 
     lockTimeoutSeconds: 1,
     journal: new Journal('polymigrate'),
     journalDb: db,
-    ...(options.guarded ? { journalDbGuarded: true } : {}),
     runId: 1,
     events: {},
   });
@@ -87,24 +86,85 @@ describe('executePlan', () => {
   });
 });
 
+/**
+ * Like PostgreSQL on one connection: queries are answered in the order sent, each a moment later;
+ * a failing statement leaves the transaction aborted, and every later query fails until ROLLBACK.
+ * `log` gets "sent X" for each step query as it is sent (X: the memory migration's id).
+ */
+function serverLikeDb(failing: RegExp | undefined, log: string[]) {
+  const db = recordingDb();
+  const recordQuery = db.query.bind(db);
+  let aborted = false;
+  let chain = Promise.resolve();
+  const query = async <R extends Record<string, unknown> = Record<string, unknown>>(text: string) => {
+    const id = /SELECT 'apply (\w+)'/.exec(text)?.[1];
+    if (id) log.push(`sent ${id}`);
+    const answer = chain.then(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (text === 'ROLLBACK') aborted = false;
+      else if (aborted) throw new Error('current transaction is aborted, commands ignored until end of transaction block');
+      else if (failing?.test(text)) {
+        aborted = true;
+        throw new Error(`step ${id} failed`);
+      }
+      return recordQuery<R>(text);
+    });
+    chain = answer.then(() => undefined, () => undefined);
+    return answer;
+  };
+  return Object.assign(db, { query });
+}
+
+async function runOn(db: Queryable & { queries: string[]; texts: string[] }, adapters: MigrationAdapter[], log: string[]) {
+  const results = await executePlan(planUp(await Promise.all(adapters.map((a) => readEngineStatus(a, db)))).steps, {
+    adapters: new Map(adapters.map((a) => [a.name, a])),
+    engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockTimeoutSeconds: 1,
+    journal: new Journal('polymigrate'), journalDb: db, journalDbGuarded: true, runId: 1,
+    events: { stepStarted: (s) => log.push(`start ${s.id}`), stepFinished: (r) => log.push(`${r.status} ${r.id}`) },
+  });
+  return results;
+}
+
 describe('executePlan when the step session holds the step guard', () => {
-  it('sends an enveloped step as one query that ends with its COMMIT', async () => {
-    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }], { useEnvelope: true });
-    const { db, results } = await run([a], { guarded: true });
-    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+  it('sends each enveloped step as one query that ends with its COMMIT, the next one queued behind it', async () => {
+    const log: string[] = [];
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }, { id: '3' }], { useEnvelope: true });
+    const db = serverLikeDb(undefined, log);
+    const results = await runOn(db, [a], log);
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    // Step 2 goes out before step 1 is recorded; it is reported as started once step 1 is done.
+    expect(log).toEqual(['start 1', 'sent 1', 'sent 2', 'applied 1', 'start 2', 'sent 3', 'applied 2', 'start 3', 'applied 3']);
     const steps = db.texts.filter((t) => t.includes("SELECT 'apply "));
-    expect(steps).toHaveLength(2);
-    for (const [i, text] of steps.entries()) {
-      expect(text).toMatch(new RegExp(`^BEGIN;\\n${memoryStatement('apply', String(i + 1))}\\n;\\nINSERT INTO "polymigrate"\\."steps" [^]*, '${i + 1}', 'up', 'applied', [^]*\\)\\n;\\nCOMMIT$`));
+    expect(steps[0]).toMatch(new RegExp(`^BEGIN;\\n${memoryStatement('apply', '1')}\\n;\\nINSERT INTO "polymigrate"\\."steps" [^]*VALUES \\(1, 1, 'a', '1', 'up', 'applied', now\\(\\), [^]*\\)\\n;\\nCOMMIT$`));
+    // A queued step first checks that the one before it committed.
+    for (const i of [1, 2]) {
+      expect(steps[i]).toMatch(new RegExp(`^BEGIN;\\nSELECT 1 / \\(SELECT count\\(\\*\\)::integer FROM "polymigrate"\\."steps" WHERE run_id = 1 AND seq = ${i}\\) AS previous_step_committed;\\n${memoryStatement('apply', String(i + 1))}\\n;[^]*COMMIT$`));
     }
-    expect(db.texts.filter((t) => t === 'COMMIT')).toEqual([]);
+    expect(db.texts.filter((t) => t === 'COMMIT' || t === 'ROLLBACK')).toEqual([]);
   });
 
-  it('a step that fails, in its query or at its COMMIT, is rolled back and journaled on its own', async () => {
-    const a = memoryAdapter('a', [{ id: '1' }, { id: '2', failUp: 'violates foreign key constraint' }, { id: '3' }]);
-    const { db, results } = await run([a], { guarded: true });
-    expect(results.map((r) => `${r.id}:${r.status}`)).toEqual(['1:applied', '2:failed', '3:not-run']);
-    expect(db.queries.slice(-2)).toEqual(['ROLLBACK', 'INSERT INTO']);
+  it('after a failed step, the query queued behind it runs nothing and the step is not run', async () => {
+    const log: string[] = [];
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }, { id: '3' }, { id: '4' }], { useEnvelope: true });
+    const db = serverLikeDb(/SELECT 'apply 2'/, log);
+    const results = await runOn(db, [a], log);
+    expect(results.map((r) => `${r.id}:${r.status}`)).toEqual(['1:applied', '2:failed', '3:not-run', '4:not-run']);
+    expect(results[1]!.error?.message).toBe('step 2 failed');
+    // Step 3 had been sent behind step 2; step 4 never was.
+    expect(log.filter((l) => l.startsWith('sent'))).toEqual(['sent 1', 'sent 2', 'sent 3']);
+    expect(log.filter((l) => l.startsWith('start'))).toEqual(['start 1', 'start 2']);
+    // Step 2's transaction rolled back, then its failure journaled on its own; nothing of step 3.
+    expect(db.queries.filter((q) => q === 'ROLLBACK').length).toBeGreaterThanOrEqual(1);
+    expect(db.texts.filter((t) => t.startsWith('INSERT INTO "polymigrate"."steps"'))).toHaveLength(1);
+  });
+
+  it('a step that does not go out as one query is waited for before the next one is sent', async () => {
+    const log: string[] = [];
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }]);
+    const db = serverLikeDb(undefined, log);
+    await runOn(db, [a], log);
+    expect(log).toEqual(['start 1', 'sent 1', 'applied 1', 'start 2', 'sent 2', 'applied 2']);
+    expect(db.queries.filter((q) => q === 'BEGIN' || q === 'COMMIT')).toEqual(['BEGIN', 'COMMIT', 'BEGIN', 'COMMIT']);
   });
 });
 
@@ -123,7 +183,7 @@ describe('StepTransaction', () => {
 
   it('makes an error position relative to the engine\'s SQL and rolls the step back', async () => {
     const { db, texts } = failingDb('8'); // 'BEGIN;\n' is 7 characters, so the SQL's first character is 8
-    const tx = new StepTransaction(db, 'INSERT INTO journal VALUES (1)');
+    const tx = new StepTransaction(db, { closing: 'INSERT INTO journal VALUES (1)' });
     const error = await tx.envelope.send('SELEC 1').then(() => undefined, (e: unknown) => e as { position?: string });
     expect(error?.position).toBe('1');
     await tx.rollback();
@@ -132,7 +192,7 @@ describe('StepTransaction', () => {
 
   it('opens before the first plain query, and then sends no second BEGIN in the envelope', async () => {
     const { db, texts } = failingDb();
-    const tx = new StepTransaction(db, '');
+    const tx = new StepTransaction(db, { closing: '' });
     await tx.connection.query('SET LOCAL x = 1');
     await tx.envelope.send('SELECT 1');
     await tx.commit();
@@ -142,7 +202,7 @@ describe('StepTransaction', () => {
 
   it('ends the envelope\'s query with COMMIT when told the session holds the step guard', async () => {
     const { db, texts } = failingDb();
-    const tx = new StepTransaction(db, 'INSERT INTO journal VALUES (1)', true);
+    const tx = new StepTransaction(db, { closing: 'INSERT INTO journal VALUES (1)', commitInQuery: true });
     await tx.envelope.send('SELECT 1');
     await tx.commit();
     await tx.rollback();
@@ -151,7 +211,7 @@ describe('StepTransaction', () => {
 
   it('commits the closing statements alone when the engine sent nothing', async () => {
     const { db, texts } = failingDb();
-    const tx = new StepTransaction(db, 'INSERT INTO journal VALUES (1)');
+    const tx = new StepTransaction(db, { closing: 'INSERT INTO journal VALUES (1)' });
     await tx.commit();
     await tx.rollback();
     expect(texts).toEqual(['INSERT INTO journal VALUES (1)']);
