@@ -167,8 +167,10 @@ export interface StepContext {
    * step ends with one simple-protocol query (a whole script plus its history row) may send that
    * query through `envelope.send`, which puts the transaction's opening (if nothing has been sent
    * yet), the journal row and, on the session that holds the step guard, the COMMIT into the same
-   * query — one round trip per migration instead of three (two on an engine's own database). Adapters that ignore it are unaffected: the core opens the transaction
-   * before their first query and commits after apply/revert returns.
+   * query — one round trip per migration instead of three (two on an engine's own database), which
+   * the core may send while the previous migration still runs (see executePlan). Adapters that
+   * ignore it are unaffected: the core opens the transaction before their first query and commits
+   * after apply/revert returns.
    */
   envelope?: StepEnvelope;
 }
@@ -178,6 +180,11 @@ export interface StepEnvelope {
    * Send `sql` as the step's last query, inside the step's transaction, and commit it. Resolves
    * once committed. A PostgreSQL error's `position` is made relative to `sql`, as if it had been
    * sent alone. Call at most once, and send nothing on the step's connection afterwards.
+   *
+   * When this is the step's only query, sent as soon as apply/revert is called, the core may call
+   * apply/revert for the next migration before this promise settles: the next query then waits on
+   * the server behind this one, and runs nothing if this one fails. Keep apply/revert free of
+   * state shared between calls.
    */
   send(sql: string): Promise<void>;
 }
