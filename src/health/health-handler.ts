@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ResolvedConfig } from '../config/config-types.js';
 import { resolveConfigInput, type ConfigInput } from '../api/config-input.js';
-import { isLockHeld, POLYMIGRATE_LOCK_KEY } from '../lock/advisory-lock.js';
+import { isLockHeld, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../lock/advisory-lock.js';
 import { collectStatus } from '../operations/status.js';
 import { summarize, type EngineStatus } from '../status/engine-status.js';
 import { Session } from '../session.js';
@@ -60,7 +60,8 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
       config ??= resolveConfigInput(options.config, options.cwd);
       session = new Session({ config: await config, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
       const engines = await collectStatus(session);
-      const running = await isLockHeld(await session.db(), POLYMIGRATE_LOCK_KEY);
+      // The step guard alone: a killed run's last migration is still committing on the server.
+      const running = await isLockHeld(await session.db(), POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY);
       const summary = summarize(engines);
       const migrations: MigrationsHealth = summary.problems > 0 ? 'failed' : running ? 'running' : summary.pending > 0 ? 'pending' : 'completed';
       return { migrations, lastChecked, engines };

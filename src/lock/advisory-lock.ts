@@ -22,7 +22,21 @@ export interface LockOptions {
   /** Called once when the lock is busy and we start waiting. */
   onWait?: (holder: string) => void;
   journal?: Journal;
+  /** What a timeout names as waited for, and what to do then (defaults: the migration lock). */
+  refusal?: { waitingFor: string; hint: string };
 }
+
+const MAIN_LOCK_REFUSAL = {
+  waitingFor: 'the migration lock',
+  hint: 'Wait for that run to finish, or raise --lock-timeout. A crashed holder releases the lock when its connection closes.',
+};
+
+/** The timeout of POLYMIGRATE_STEP_GUARD_KEY: its holder is a run's step session, maybe of a dead process. */
+export const STEP_GUARD_REFUSAL = {
+  waitingFor: 'the step guard: a session of an earlier run is still running its last migrations on the server',
+  hint: 'Its migrations commit or fail on their own (even if that process is gone); wait, or raise --lock-timeout. ' +
+    'To stop them instead: SELECT pg_terminate_backend(PID) with the server pid above (the running migration then rolls back).',
+};
 
 /**
  * Take a session-level advisory lock on a dedicated connection by polling pg_try_advisory_lock
@@ -43,8 +57,8 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
     }
     if (remaining <= 0) {
       const holder = await describeLockHolder(db, key, options.journal);
-      throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for the migration lock, held by ${holder}.`,
-        'Wait for that run to finish, or raise --lock-timeout. A crashed holder releases the lock when its connection closes.');
+      const refusal = options.refusal ?? MAIN_LOCK_REFUSAL;
+      throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for ${refusal.waitingFor}, held by ${holder}.`, refusal.hint);
     }
     await sleep(Math.min(remaining, backoffDelay(attempt, 50, 2_000)));
   }
@@ -81,11 +95,12 @@ export async function describeLockHolder(db: Queryable, key: bigint, journal?: J
   return parts.length > 0 ? parts.join('; ') : 'another session (it released the lock while we looked)';
 }
 
-/** Whether any session holds `key` (a run in progress); never waits, never takes it. */
-export async function isLockHeld(db: Queryable, key: bigint): Promise<boolean> {
+/** Whether any session holds one of `keys` (a run in progress); never waits, never takes them. */
+export async function isLockHeld(db: Queryable, ...keys: bigint[]): Promise<boolean> {
   const { rows } = await db.query(
-    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::text = $1 AND objid::text = $2 AND objsubid = 1
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+       AND (classid::bigint << 32) + objid::bigint = ANY($1::bigint[])
        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [(key >> 32n).toString(), (key & 0xffffffffn).toString()]);
+    [keys.map(String)]);
   return rows.length > 0;
 }

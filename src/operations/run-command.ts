@@ -1,6 +1,6 @@
 import type { MigrationAdapter } from '../adapter/contract.js';
 import { describeLostConnection, isConnectionLost } from '../db/connect.js';
-import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock } from '../lock/advisory-lock.js';
+import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD_REFUSAL } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
 import type { StepResult } from '../run/step-result.js';
@@ -93,6 +93,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, {
       timeoutSeconds: session.lockTimeoutSeconds,
       journal: session.journal,
+      refusal: STEP_GUARD_REFUSAL,
       ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
     });
     session.events.lockAcquired?.(Date.now() - waitStarted);

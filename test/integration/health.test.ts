@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthHandler } from '../../src/health/health-handler.js';
-import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
+import { POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../../src/lock/advisory-lock.js';
 import { createTestDatabase, query, serverPassword } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -53,18 +53,22 @@ describe('health handler against a real database', () => {
     expect(await head.text()).toBe('');
   });
 
-  it('a run holding the lock → 503 "running"', async () => {
-    const holder = new pg.Client({ connectionString: db.url });
-    await holder.connect();
-    try {
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_LOCK_KEY.toString()]);
-      const { status, body } = await call(handler);
-      expect(status).toBe(503);
-      expect(body.migrations.status).toBe('running');
-    } finally {
-      await holder.end();
-    }
-  });
+  // The main lock (a run), or only the step guard (a killed run's migration still committing).
+  for (const [what, key] of [['the lock', POLYMIGRATE_LOCK_KEY], ['only the step guard', POLYMIGRATE_STEP_GUARD_KEY]] as const) {
+    it(`a session holding ${what} → 503 "running"; released → 200`, async () => {
+      const holder = new pg.Client({ connectionString: db.url });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1::bigint)', [key.toString()]);
+        const { status, body } = await call(handler);
+        expect(status).toBe(503);
+        expect(body.migrations.status).toBe('running');
+      } finally {
+        await holder.end();
+      }
+      expect((await call(handler)).body.migrations.status).toBe('completed');
+    });
+  }
 
   it('a failed migration → 503 "failed"', async () => {
     await query(db.url, "UPDATE polymigrate.sql_migrations SET finished_at = NULL WHERE id = '1_a'");

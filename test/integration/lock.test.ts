@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
+import { POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../../src/lock/advisory-lock.js';
 import { query } from '../helpers/database.js';
 import { cliProject } from '../helpers/cli-project.js';
 import { CLI } from '../helpers/run-cli.js';
@@ -72,5 +72,24 @@ describe('one lock for the whole run', () => {
     const history = await query<{ id: string }>(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id IN ('4_killed', '5_after', '6_last') ORDER BY id");
     expect(history.map((r) => r.id)).toEqual(['4_killed', '5_after', '6_last']);
     expect((await cli('status')).code).toBe(0);
+  });
+
+  it('a step guard still held (a killed run\'s migration running on) times out with exit 5 and says what that is and what to do', async () => {
+    const holder = new pg.Client({ connectionString: t.db.url, application_name: 'polymigrate run old-host:4242' });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_STEP_GUARD_KEY.toString()]);
+      t.project.write('db/7_guarded.sql', 'CREATE TABLE guarded (id int);\n');
+      const up = await cli('up', '--lock-timeout', '1');
+      expect(up.code).toBe(5);
+      expect(up.stderr).toContain('waiting for the step guard: a session of an earlier run is still running its last migrations');
+      expect(up.stderr).toContain('old-host:4242');
+      expect(up.stderr).toMatch(/server pid \d+/);
+      expect(up.stderr).toContain('pg_terminate_backend');
+      expect(await query(t.db.url, "SELECT to_regclass('guarded') IS NULL AS absent")).toEqual([{ absent: true }]);
+    } finally {
+      await holder.end();
+    }
+    expect((await cli('up')).code).toBe(0);
   });
 });
