@@ -64,7 +64,7 @@ export function createCli(global: GlobalOptions): Cli {
       process.stderr.write(`${redactSecrets(JSON.stringify(line))}\n`);
     },
     events: {
-      lockWaiting: (holder) => cli.warn(`Waiting for the migration lock, held by ${holder}…`),
+      lockWaiting: (holder, waitingFor) => cli.warn(`Waiting for ${waitingFor}, held by ${holder}…`),
       lockAcquired: (ms) => { if (ms > 1000) cli.say(style.dim(`Lock acquired after ${formatDuration(ms)}.`)); },
       stepFinished: (result) => {
         cli.say(renderStep(result, style, cli.stepWidths));

@@ -19,21 +19,26 @@ export const POLYMIGRATE_STEP_GUARD_KEY = POLYMIGRATE_LOCK_KEY + 1n;
 
 export interface LockOptions {
   timeoutSeconds: number;
-  /** Called once when the lock is busy and we start waiting. */
-  onWait?: (holder: string) => void;
+  /** Called once when the lock is busy and we start waiting; `waitingFor` is `lock.name`. */
+  onWait?: (holder: string, waitingFor: string) => void;
   journal?: Journal;
-  /** What a timeout names as waited for, and what to do then (defaults: the migration lock). */
-  refusal?: { waitingFor: string; hint: string };
+  /** What the wait and its timeout call the lock, and what to do on timeout (default: the main lock). */
+  lock?: LockDescription;
 }
 
-const MAIN_LOCK_REFUSAL = {
-  waitingFor: 'the migration lock',
+export interface LockDescription {
+  name: string;
+  hint: string;
+}
+
+const MAIN_LOCK: LockDescription = {
+  name: 'the migration lock',
   hint: 'Wait for that run to finish, or raise --lock-timeout. A crashed holder releases the lock when its connection closes.',
 };
 
-/** The timeout of POLYMIGRATE_STEP_GUARD_KEY: its holder is a run's step session, maybe of a dead process. */
-export const STEP_GUARD_REFUSAL = {
-  waitingFor: 'the step guard: a session of an earlier run is still running its last migrations on the server',
+/** POLYMIGRATE_STEP_GUARD_KEY: its holder is a run's step session, maybe of a dead process. */
+export const STEP_GUARD: LockDescription = {
+  name: 'the step guard: a session of an earlier run is still running its last migrations on the server',
   hint: 'Its migrations commit or fail on their own (even if that process is gone); wait, or raise --lock-timeout. ' +
     'To stop them instead: SELECT pg_terminate_backend(PID) with the server pid above (the running migration then rolls back).',
 };
@@ -53,12 +58,12 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
     const remaining = deadline - Date.now();
     if (!warned && options.onWait) {
       warned = true;
-      options.onWait(await describeLockHolder(db, key, options.journal));
+      options.onWait(await describeLockHolder(db, key, options.journal), (options.lock ?? MAIN_LOCK).name);
     }
     if (remaining <= 0) {
       const holder = await describeLockHolder(db, key, options.journal);
-      const refusal = options.refusal ?? MAIN_LOCK_REFUSAL;
-      throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for ${refusal.waitingFor}, held by ${holder}.`, refusal.hint);
+      const lock = options.lock ?? MAIN_LOCK;
+      throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for ${lock.name}, held by ${holder}.`, lock.hint);
     }
     await sleep(Math.min(remaining, backoffDelay(attempt, 50, 2_000)));
   }

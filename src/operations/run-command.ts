@@ -1,6 +1,6 @@
 import type { MigrationAdapter } from '../adapter/contract.js';
 import { describeLostConnection, isConnectionLost } from '../db/connect.js';
-import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD_REFUSAL } from '../lock/advisory-lock.js';
+import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
 import type { StepResult } from '../run/step-result.js';
@@ -78,11 +78,12 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   const files = await discoverFiles(session, input.engines);
   const [db, lockDb] = await (connecting ?? connect());
   const waitStarted = Date.now();
-  await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, {
+  const waiting = {
     timeoutSeconds: session.lockTimeoutSeconds,
     journal: session.journal,
     ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
-  });
+  };
+  await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, waiting);
   // Engines' own keys (Prisma's) are taken before the status read, not just around their steps:
   // otherwise the engine's CLI elsewhere could apply between our read and our steps, and we would
   // apply its migrations a second time. Advisory locks stack, so executePlan taking them again is fine.
@@ -90,12 +91,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   try {
     // The step guard, on the session that runs the steps: a run killed mid-step may still be
     // committing that step there, and its history must be read only after that.
-    await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, {
-      timeoutSeconds: session.lockTimeoutSeconds,
-      journal: session.journal,
-      refusal: STEP_GUARD_REFUSAL,
-      ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
-    });
+    await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
     session.events.lockAcquired?.(Date.now() - waitStarted);
     for (const adapter of adapters.values()) {
       for (const key of adapter.capabilities.lockKeys ?? []) {

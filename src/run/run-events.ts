@@ -7,7 +7,8 @@ import type { Plan } from '../plan/plan-types.js';
 export interface RunEvents {
   /** The plan, before anything runs (for a dry run: instead of running). */
   planReady?(plan: Plan, dryRun: boolean): void;
-  lockWaiting?(holder: string): void;
+  /** `waitingFor`: which lock ("the migration lock", or the step guard with what holds it). */
+  lockWaiting?(holder: string, waitingFor: string): void;
   lockAcquired?(waitedMs: number): void;
   stepStarted?(step: PlannedStep): void;
   stepFinished?(result: StepResult): void;

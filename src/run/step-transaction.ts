@@ -84,8 +84,10 @@ export class StepTransaction {
   async commit(): Promise<void> {
     if (this.state === 'committed') return;
     if (this.state === 'idle') {
-      // The adapter sent nothing: there is no transaction to close, only the closing statements.
-      if (this.options.closing) await this.db.query(this.options.check ? `${this.options.check};\n${this.options.closing}` : this.options.closing);
+      // The adapter sent nothing: there is no transaction to close, only the closing statements
+      // (after the check, when there is one: they must not be written after a failed step).
+      const { check, closing } = this.options;
+      if (closing) await this.db.query(check ? `${check};\n${closing}` : closing);
     } else {
       const { closing } = this.options;
       await this.db.query(closing && !this.closed ? `${closing};\nCOMMIT` : 'COMMIT');

@@ -6,6 +6,18 @@ import { query } from '../helpers/database.js';
 import { cliProject } from '../helpers/cli-project.js';
 import { CLI } from '../helpers/run-cli.js';
 
+/** Run `body` while another session (named `applicationName`) holds advisory lock `key`. */
+async function whileHeld(url: string, key: bigint, applicationName: string, body: () => Promise<void>): Promise<void> {
+  const holder = new pg.Client({ connectionString: url, application_name: applicationName });
+  await holder.connect();
+  try {
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [key.toString()]);
+    await body();
+  } finally {
+    await holder.end();
+  }
+}
+
 describe('one lock for the whole run', () => {
   const t = cliProject('lock', async (project) => {
     project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
@@ -28,10 +40,7 @@ describe('one lock for the whole run', () => {
   });
 
   it('a held lock times out with exit 5, names the holder, and never blocks status', async () => {
-    const holder = new pg.Client({ connectionString: t.db.url, application_name: 'deploy-bot on ci-7' });
-    await holder.connect();
-    try {
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_LOCK_KEY.toString()]);
+    await whileHeld(t.db.url, POLYMIGRATE_LOCK_KEY, 'deploy-bot on ci-7', async () => {
       t.project.write('db/3_new.sql', 'CREATE TABLE newer (id int);\n');
       const started = Date.now();
       const up = await cli('up', '--lock-timeout', '1');
@@ -42,9 +51,7 @@ describe('one lock for the whole run', () => {
       expect(up.stderr).toMatch(/server pid \d+/);
       const status = await cli('status');
       expect(status.code).toBe(3);
-    } finally {
-      await holder.end();
-    }
+    });
     const up = await cli('up');
     expect(up.code).toBe(0);
   });
@@ -75,21 +82,18 @@ describe('one lock for the whole run', () => {
   });
 
   it('a step guard still held (a killed run\'s migration running on) times out with exit 5 and says what that is and what to do', async () => {
-    const holder = new pg.Client({ connectionString: t.db.url, application_name: 'polymigrate run old-host:4242' });
-    await holder.connect();
-    try {
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_STEP_GUARD_KEY.toString()]);
+    await whileHeld(t.db.url, POLYMIGRATE_STEP_GUARD_KEY, 'polymigrate run old-host:4242', async () => {
       t.project.write('db/7_guarded.sql', 'CREATE TABLE guarded (id int);\n');
       const up = await cli('up', '--lock-timeout', '1');
       expect(up.code).toBe(5);
+      // The progress line while it waits names the guard too.
+      expect(up.stderr).toContain('Waiting for the step guard: a session of an earlier run is still running its last migrations');
       expect(up.stderr).toContain('waiting for the step guard: a session of an earlier run is still running its last migrations');
       expect(up.stderr).toContain('old-host:4242');
       expect(up.stderr).toMatch(/server pid \d+/);
       expect(up.stderr).toContain('pg_terminate_backend');
       expect(await query(t.db.url, "SELECT to_regclass('guarded') IS NULL AS absent")).toEqual([{ absent: true }]);
-    } finally {
-      await holder.end();
-    }
+    });
     expect((await cli('up')).code).toBe(0);
   });
 });
