@@ -115,10 +115,18 @@ export class Session {
     return engine?.url ? validateDatabaseUrl(engine.url, `engines "${name}".url`) : this.databaseUrl;
   }
 
+  /** One connection per database: engines that share a URL share their session (and its step guard). */
   async engineDb(name: string): Promise<Queryable> {
     const url = this.engineUrl(name);
     if (url === this.databaseUrl) return this.db();
-    return this.clientFor(url, `engine:${name}`);
+    return this.clientFor(url, `engine:${url}`);
+  }
+
+  /** The connections of `engines` that are not the main one, one per database. */
+  async separateEngineDbs(engines: string[]): Promise<Queryable[]> {
+    const main = await this.db();
+    const dbs = await Promise.all(engines.map((name) => this.engineDb(name)));
+    return [...new Set(dbs)].filter((db) => db !== main);
   }
 
   private clientFor(url: string, key: string): Promise<DbClient> {

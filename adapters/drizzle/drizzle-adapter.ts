@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  DiscoveredMigration, HistoryEntry, MigrationAdapter, Queryable, StepContext,
+  DiscoveredMigration, HistoryEntry, MigrationAdapter, Queryable, SqlStepEngine, StepContext,
 } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/registry.js';
 import { ConfigError, RefusedError } from '../../src/errors.js';
@@ -92,6 +92,35 @@ export function createDrizzleAdapter(env: AdapterEnvironment): MigrationAdapter 
     }
   }
 
+  /** The steps are SQL the core runs (src/run/step-pipeline.ts); this says what they are. */
+  const sql: SqlStepEngine = {
+    // drizzle's history has no failed state: a script that could commit in parts is refused.
+    ownTransactions: 'atomic-only',
+    script(migration, direction) {
+      const meta = metaOf(migration);
+      if (direction === 'down') {
+        if (meta.downText === undefined || !meta.downFile) {
+          throw new RefusedError(`${engine}: ${migration.id} has no down file.`, adapter.rollbackHint(migration, migration.id));
+        }
+        return { source: { file: meta.downFile, text: meta.downText, lineOffset: 0 } };
+      }
+      // In a transaction the whole file is one query: drizzle sends its breakpoint chunks one by
+      // one in its transaction, which commits the same statements together.
+      return {
+        source: { file: migration.path, text: meta.text, lineOffset: 0 },
+        ...(migration.transactional ? {} : { oneByOne: true }),
+        partialAdvice: 'drizzle records no failed state, so it stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, ' +
+          `or finish it by hand and run polymigrate resolve ${engine} ${migration.id} --applied`,
+      };
+    },
+    async history(migration, direction) {
+      const { store } = await resolveSettings();
+      const meta = metaOf(migration);
+      const hash = migration.checksum ?? '';
+      return { done: direction === 'up' ? store.insertSql(meta, hash) : store.removeSql(meta, hash) };
+    },
+  };
+
   const adapter: MigrationAdapter = {
     name: engine,
     kind: 'drizzle',
@@ -121,6 +150,9 @@ export function createDrizzleAdapter(env: AdapterEnvironment): MigrationAdapter 
       await (await resolveSettings()).store.prepare(db, scan().format);
     },
 
+    // With atomic: true the adapter runs the whole batch in one transaction, as drizzle-kit does;
+    // `sql` still lets the core check each script before anything runs.
+    sql,
     ...(options.atomic
       ? {
         applyBatch: (migrations: DiscoveredMigration[], ctx: StepContext) =>
@@ -128,10 +160,7 @@ export function createDrizzleAdapter(env: AdapterEnvironment): MigrationAdapter 
         revertBatch: (migrations: DiscoveredMigration[], ctx: StepContext) =>
           runAtomically(migrations, ctx.db, (m, inTransaction) => revert(m, ctx.db, inTransaction)),
       }
-      : {
-        apply: (migration: DiscoveredMigration, ctx: StepContext) => apply(migration, ctx.db, ctx.inTransaction),
-        revert: (migration: DiscoveredMigration, ctx: StepContext) => revert(migration, ctx.db, ctx.inTransaction),
-      }),
+      : {}),
 
     /**
      * `polymigrate create drizzle NAME` is drizzle-kit generate (a schema diff), or

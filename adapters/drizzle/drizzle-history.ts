@@ -1,3 +1,4 @@
+import { sqlLiteral } from '../../src/db/sql-literal.js';
 import type { DiscoveredMigration, HistoryEntry, Queryable } from '../../src/adapter/contract.js';
 import { ConfigError } from '../../src/errors.js';
 import { isMissingTable } from '../../src/db/missing-table.js';
@@ -146,6 +147,20 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
         await db.query(`insert into ${table} ("hash", "created_at", "name", "applied_at") values($1, $2, $3, now())`,
           [hash, meta.when, meta.folderName]);
       }
+    },
+
+    /** insert() as SQL text, for the step protocol to send with the migration's script. */
+    insertSql(meta: DrizzleMigrationMeta, hash: string): string {
+      return meta.format === 'journal'
+        ? `insert into ${table} ("hash", "created_at") values(${sqlLiteral(hash)}, ${sqlLiteral(meta.when)})`
+        : `insert into ${table} ("hash", "created_at", "name", "applied_at") values(${sqlLiteral(hash)}, ${sqlLiteral(meta.when)}, ${sqlLiteral(meta.folderName ?? null)}, now())`;
+    },
+
+    /** remove() as one SQL statement: by drizzle's own key, else (nothing matched it) the newest row of the hash. */
+    removeSql(meta: DrizzleMigrationMeta, hash: string): string {
+      const byKey = meta.format === 'journal' ? `created_at = ${sqlLiteral(meta.when)}` : `name = ${sqlLiteral(meta.folderName ?? null)}`;
+      return `WITH by_key AS (DELETE FROM ${table} WHERE ${byKey} RETURNING 1)
+        DELETE FROM ${table} WHERE NOT EXISTS (SELECT 1 FROM by_key) AND id = (SELECT max(id) FROM ${table} WHERE hash = ${sqlLiteral(hash)})`;
     },
 
     /**

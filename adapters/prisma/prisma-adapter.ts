@@ -1,18 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { DiscoveredMigration, MigrationAdapter, StepContext } from '../../src/adapter/contract.js';
+import type { DiscoveredMigration, MigrationAdapter, Queryable, SqlStepEngine } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/registry.js';
-import { ConfigError, MigrationFileError, RefusedError } from '../../src/errors.js';
+import { ConfigError, RefusedError } from '../../src/errors.js';
 import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
+import { qualified, quoteIdent } from '../../src/db/quote.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../../src/lock/advisory-lock.js';
 import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
 import type { PrismaEngineOptions } from './config.js';
 import { DOWN_FILE, SCRIPT_FILE, discoverPrismaMigrations, type PrismaMeta } from './prisma-migrations-folder.js';
 import { PrismaHistoryTable } from './prisma-history.js';
+import { prismaFailureLogs } from './prisma-logs.js';
 import { reconcilePrisma } from './prisma-reconcile.js';
 import { resolvePrismaMigration } from './prisma-resolve.js';
-import { failureLogs, runPrismaScript, withSearchPath } from './prisma-script.js';
 import { prismaRollbackHint, prismaCreateNotes, MIGRATION_TEMPLATE, DOWN_TEMPLATE } from './prisma-hints.js';
 
 /** `prisma migrate deploy` holds this advisory lock; holding it too makes a concurrent deploy wait for us. */
@@ -26,6 +27,49 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
   const dir = options.migrations;
   const table = new PrismaHistoryTable(options.schema);
   const discover = async () => discoverPrismaMigrations(dir, options.name);
+  /**
+   * The history table, schema-qualified for the steps' writes (a migration may change
+   * search_path, or the session may be reset to a default that differs from Prisma's). Prisma
+   * names it unqualified: with `?schema=` it sets search_path to that schema; without, the table
+   * is in the connection's current schema. Resolved once per run by prepare().
+   */
+  let stepTable = options.schema ? qualified(options.schema, '_prisma_migrations') : undefined;
+
+  const sql: SqlStepEngine = {
+    // Prisma's own protocol for a script with its own transactions: row first, script, then finished.
+    ownTransactions: 'row-first',
+    // Prisma's schema engine runs `SET search_path = "<schema>"` when the URL names a schema.
+    ...(options.schema ? { session: [`SET search_path = ${quoteIdent(options.schema)}`] } : {}),
+    script(migration, direction) {
+      const meta = migration.meta as PrismaMeta;
+      if (direction === 'down') {
+        if (!meta.downFile || meta.downScript === undefined) throw new RefusedError(`${migration.id} has no ${DOWN_FILE}.`);
+        return {
+          source: { file: meta.downFile, text: meta.downScript, lineOffset: 0 },
+          ...(findNonTransactionalStatement(meta.downScript) ? { oneByOne: true } : {}),
+        };
+      }
+      return {
+        source: { file: meta.scriptFile, text: meta.script, lineOffset: 0 },
+        // Statements PostgreSQL refuses in a transaction send the migration down Prisma's own
+        // row-first protocol, statement by statement.
+        ...(migration.transactional ? {} : { oneByOne: true }),
+        hintFor: (code) => (ALREADY_EXISTS.has(code ?? '')
+          ? `If this database already held ${migration.id}'s objects before its history was recorded, baseline it instead: polymigrate resolve ${options.name} ${migration.id} --applied`
+          : undefined),
+        partialAdvice: 'recorded as failed in _prisma_migrations, as Prisma records it (P3009): undo or finish what ran (if anything), then ' +
+          `polymigrate resolve ${options.name} ${migration.id} --rolled-back (to retry) or --applied`,
+      };
+    },
+    async history(migration, direction) {
+      const target = stepTable ?? table.table;
+      if (direction === 'down') return { done: PrismaHistoryTable.removeAllSql(target, migration.id) };
+      const { started, done, failed } = PrismaHistoryTable.stepStatements(target, randomUUID(), migration.id, migration.checksum ?? '');
+      // Prisma's protocol records every failure of a script run on its own as failed (P3009), even
+      // when nothing of it committed; no `forget`, so Prisma's own tools see the same state.
+      return { started, done, failed: (report) => failed(prismaFailureLogs(migration.id, report)) };
+    },
+  };
 
   return {
     name: options.name,
@@ -35,60 +79,15 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
     discover,
     readHistory: (db) => table.read(db),
     reconcile: reconcilePrisma,
+    sql,
 
     // Prisma refuses to deploy into a schema that has tables but no _prisma_migrations (P3005).
     // We do not: with several engines on one database the other engines' tables are expected
     // there. Once the table exists Prisma is satisfied too; an existing Prisma schema that was
-    // never recorded fails on its first CREATE instead, with a baselining hint (see apply).
-    prepare: (db) => table.create(db),
-
-    async apply(migration, ctx: StepContext) {
-      const meta = migration.meta as PrismaMeta;
-      const checksum = migration.checksum ?? '';
-      const rowId = randomUUID();
-      if (ctx.inTransaction) {
-        // Safer than Prisma: script and row commit together, so a failure leaves no failed row.
-        try {
-          // The history row rides in the script's query, with the core's BEGIN and journal row
-          // and the COMMIT (the envelope): one commit for all of it.
-          await withSearchPath(ctx.db, options.schema, true, () =>
-            runPrismaScript(ctx.db, meta.scriptFile, meta.script, true,
-              { then: table.insertAppliedSql(rowId, migration.id, checksum), envelope: ctx.envelope }));
-        } catch (error) {
-          if (ALREADY_EXISTS.has((error as { code?: string }).code ?? '')) {
-            ctx.log.warn(`If this database already held ${migration.id}'s objects before its history was recorded, baseline it instead: polymigrate resolve ${options.name} ${migration.id} --applied`);
-          }
-          throw error;
-        }
-        return;
-      }
-      // Prisma's protocol: the row first (unfinished), then the script; a failure is recorded in
-      // logs and the row stays unfinished, the failed state Prisma's own tooling recognises.
-      await table.insertStarted(ctx.db, rowId, migration.id, checksum);
-      try {
-        await withSearchPath(ctx.db, options.schema, false, () => runPrismaScript(ctx.db, meta.scriptFile, meta.script, false));
-      } catch (error) {
-        await table.recordFailure(ctx.db, rowId, failureLogs(error)).catch(() => undefined);
-        if (error instanceof Error) {
-          error.message += ` — recorded as failed in _prisma_migrations (as Prisma records it): undo or finish what ran, then ` +
-            `polymigrate resolve ${options.name} ${migration.id} --rolled-back (to retry) or --applied`;
-        }
-        throw error;
-      }
-      await table.markFinished(ctx.db, rowId);
-    },
-
-    async revert(migration, ctx: StepContext) {
-      const meta = migration.meta as PrismaMeta;
-      if (!meta.downFile || meta.downScript === undefined) throw new RefusedError(`${migration.id} has no ${DOWN_FILE}.`);
-      const blocked = ctx.inTransaction ? findNonTransactionalStatement(meta.downScript) : undefined;
-      if (blocked) {
-        throw new MigrationFileError(meta.downFile, `contains ${blocked}, which cannot run inside the transaction this revert runs in.`,
-          `Use the non-concurrent form in ${DOWN_FILE} (e.g. DROP INDEX instead of DROP INDEX CONCURRENTLY).`);
-      }
-      await withSearchPath(ctx.db, options.schema, ctx.inTransaction, () => runPrismaScript(ctx.db, meta.downFile!, meta.downScript!, ctx.inTransaction));
-      // No row at all is how Prisma sees a migration it has never applied: pending again.
-      await table.removeAll(ctx.db, migration.id);
+    // never recorded fails on its first CREATE instead, with a baselining hint (see hintFor).
+    async prepare(db: Queryable) {
+      await table.create(db);
+      stepTable ??= await currentSchemaTable(db);
     },
 
     async create(name) {
@@ -118,4 +117,11 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter {
       return prismaRollbackHint(dir, migration?.path ?? path.join(dir, id), id);
     },
   };
+}
+
+/** `"<current schema>"."_prisma_migrations"`: where Prisma's unqualified name resolves on this session. */
+async function currentSchemaTable(db: Queryable): Promise<string | undefined> {
+  const { rows } = await db.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  const schema = rows[0]?.schema;
+  return schema ? qualified(schema, '_prisma_migrations') : undefined;
 }

@@ -23,7 +23,9 @@ export interface PrismaMigrationRow {
  */
 export function summarizeLogs(logs: string): string {
   const lines = logs.split(/\r?\n/).map((l) => l.trim())
-    .filter((l) => l !== '' && !/^\d+: /.test(l) && !/^(with|at) /.test(l) && l !== '(recorded by polymigrate)');
+    .filter((l) => l !== '' && !/^\d+: /.test(l) && !/^(with|at) /.test(l) && l !== '(recorded by polymigrate)' &&
+      // P3018's preamble and the migration's name: the status line names the migration already.
+      !l.startsWith('A migration failed to apply.') && !l.startsWith('Migration name:'));
   const text = lines.join(' ').replace(/\s+/g, ' ');
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
@@ -106,31 +108,27 @@ export class PrismaHistoryTable {
     )`);
   }
 
-  /** The row `migrate deploy` leaves after a successful migration. */
-  /** The row `migrate deploy` leaves for a successful migration, as SQL text (sent with the script). */
-  insertAppliedSql(id: string, name: string, checksum: string): string {
-    return `INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-      VALUES (${sqlLiteral(id)}, ${sqlLiteral(checksum)}, now(), ${sqlLiteral(name)}, NULL, NULL, now(), 1)`;
+  /**
+   * The statements the step protocol sends for one migration (src/run/step-pipeline.ts), on the
+   * table named `table` (schema-qualified: a migration may change search_path). `done` is the row
+   * `migrate deploy` leaves after a successful migration: inserted whole when the script ran in a
+   * transaction with it, or completing the started row (same id) when the script ran on its own.
+   */
+  static stepStatements(table: string, rowId: string, name: string, checksum: string): { started: string; done: string; failed(logs: string): string } {
+    const id = sqlLiteral(rowId);
+    return {
+      started: `INSERT INTO ${table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+        VALUES (${id}, ${sqlLiteral(checksum)}, NULL, ${sqlLiteral(name)}, NULL, NULL, now(), 0)`,
+      done: `INSERT INTO ${table} AS m (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+        VALUES (${id}, ${sqlLiteral(checksum)}, now(), ${sqlLiteral(name)}, NULL, NULL, now(), 1)
+        ON CONFLICT (id) DO UPDATE SET finished_at = now(), applied_steps_count = m.applied_steps_count + 1`,
+      failed: (logs) => `UPDATE ${table} SET logs = ${sqlLiteral(logs)} WHERE id = ${id}`,
+    };
   }
 
-  async insertApplied(db: Queryable, id: string, name: string, checksum: string): Promise<void> {
-    await db.query(`INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-      VALUES ($1, $2, now(), $3, NULL, NULL, now(), 1)`, [id, checksum, name]);
-  }
-
-  /** Prisma's first step: the row exists (unfinished) before the script runs. */
-  async insertStarted(db: Queryable, id: string, name: string, checksum: string): Promise<void> {
-    await db.query(`INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-      VALUES ($1, $2, NULL, $3, NULL, NULL, now(), 0)`, [id, checksum, name]);
-  }
-
-  async markFinished(db: Queryable, id: string): Promise<void> {
-    await db.query(`UPDATE ${this.table} SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = $1`, [id]);
-  }
-
-  /** On failure Prisma records only the logs: finished_at stays NULL, which is the failed state. */
-  async recordFailure(db: Queryable, id: string, logs: string): Promise<void> {
-    await db.query(`UPDATE ${this.table} SET logs = $2 WHERE id = $1`, [id, logs]);
+  /** A revert's history write: no row at all, so Prisma's status and deploy see the migration pending. */
+  static removeAllSql(table: string, name: string): string {
+    return `DELETE FROM ${table} WHERE migration_name = ${sqlLiteral(name)}`;
   }
 
   /** `resolve --applied`: the row Prisma inserts (logs '' and applied_steps_count 0 are Prisma's). */
@@ -146,8 +144,4 @@ export class PrismaHistoryTable {
     return rowCount ?? 0;
   }
 
-  /** After a revert: no row at all, so Prisma's status and deploy see the migration pending. */
-  async removeAll(db: Queryable, name: string): Promise<void> {
-    await db.query(`DELETE FROM ${this.table} WHERE migration_name = $1`, [name]);
-  }
 }

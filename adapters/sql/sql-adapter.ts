@@ -2,15 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
 import type {
-  DiscoveredMigration, MigrationAdapter, Queryable, StepContext,
+  DiscoveredMigration, MigrationAdapter, SqlStepEngine,
 } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/registry.js';
 import { ConfigError, MigrationFileError, RefusedError } from '../../src/errors.js';
-import { runSqlScript, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
 import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
+import { decodeScript } from '../../src/discover/script-text.js';
 import { hasSqlOutsideLineComments, parseSqlFile, type SqlSection } from './sql-file.js';
 import { polymigrateHistory, supabaseHistory, type SqlHistoryRow } from './sql-history.js';
+import { splitLikeSupabase } from './supabase-split.js';
 import type { SqlEngineOptions } from './config.js';
 
 const FILE_PATTERN = /^(\d+)_(.+)\.sql$/;
@@ -18,6 +19,8 @@ const FILE_PATTERN = /^(\d+)_(.+)\.sql$/;
 interface SqlMeta {
   version: string;
   name: string;
+  /** The whole file, kept for the Supabase CLI's `statements` (which it splits from the whole file). */
+  content?: string;
   up: SqlSection;
   down?: SqlSection;
   /** File that holds the down section. */
@@ -32,7 +35,8 @@ export function sqlChecksum(content: string): string {
 export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
   const options = env.options as unknown as SqlEngineOptions & { name: string };
   const dir = options.migrations;
-  const store = options.history === 'supabase' ? supabaseHistory() : polymigrateHistory(env.journalSchema, options.name);
+  const supabase = options.history === 'supabase';
+  const store = supabase ? supabaseHistory() : polymigrateHistory(env.journalSchema, options.name);
 
   async function discover(): Promise<DiscoveredMigration[]> {
     const entries = readMigrationDirectory(dir, options.name);
@@ -48,10 +52,15 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
     const folder = path.join(dir, path.sep);
     // Apply order is numeric (1, 3, 10): one BigInt per file, compared in the sort below.
     const found: Array<{ order: bigint; migration: DiscoveredMigration }> = [];
-    const versions = new Map<string, string>();
+    const versions = new Map<bigint, string>();
     for (let i = 0; i < sorted.length; i += 1) {
       const file = sorted[i]!;
-      if (!file.endsWith('.sql') || file.endsWith('.down.sql')) continue;
+      if (!file.endsWith('.sql') || (file.endsWith('.down.sql') && !supabase)) continue;
+      if (supabase && file.endsWith('.down.sql')) {
+        // The Supabase CLI's pattern ^([0-9]+)_(.*)\.sql$ matches it: it would run it as a migration.
+        throw new MigrationFileError(folder + file, 'is a down file in a folder whose history is the Supabase CLI\'s, and the Supabase CLI would apply it as a migration (its file pattern ^([0-9]+)_(.*)\\.sql$ matches it).',
+          'Move it out of the migrations folder. To undo a Supabase migration, write a new migration that reverts it.');
+      }
       const full = folder + file;
       const match = FILE_PATTERN.exec(file);
       if (!match) {
@@ -59,19 +68,27 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
           'Rename it to e.g. 20260101120000_create_users.sql (polymigrate create ENGINE NAME writes one), or move it out of the migrations folder.');
       }
       const [, version, name] = match as unknown as [string, string, string];
-      const clash = versions.get(version);
+      // 01_x and 1_y are the same version: in apply order (numeric) they would tie.
+      const order = BigInt(version);
+      const clash = versions.get(order);
       if (clash) {
-        throw new MigrationFileError(full, `has the same version ${version} as ${clash}.`, 'Give each migration a unique version prefix.');
+        throw new MigrationFileError(full, `has the same version ${version} as ${clash} (versions are compared as numbers).`, 'Give each migration a unique version prefix.');
       }
-      versions.set(version, file);
-      const content = fs.readFileSync(full, 'utf8');
+      versions.set(order, file);
+      const decoded = decodeScript(fs.readFileSync(full));
+      const content = decoded.text;
       const id = file.slice(0, -'.sql'.length);
       const downName = `${id}.down.sql`;
       let invalid: string | undefined;
-      let meta: SqlMeta = { version, name, up: { text: content, lineOffset: 0, transactional: true } };
+      let meta: SqlMeta = { version, name, up: { text: content, lineOffset: 0, transactional: true }, ...(supabase ? { content } : {}) };
       try {
+        if (decoded.problem) throw new MigrationFileError(full, decoded.problem);
         const parsed = parseSqlFile(full, content);
-        meta = { version, name, up: parsed.up };
+        if (supabase && parsed.down) {
+          throw new MigrationFileError(full, 'has a "-- migrate:down" section, and the Supabase CLI (whose history this folder uses) would run it as part of the migration: to it, the directive is a comment.',
+            'Remove the down section; to undo a Supabase migration, write a new migration that reverts it.');
+        }
+        meta = { version, name, up: parsed.up, ...(supabase ? { content } : {}) };
         if (parsed.down) {
           meta.down = parsed.down;
           meta.downFile = full;
@@ -105,7 +122,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
         meta,
       };
       if (invalid) migration.invalid = invalid;
-      found.push({ order: BigInt(version), migration });
+      found.push({ order, migration });
     }
     for (let i = 0; i < entries.length; i += 1) {
       const file = entries[i]!.name;
@@ -118,55 +135,53 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
     return found.map((f) => f.migration);
   }
 
-  function historyRow(migration: DiscoveredMigration, section: SqlSection, durationMs?: number): SqlHistoryRow {
+  function historyRow(migration: DiscoveredMigration, durationMs?: number): SqlHistoryRow {
     const meta = migration.meta as SqlMeta;
     return {
       id: migration.id,
       version: meta.version,
       name: meta.name,
       checksum: migration.checksum ?? '',
-      statements: [section.text],
+      // What the Supabase CLI stores: the whole file (it runs all of it), split as its parser splits.
+      statements: supabase ? splitLikeSupabase(meta.content ?? '') : [],
       ...(durationMs === undefined ? {} : { durationMs }),
     };
   }
 
-  /** Outside a transaction every statement runs on its own, so CONCURRENTLY works. */
-  async function runSection(db: Queryable, file: string, section: SqlSection, inTransaction: boolean): Promise<void> {
-    const source = { file, text: section.text, lineOffset: section.lineOffset };
-    if (inTransaction || section.transactional) await runSqlScript(db, source);
-    else await runStatementsOneByOne(db, source);
-  }
+  /** The steps are SQL the core runs (src/run/step-pipeline.ts); this says what they are. */
+  const sql: SqlStepEngine = {
+    // Supabase's history has no failed state: a script that could commit in parts is refused.
+    ownTransactions: supabase ? 'atomic-only' : 'atomic-or-row-first',
+    script(migration, direction) {
+      const meta = migration.meta as SqlMeta;
+      const section = direction === 'up' ? meta.up : meta.down;
+      if (!section) throw new RefusedError(`${migration.id} has no down section or file.`);
+      return {
+        source: { file: direction === 'up' ? migration.path : meta.downFile ?? migration.path, text: section.text, lineOffset: section.lineOffset },
+        ...(section.transactional ? {} : { oneByOne: true }),
+        partialAdvice: supabase
+          ? 'the Supabase CLI\'s history has no failed state, so it stays pending: make its statements idempotent and run up again, or finish it by hand and record it with polymigrate resolve'
+          : `it is recorded as failed: fix what it left, then run polymigrate resolve ${options.name} ${migration.id} --rolled-back (to run it again) or --applied (you finished it by hand)`,
+      };
+    },
+    async history(migration, direction) {
+      if (direction === 'down') return { done: store.removeSql(migration.id) };
+      const row = historyRow(migration);
+      const started = store.startedSql(row);
+      // The started row is the failed state itself: a partial failure leaves it as it is.
+      return { done: store.appliedSql(row), ...(started ? { started, failed: () => '', forget: store.removeSql(migration.id) } : {}) };
+    },
+  };
 
   return {
     name: options.name,
     kind: 'sql',
     location: dir,
-    capabilities: { rollback: 'down-file', transactional: true, granularity: 'single' },
+    capabilities: { rollback: supabase ? 'none' : 'down-file', transactional: true, granularity: 'single' },
     discover,
     readHistory: (db) => store.read(db),
     prepare: (db) => store.prepare(db),
-
-    async apply(migration, ctx: StepContext) {
-      const meta = migration.meta as SqlMeta;
-      if (ctx.inTransaction) {
-        // Script and history row in one query, which also carries the core's BEGIN and journal
-        // row and COMMIT (the envelope).
-        await runSqlScript(ctx.db, { file: migration.path, text: meta.up.text, lineOffset: meta.up.lineOffset },
-          { then: store.appliedSql(historyRow(migration, meta.up)), envelope: ctx.envelope });
-        return;
-      }
-      const started = Date.now();
-      await store.markStarted(ctx.db, historyRow(migration, meta.up));
-      await runSection(ctx.db, migration.path, meta.up, ctx.inTransaction);
-      await store.markApplied(ctx.db, historyRow(migration, meta.up, Date.now() - started));
-    },
-
-    async revert(migration, ctx: StepContext) {
-      const meta = migration.meta as SqlMeta;
-      if (!meta.down) throw new RefusedError(`${migration.id} has no down section or file.`);
-      await runSection(ctx.db, meta.downFile ?? migration.path, meta.down, ctx.inTransaction);
-      await store.remove(ctx.db, migration.id);
-    },
+    sql,
 
     async create(name) {
       fs.mkdirSync(dir, { recursive: true });
@@ -199,11 +214,17 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
         return `${id} marked as rolled back: it is pending again. Undo whatever part of it ran before re-applying.`;
       }
       if (!migration) throw new RefusedError(`${options.name}: ${id} has no file on disk, so it cannot be marked applied.`);
-      await store.markApplied(ctx.db, historyRow(migration, (migration.meta as SqlMeta).up));
+      await store.markApplied(ctx.db, historyRow(migration));
       return `${id} marked as applied.`;
     },
 
     rollbackHint(migration, id) {
+      if (supabase) {
+        const version = (migration?.meta as SqlMeta | undefined)?.version ?? id.split('_')[0];
+        return 'The Supabase CLI has no down migrations (it would run a .down.sql or a "-- migrate:down" section as part of its migrations). ' +
+          `Write a new migration that undoes ${id} (polymigrate create ${options.name} revert_${(migration?.meta as SqlMeta | undefined)?.name ?? 'it'}), ` +
+          `or undo it by hand and mark it reverted: supabase migration repair --status reverted ${version}`;
+      }
       const base = migration ? migration.path.replace(/\.sql$/, '.down.sql') : path.join(dir, `${id}.down.sql`);
       return `Write the SQL that undoes it in ${base} (or a "-- migrate:down" section), then run polymigrate down again.`;
     },

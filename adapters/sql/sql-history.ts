@@ -14,13 +14,13 @@ export interface SqlHistoryStore {
   readonly table: string;
   read(db: Queryable): Promise<HistoryEntry[]>;
   prepare(db: Queryable): Promise<void>;
-  /** Before a non-transactional script runs: leave a trace that shows as `failed` if it dies. */
-  markStarted(db: Queryable, row: SqlHistoryRow): Promise<void>;
   markApplied(db: Queryable, row: SqlHistoryRow): Promise<void>;
-  /** The same write as SQL text, to send in one query with the migration's script. */
+  /** The same writes as SQL text, sent by the step protocol with or around the migration's script. */
   appliedSql(row: SqlHistoryRow): string;
+  /** Before a script that runs outside a transaction: a row that shows as `failed` if it dies; undefined when the store has no failed state (Supabase). */
+  startedSql(row: SqlHistoryRow): string | undefined;
   remove(db: Queryable, id: string): Promise<void>;
-  readonly recordsFailures: boolean;
+  removeSql(id: string): string;
 }
 
 export interface SqlHistoryRow {
@@ -28,6 +28,7 @@ export interface SqlHistoryRow {
   version: string;
   name: string;
   checksum: string;
+  /** Supabase's `statements`: one element per statement as its CLI splits them; empty is stored as NULL. */
   statements: string[];
   durationMs?: number;
 }
@@ -36,7 +37,6 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
   const table = qualified(schema, 'sql_migrations');
   return {
     table,
-    recordsFailures: true,
     async read(db) {
       try {
         const { rows } = await db.query<{ id: string; checksum: string; applied_ms: number | null; finished: boolean }>(
@@ -69,13 +69,16 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
           PRIMARY KEY (engine, id)
         )`);
     },
-    async markStarted(db, row) {
-      await db.query(`INSERT INTO ${table} (engine, id, checksum, finished_at) VALUES ($1, $2, $3, NULL)
-        ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), finished_at = NULL`,
-      [engine, row.id, row.checksum]);
+    startedSql(row) {
+      return `INSERT INTO ${table} (engine, id, checksum, finished_at) VALUES (${sqlLiteral(engine)}, ${sqlLiteral(row.id)}, ${sqlLiteral(row.checksum)}, NULL)
+        ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), finished_at = NULL`;
+    },
+    removeSql(id) {
+      return `DELETE FROM ${table} WHERE engine = ${sqlLiteral(engine)} AND id = ${sqlLiteral(id)}`;
     },
     appliedSql(row) {
-      // statement_timestamp() is when this query (script + row) arrived: the script's duration.
+      // statement_timestamp() is when this query (script + row) arrived: the script's duration,
+      // when it is the script's query; after a script sent on its own, the row's own query.
       return `INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms)
         VALUES (${sqlLiteral(engine)}, ${sqlLiteral(row.id)}, ${sqlLiteral(row.checksum)}, now(),
           (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int)
@@ -96,7 +99,6 @@ export function supabaseHistory(): SqlHistoryStore {
   const table = 'supabase_migrations.schema_migrations';
   return {
     table,
-    recordsFailures: false,
     async read(db) {
       try {
         const { rows } = await db.query<{ version: string; name: string | null }>(
@@ -112,15 +114,19 @@ export function supabaseHistory(): SqlHistoryStore {
       await db.query(`CREATE SCHEMA IF NOT EXISTS supabase_migrations;
         CREATE TABLE IF NOT EXISTS ${table} (version text NOT NULL PRIMARY KEY, statements text[], name text)`);
     },
-    async markStarted() {
-      // Supabase has no failed state: a non-transactional file that dies stays pending.
+    startedSql() {
+      return undefined;
+    },
+    removeSql(id) {
+      return `DELETE FROM ${table} WHERE version = ${sqlLiteral(id.split('_')[0]!)}`;
     },
     appliedSql(row) {
-      return `INSERT INTO ${table} (version, statements, name) VALUES (${sqlLiteral(row.version)}, ${sqlTextArray(row.statements)}, ${sqlLiteral(row.name)})`;
+      const statements = row.statements.length === 0 ? 'NULL' : sqlTextArray(row.statements);
+      return `INSERT INTO ${table} (version, statements, name) VALUES (${sqlLiteral(row.version)}, ${statements}, ${sqlLiteral(row.name)})`;
     },
     async markApplied(db, row) {
       await db.query(`INSERT INTO ${table} (version, statements, name) VALUES ($1, $2, $3)`,
-        [row.version, row.statements, row.name]);
+        [row.version, row.statements.length === 0 ? null : row.statements, row.name]);
     },
     async remove(db, id) {
       await db.query(`DELETE FROM ${table} WHERE version = $1`, [id.split('_')[0]]);

@@ -22,7 +22,8 @@ export const distDir = () => path.join(packageDir, 'dist');
 export function snapshotBuild() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polymigrate-bench-build-'));
   created.push(dir);
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  // BENCH_DIST_DIR: benchmark a saved copy of dist/ instead (runs of one build while others rebuild).
+  fs.cpSync(process.env.BENCH_DIST_DIR ?? path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   packageDir = dir;
@@ -30,6 +31,24 @@ export function snapshotBuild() {
 }
 
 const created = [];
+
+/** Which build a run measured: a short hash of the snapshot's dist/ and its newest file's time. */
+export function buildFingerprint() {
+  const hash = crypto.createHash('sha256');
+  let newest = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (!entry.name.endsWith('.map')) {
+        hash.update(entry.name).update(fs.readFileSync(full));
+        newest = Math.max(newest, fs.statSync(full).mtimeMs);
+      }
+    }
+  };
+  walk(distDir());
+  return `dist ${hash.digest('hex').slice(0, 12)}, newest file ${new Date(newest).toISOString()}`;
+}
 
 export function tempDir(prefix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `polymigrate-bench-${prefix}-`));

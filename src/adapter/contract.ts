@@ -18,21 +18,23 @@
  * 3. `reconcile` (optional) turns files + history into a state per migration. The default in
  *    `src/status/reconcile.ts` matches by id and compares checksums; an engine with another
  *    pending rule (Drizzle's "newer than the newest applied") supplies its own.
- * 4. `apply(migration, ctx)` runs one migration and records it in the engine's history. When the
- *    engine is `transactional` and the migration does not opt out (`transactional: false`), the
- *    core has already opened a transaction on `ctx.db` and commits it afterwards, so the script
- *    and its history row commit together. Otherwise the adapter owns the protocol (for example
- *    Prisma's "row first, then script, failure recorded in logs").
- * 5. `revert(migration, ctx)` undoes one migration and removes/marks its history, same
- *    transaction rules. The core only calls it when `capabilities.rollback` is not `'none'` and
- *    `migration.hasDown` is true (or rollback is `'native'`).
+ * 4. An engine whose migrations are SQL scripts provides `sql` (SqlStepEngine): for each step,
+ *    the script and the history writes as SQL text. The core runs them (src/run/step-pipeline.ts):
+ *    in one transaction with the history write, outside a transaction statement by statement, or,
+ *    for a script with its own BEGIN/COMMIT, the way the engine runs such scripts.
+ * 5. Any other engine provides `apply(migration, ctx)` / `revert(migration, ctx)`, which run one
+ *    migration and record (or remove) it in the engine's history. When the engine is
+ *    `transactional` and the migration does not opt out (`transactional: false`), the core has
+ *    already opened a transaction on `ctx.db` and commits it afterwards, so the script and its
+ *    history row commit together. The core only reverts when `capabilities.rollback` is not
+ *    `'none'` and `migration.hasDown` is true (or rollback is `'native'`).
  * 6. `create(name)` writes a new migration in the engine's own file conventions.
  * 7. `rollbackHint(migration)` explains, for a migration that cannot be reverted, how a person
  *    does it by hand with that engine's tools. It is printed by `down` when it stops there.
  *
  * Errors thrown from `apply`/`revert` may be PostgreSQL errors; the core adds engine, migration and
- * direction. Run scripts through `runSqlScript` (src/db/run-sql-script.ts) so a PostgreSQL error
- * carries the file, line and column of the failing statement.
+ * direction. Scripts run through `sql` get the file, line, column and statement number of the
+ * failing statement in their errors; `runSqlScript` (src/db/run-sql-script.ts) does that for apply().
  *
  * Capabilities are declared, never discovered by trial: the planner reads them before anything
  * runs so `--dry-run` can say exactly what `down` will and will not do.
@@ -162,31 +164,79 @@ export interface StepContext {
   log: StepLogger;
   /** Aborted when the run is cancelled (SIGINT) or times out. */
   signal?: AbortSignal;
-  /**
-   * Present when the core runs this step in a transaction. Optional to use: an adapter whose
-   * step ends with one simple-protocol query (a whole script plus its history row) may send that
-   * query through `envelope.send`, which puts the transaction's opening (if nothing has been sent
-   * yet), the journal row and, on the session that holds the step guard, the COMMIT into the same
-   * query — one round trip per migration instead of three (two on an engine's own database), which
-   * the core may send while the previous migration still runs (see executePlan). Adapters that
-   * ignore it are unaffected: the core opens the transaction before their first query and commits
-   * after apply/revert returns.
-   */
-  envelope?: StepEnvelope;
 }
 
-export interface StepEnvelope {
+/**
+ * SQL engines (the SQL folders, Prisma, Drizzle) do not run their steps themselves: they say what
+ * SQL a step is and what its history writes are, and the core's step protocol
+ * (src/run/step-pipeline.ts) runs them — in a transaction with the history write, or, for a script
+ * that takes control of transactions, the way the engine itself runs such a script. That keeps the
+ * protocol's invariants (what is recorded applied, the first statement of a transaction, session
+ * state between migrations) in one place.
+ */
+export interface SqlStepEngine {
   /**
-   * Send `sql` as the step's last query, inside the step's transaction, and commit it. Resolves
-   * once committed. A PostgreSQL error's `position` is made relative to `sql`, as if it had been
-   * sent alone. Call at most once, and send nothing on the step's connection afterwards.
-   *
-   * When this is the step's only query, sent as soon as apply/revert is called, the core may call
-   * apply/revert for the next migration before this promise settles: the next query then waits on
-   * the server behind this one, and runs nothing if this one fails. Keep apply/revert free of
-   * state shared between calls.
+   * How the engine runs a script that takes control of transactions itself (BEGIN/COMMIT,
+   * SAVEPOINT, SET TRANSACTION, CALL…), which never runs inside polymigrate's transaction:
+   * - 'row-first': Prisma's protocol — `history.started` committed first, the whole script as one
+   *   query, then `history.done` (or `history.failed` when part of it committed, `history.forget`
+   *   when nothing did);
+   * - 'atomic-or-row-first': a script that is one transaction ending with its last statement gets
+   *   the history write inside that transaction, before its final COMMIT; any other script goes
+   *   row-first (engines with a failed state);
+   * - 'atomic-only': as above, and a script that could commit part of itself is refused before
+   *   anything runs (engines whose history has no failed state: Drizzle, the Supabase CLI's).
+   * Down scripts are always treated as 'atomic-only'.
    */
-  send(sql: string): Promise<void>;
+  ownTransactions: 'row-first' | 'atomic-or-row-first' | 'atomic-only';
+  /**
+   * Session-level statements the engine's own connection runs before its migrations (Prisma with
+   * a schema: `SET search_path`). Sent before each of its steps, after the reset that returns the
+   * session to the run's starting state.
+   */
+  session?: readonly string[];
+  /** The script of one step, read from the discovered migration (no I/O). */
+  script(migration: DiscoveredMigration, direction: Direction): SqlStepScript;
+  /** The history writes of one step, as SQL text (values inlined as literals). */
+  history(migration: DiscoveredMigration, direction: Direction): Promise<StepHistory>;
+}
+
+export interface SqlStepScript {
+  source: SqlSource;
+  /**
+   * Run outside any transaction, one statement at a time, each committing on its own (CREATE
+   * INDEX CONCURRENTLY, a `-- migrate:up transaction:false` section).
+   */
+  oneByOne?: boolean;
+  /** Words for the user when the script fails with this SQLSTATE (Prisma: how to baseline). */
+  hintFor?(code: string | undefined): string | undefined;
+  /** Appended to the failure message of a step that committed part of itself (what to do next). */
+  partialAdvice?: string;
+}
+
+/** What the engine's history records for a step, as SQL statements the core sends. */
+export interface StepHistory {
+  /** The step ran: in the step's transaction when it has one, else right after it. */
+  done: string;
+  /**
+   * Committed before a script that runs outside polymigrate's transaction, so that a process
+   * that dies meanwhile leaves the engine's failed state (Prisma's unfinished row). Absent: the
+   * engine's history has no failed state.
+   */
+  started?: string;
+  /** Part of the step committed, then it failed: the engine's record of a partial failure. */
+  failed?(report: StepFailureReport): string;
+  /** Nothing of the step committed: undo `started`, so the migration is simply pending again. */
+  forget?: string;
+}
+
+export interface StepFailureReport {
+  /** The error as the user sees it (with file:line:column and the statement number). */
+  message: string;
+  /** PostgreSQL's SQLSTATE. */
+  code?: string;
+  detail?: string;
+  hint?: string;
 }
 
 /** Per-migration outcome of a batch apply/revert. */
@@ -235,7 +285,13 @@ export interface MigrationAdapter {
   /** Engine-wide problems found in the history (checked by status and before up). */
   problems?(history: HistoryEntry[]): EngineProblem[];
 
-  /** granularity 'single' */
+  /**
+   * SQL engines: the steps are SQL the core runs (see SqlStepEngine). With granularity 'single',
+   * an adapter provides either this or apply/revert; a 'batch' adapter may provide it too, so the
+   * core can check its scripts before anything runs.
+   */
+  sql?: SqlStepEngine;
+  /** granularity 'single', when the adapter runs its own steps (custom engines) */
   apply?(migration: DiscoveredMigration, ctx: StepContext): Promise<void>;
   revert?(migration: DiscoveredMigration, ctx: StepContext): Promise<void>;
   /** granularity 'batch': must stop at the first failure and report every migration it touched. */

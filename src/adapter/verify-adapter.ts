@@ -33,8 +33,13 @@ export function adapterProblems(candidate: unknown): string[] {
   }
   if (typeof caps.transactional !== 'boolean') problems.push('"capabilities.transactional" must be true or false');
   if (caps.granularity === 'single') {
-    requireFunction('apply');
-    if (caps.rollback !== 'none') requireFunction('revert');
+    // An SQL engine says what its steps are (`sql`); any other runs them itself.
+    if (a.sql === undefined) {
+      requireFunction('apply');
+      if (caps.rollback !== 'none') requireFunction('revert');
+    } else if (typeof (a.sql as Record<string, unknown>)?.script !== 'function' || typeof (a.sql as Record<string, unknown>)?.history !== 'function') {
+      problems.push('"sql" must be an object with the functions "script" and "history"');
+    }
   } else if (caps.granularity === 'batch') {
     requireFunction('applyBatch');
     if (caps.rollback !== 'none') requireFunction('revertBatch');

@@ -1,10 +1,21 @@
-import type { Queryable, SqlSource, StepEnvelope } from '../adapter/contract.js';
+import type { Queryable, SqlSource } from '../adapter/contract.js';
 import { splitStatements, type SqlStatement } from './sql-lexer.js';
+
+/** Which statement of a script failed, when the step protocol knows (see CountedQuery). */
+export interface FailedStatement {
+  /** 1-based statement number, and how many the script has. */
+  number: number;
+  of: number;
+  /** Character offset of the statement in the script: its position when PostgreSQL gives none. */
+  offset: number;
+}
 
 /**
  * A PostgreSQL error raised by a migration script, with the file position of the failing
  * statement. PostgreSQL reports `position` as a 1-based character offset into the text it was
- * sent; adapters send a known slice of a file, so the offset maps back to file:line:column.
+ * sent; adapters send a known slice of a file, so the offset maps back to file:line:column. Most
+ * errors (constraint violations, a failing COMMIT…) carry no position: then the failing
+ * statement's own start is given, when known.
  */
 export class SqlScriptError extends Error {
   readonly file: string;
@@ -13,21 +24,32 @@ export class SqlScriptError extends Error {
   readonly code?: string;
   readonly detail?: string;
   readonly hint?: string;
-  constructor(cause: unknown, source: SqlSource) {
+  readonly statement?: FailedStatement;
+  constructor(cause: unknown, source: SqlSource, statement?: FailedStatement) {
     const pgError = cause as { message?: string; position?: string; code?: string; detail?: string; hint?: string };
-    const at = positionToLineColumn(source, pgError.position);
+    const at = positionToLineColumn(source, pgError.position) ??
+      (statement ? lineColumnAtIndex(source, statement.offset) : undefined);
     const where = at ? `${source.file}:${at.line}:${at.column}` : source.file;
-    super(`${pgError.message ?? String(cause)} (at ${where})`, { cause });
+    const which = statement && statement.of > 1 ? `, statement ${statement.number} of ${statement.of}` : '';
+    super(`${pgError.message ?? String(cause)} (at ${where}${which})`, { cause });
     this.name = 'SqlScriptError';
     this.file = source.file;
     if (at) {
       this.line = at.line;
       this.column = at.column;
     }
+    if (statement) this.statement = statement;
     if (pgError.code) this.code = pgError.code;
     if (pgError.detail) this.detail = pgError.detail;
     if (pgError.hint) this.hint = pgError.hint;
   }
+}
+
+/** file:line:column of a string index into `source.text`. */
+export function lineColumnAtIndex(source: SqlSource, index: number): { line: number; column: number } {
+  const before = source.text.slice(0, index);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: source.lineOffset + before.split('\n').length, column: Array.from(before.slice(lineStart)).length + 1 };
 }
 
 export function positionToLineColumn(
@@ -61,16 +83,14 @@ export function positionToLineColumn(
 export async function runSqlScript(
   db: Queryable,
   source: SqlSource,
-  options: { then?: string; envelope?: StepEnvelope | undefined } = {},
+  options: { then?: string } = {},
 ): Promise<void> {
   // `then`: statements of polymigrate's own (a history row) sent in the same query, after the
   // script, to save a round trip. The script comes first, so error positions inside it still map.
-  // `envelope`: the step's transaction travels in the same query too (see StepEnvelope).
   const text = options.then ? `${source.text}\n;\n${options.then}` : source.text;
-  if (text.trim() === '' && !options.envelope) return;
+  if (text.trim() === '') return;
   try {
-    if (options.envelope) await options.envelope.send(text);
-    else await db.query(text);
+    await db.query(text);
   } catch (error) {
     throw new SqlScriptError(error, source);
   }

@@ -117,6 +117,29 @@ const NON_TRANSACTIONAL: Array<[RegExp, string]> = [
   [/\bCREATE SUBSCRIPTION\b/, 'CREATE SUBSCRIPTION'],
 ];
 
+/**
+ * Statement heads that may take control of transactions or read client data: BEGIN/START
+ * TRANSACTION, COMMIT/END, ROLLBACK/ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION, SET
+ * TRANSACTION, SET SESSION CHARACTERISTICS, CALL (a procedure may COMMIT), DO (its body may COMMIT)
+ * and COPY (FROM STDIN). Matched at the start of a statement in the blanked script, so a `$$`
+ * body's BEGIN…END or a comment never counts.
+ */
+const CONTROL_HEAD = /(?:^|;)\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|SET\s+TRANSACTION|SET\s+SESSION\s+CHARACTERISTICS|CALL|DO|COPY)\b/i;
+
+/** Words one of those statements must contain; most migrations contain none of them. */
+const CONTROL_WORDS = /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|transaction|characteristics|call|do|copy)\b/i;
+
+/**
+ * True when the script may hold a statement that takes control of transactions (or COPY): such a
+ * script is then read by PostgreSQL's own parser (pg-parser.ts), which decides exactly. A false
+ * positive costs a parse; a false negative cannot happen for statements the lexer sees, because
+ * it over-splits rather than under-splits.
+ */
+export function mayTakeTransactionControl(sql: string): boolean {
+  if (!CONTROL_WORDS.test(sql)) return false;
+  return CONTROL_HEAD.test(scan(sql).code);
+}
+
 /** The first statement kind in `sql` that cannot run inside a transaction, if any. */
 export function findNonTransactionalStatement(sql: string): string | undefined {
   // Almost no migration mentions any of these words: skip the lexer for those (status reads

@@ -81,24 +81,14 @@ export class Journal {
 
   /**
    * The same row as SQL text, sent with the step's own statements inside its transaction (see
-   * StepTransaction): values are inlined as literals (standard_conforming_strings is on in every
-   * supported PostgreSQL), and the start and duration are the server's (the transaction's start,
-   * and the time since), because the text is written before the step runs, possibly while the
-   * step before it is still running.
+   * src/run/step-pipeline.ts): values are inlined as literals (standard_conforming_strings is on
+   * in every supported PostgreSQL), and the start and duration are the server's (the
+   * transaction's start, and the time since), because the text is written before the step runs.
    */
   stepRowSql(runId: number, step: Omit<StepRecord, 'durationMs' | 'startedAt'>): string {
     const values = [runId, step.seq, step.engine, step.migration, step.direction, step.status].map(sqlLiteral).join(', ');
     return `INSERT INTO ${this.steps} ${STEP_COLUMNS}
       VALUES (${values}, now(), round(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, ${sqlLiteral(step.error ?? null)})`;
-  }
-
-  /**
-   * A statement that fails unless step `seq` of the run has committed (its row is only written in
-   * its own transaction): the next step's query starts with it when it was sent before that step
-   * finished (see executePlan). The count is a subquery, so the division happens at run time.
-   */
-  stepCommittedCheckSql(runId: number, seq: number): string {
-    return `SELECT 1 / (SELECT count(*)::integer FROM ${this.steps} WHERE run_id = ${sqlLiteral(runId)} AND seq = ${sqlLiteral(seq)}) AS previous_step_committed`;
   }
 
   async finishRun(db: Queryable, runId: number, outcome: 'succeeded' | 'failed' | 'refused'): Promise<void> {

@@ -1,8 +1,10 @@
-import type { MigrationAdapter } from '../adapter/contract.js';
+import type { MigrationAdapter, Queryable } from '../adapter/contract.js';
 import { describeLostConnection, isConnectionLost } from '../db/connect.js';
 import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
+import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-pipeline.js';
+import type { PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
 import type { Session } from '../session.js';
@@ -37,7 +39,7 @@ export interface RunCommandInput {
 export async function runCommand(session: Session, input: RunCommandInput): Promise<RunReport> {
   const adapters = await session.adapters(input.engines);
   if (input.dryRun) {
-    const plan = await input.makePlan(await collectStatus(session, input.engines), adapters);
+    const { plan } = await planAndPrepare(input, await collectStatus(session, input.engines), adapters);
     session.events.planReady?.(plan, true);
     return { command: input.command, dryRun: true, plan, results: [], outcome: 'planned' };
   }
@@ -48,6 +50,23 @@ export async function runCommand(session: Session, input: RunCommandInput): Prom
   } finally {
     await Promise.all(warmed.map((adapter) => adapter.close?.().catch(() => undefined)));
   }
+}
+
+/**
+ * The plan, and how each SQL step will run (src/run/step-pipeline.ts): a script that cannot run
+ * exactly as written is a refusal, found before anything runs — in a dry run too.
+ */
+async function planAndPrepare(
+  input: RunCommandInput, statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>,
+): Promise<{ plan: Plan; prepared: Map<PlannedStep, PreparedSqlStep> }> {
+  const plan = await input.makePlan(statuses, adapters);
+  const { prepared, refusals } = await prepareSqlSteps(plan.steps, adapters);
+  plan.refusals.push(...refusals);
+  for (const [step, { mode }] of prepared) {
+    const note = MODE_NOTES[mode];
+    if (note && !step.note?.includes(note)) step.note = step.note ? `${step.note}, ${note}` : note;
+  }
+  return { plan, prepared };
 }
 
 /**
@@ -88,10 +107,17 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   // otherwise the engine's CLI elsewhere could apply between our read and our steps, and we would
   // apply its migrations a second time. Advisory locks stack, so executePlan taking them again is fine.
   const engineKeys: bigint[] = [];
+  const guarded: Queryable[] = [];
   try {
     // The step guard, on the session that runs the steps: a run killed mid-step may still be
     // committing that step there, and its history must be read only after that.
     await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
+    // Every session that runs steps holds it (an engine on a database of its own has one there):
+    // a step's query ends with its COMMIT (src/run/step-pipeline.ts, invariant 5).
+    for (const engineDb of await session.separateEngineDbs(input.engines)) {
+      await acquireAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
+      guarded.push(engineDb);
+    }
     session.events.lockAcquired?.(Date.now() - waitStarted);
     for (const adapter of adapters.values()) {
       for (const key of adapter.capabilities.lockKeys ?? []) {
@@ -99,7 +125,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
         engineKeys.push(key);
       }
     }
-    const plan = await input.makePlan(await readStatuses(session, files), adapters);
+    const { plan, prepared } = await planAndPrepare(input, await readStatuses(session, files), adapters);
     session.events.planReady?.(plan, false);
     // A refusal changes nothing at all, not even the journal.
     if (plan.refusals.length > 0) return { command: input.command, dryRun: false, plan, results: [], outcome: 'refused' };
@@ -116,8 +142,8 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
       lockTimeoutSeconds: session.lockTimeoutSeconds,
       journal: session.journal,
       journalDb: db,
-      journalDbGuarded: true,
       runId,
+      prepared,
       events: session.events,
     });
     const outcome = results.some((r) => r.status === 'failed') ? 'failed' : 'succeeded';
@@ -127,6 +153,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
     for (const key of engineKeys.reverse()) await releaseAdvisoryLock(lockDb, key).catch(() => undefined);
+    for (const engineDb of guarded) await releaseAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
     await releaseAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
     await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);
   }

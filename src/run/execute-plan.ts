@@ -1,14 +1,20 @@
-import type { BatchStepResult, MigrationAdapter, Queryable, StepContext } from '../adapter/contract.js';
+import type {
+  BatchStepResult, MigrationAdapter, Queryable, StepContext, StepLogger,
+} from '../adapter/contract.js';
 import type { Journal, StepStatus } from '../journal/journal.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { RunEvents } from './run-events.js';
+import { runSqlStep, SESSION_RESET, type PreparedSqlStep } from './step-pipeline.js';
 import { StepTransaction } from './step-transaction.js';
 import { describeStepError, type StepResult } from './step-result.js';
 
 export interface ExecuteContext {
   adapters: Map<string, MigrationAdapter>;
-  /** The connection an engine's steps run on (its own URL, or the main one). */
+  /**
+   * The connection an engine's steps run on (its own URL, or the main one). It holds the step
+   * guard (see step-pipeline.ts, invariant 5).
+   */
   engineDb(engine: string): Promise<Queryable>;
   engineUrl(engine: string): string;
   /** The session that holds polymigrate's lock; engine lock keys are taken there too. */
@@ -17,13 +23,70 @@ export interface ExecuteContext {
   journal: Journal;
   /** Journal writes go to the main database. */
   journalDb: Queryable;
-  /**
-   * journalDb holds the step guard (POLYMIGRATE_STEP_GUARD_KEY), so a step that runs on it may
-   * end its query with COMMIT (see StepTransaction).
-   */
-  journalDbGuarded?: boolean;
   runId: number;
   events: RunEvents;
+  /** How each SQL step runs, decided before the run (prepareSqlSteps). */
+  prepared: Map<PlannedStep, PreparedSqlStep>;
+}
+
+/**
+ * Run planned steps in order and stop at the first failure. Every step gets a result (the ones
+ * never started are "not-run"), and every finished step is journaled as it happens — inside the
+ * step's own transaction when the step runs on the journal's database, so the journal never misses
+ * a committed step. Consecutive steps of one engine form a group: a batch engine gets them in one
+ * call, and the engine's extra lock keys are held once for the group.
+ */
+export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Promise<StepResult[]> {
+  const log = new RunLog(ctx);
+  for (const group of groupByEngine(steps)) {
+    if (log.failed) {
+      for (const step of group) await log.record(notRun(step), new Date(), log.nextSeq());
+      continue;
+    }
+    const adapter = ctx.adapters.get(group[0]!.engine)!;
+    await withEngineLocks(ctx, adapter, async () => {
+      if (adapter.capabilities.granularity === 'batch') await runBatchGroup(group, adapter, ctx, log);
+      else if (adapter.sql) await runSqlGroup(group, adapter, ctx, log);
+      else await runAdapterGroup(group, adapter, ctx, log);
+    });
+  }
+  return log.results;
+}
+
+/** The results so far, the journal writes, and whether a step failed. */
+class RunLog {
+  readonly results: StepResult[] = [];
+  failed = false;
+  /** Journal sequence number: the step's position in the plan. */
+  private seq = 0;
+  constructor(private readonly ctx: ExecuteContext) {}
+
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  /** `journaled`: the step's journal row was already written inside its own transaction. */
+  async record(result: StepResult, startedAt: Date, seq: number, journaled = false): Promise<void> {
+    if (result.status === 'failed') this.failed = true;
+    this.results.push(result);
+    this.ctx.events.stepFinished?.(result);
+    if (result.status === 'not-run' || journaled) return;
+    await this.ctx.journal.recordStep(this.ctx.journalDb, this.ctx.runId, {
+      seq, engine: result.engine, migration: result.id, direction: result.direction,
+      // Only steps that ran are journaled (not-run returned above).
+      status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
+      ...(result.error ? { error: result.error.message } : {}),
+    });
+  }
+
+  /** The journal row of a step that succeeds, as SQL to commit with it — when it shares the journal's database. */
+  journalRow(step: PlannedStep, seq: number, db: Queryable): string | undefined {
+    if (db !== this.ctx.journalDb) return undefined;
+    return this.ctx.journal.stepRowSql(this.ctx.runId, {
+      seq, engine: step.engine, migration: step.id, direction: step.direction, status: finishedStatus(step),
+    });
+  }
 }
 
 /** Consecutive steps of one engine: batch engines get them in one call, extra lock keys are held once. */
@@ -37,203 +100,129 @@ function groupByEngine(steps: PlannedStep[]): PlannedStep[][] {
   return groups;
 }
 
-/** A single-granularity step that has been started: its adapter call may still be running. */
-interface StartedStep {
-  step: PlannedStep;
-  seq: number;
-  status: 'applied' | 'reverted';
-  tx: StepTransaction | undefined;
-  /** Its journal row is written inside its own transaction. */
-  journaled: boolean;
-  startedAt: Date;
-  running: Promise<void>;
+async function withEngineLocks(ctx: ExecuteContext, adapter: MigrationAdapter, fn: () => Promise<void>): Promise<void> {
+  const keys = adapter.capabilities.lockKeys ?? [];
+  for (const key of keys) await acquireAdvisoryLock(ctx.lockDb, key, { timeoutSeconds: ctx.lockTimeoutSeconds });
+  try {
+    await fn();
+  } finally {
+    for (const key of [...keys].reverse()) await releaseAdvisoryLock(ctx.lockDb, key).catch(() => undefined);
+  }
+}
+
+function stepLogger(ctx: ExecuteContext, engine: string, id?: string): StepLogger {
+  const where = { engine, ...(id ? { id } : {}) };
+  return {
+    info: (message) => ctx.events.engineOutput?.(where, 'info', message),
+    warn: (message) => ctx.events.engineOutput?.(where, 'warn', message),
+  };
+}
+
+/** SQL engines: each step through the step protocol (step-pipeline.ts). */
+async function runSqlGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
+  const engine = adapter.sql!;
+  const db = await ctx.engineDb(adapter.name);
+  for (const step of group) {
+    const seq = log.nextSeq();
+    if (log.failed) {
+      await log.record(notRun(step), new Date(), seq);
+      continue;
+    }
+    ctx.events.stepStarted?.(step);
+    const startedAt = new Date();
+    try {
+      const prepared = ctx.prepared.get(step);
+      if (!prepared) throw new Error(`internal error: ${step.engine} ${step.id} was not prepared before the run`);
+      const history = await engine.history(step.migration, step.direction);
+      const journalRow = log.journalRow(step, seq, db);
+      const { journaled } = await runSqlStep(prepared, {
+        db, history, session: engine.session ?? [], log: stepLogger(ctx, step.engine, step.id),
+        ...(journalRow ? { journalRow } : {}),
+      });
+      await log.record(finished(step, startedAt), startedAt, seq, journaled);
+    } catch (error) {
+      await log.record(failedResult(step, startedAt, error), startedAt, seq);
+    }
+  }
 }
 
 /**
- * Run planned steps in order and stop at the first failure. Every step gets a result (the ones
- * never started are "not-run"), and every finished step is journaled as it happens.
- * A transactional step runs in one transaction with its history write.
- *
- * Pipelining: when a step went out as one query that ends with its COMMIT (StepTransaction on the
- * guarded session), the next such step's query is sent behind it before its answer arrives (the
- * main connection is in pg's pipeline mode), so the server starts it the moment the step before it
- * ends, while polymigrate records that one. At most one query waits behind a running one. The
- * queued query starts with a check that the step before it committed
- * (Journal.stepCommittedCheckSql): after a failed step PostgreSQL either refuses it (the aborted
- * transaction is still open) or the check fails, so nothing of it runs and nothing of it commits.
+ * Custom engines that run their own steps (apply/revert). A transactional step gets a transaction
+ * whose BEGIN goes out just before the adapter's first query; the session is reset after every
+ * step, inside that transaction when there is one (step-pipeline.ts, invariant 4).
  */
-export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Promise<StepResult[]> {
-  const results: StepResult[] = [];
-  let failed = false;
-  /** Journal sequence number: the step's position in the plan. */
-  let seq = 0;
-
-  /** `journaled`: the step's journal row was already written inside its own transaction. */
-  const record = async (result: StepResult, startedAt: Date, stepSeq: number, journaled = false) => {
-    results.push(result);
-    ctx.events.stepFinished?.(result);
-    if (result.status === 'not-run' || journaled) return;
-    await ctx.journal.recordStep(ctx.journalDb, ctx.runId, {
-      seq: stepSeq, engine: result.engine, migration: result.id, direction: result.direction,
-      // Only steps that ran are journaled (not-run returned above).
-      status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
-      ...(result.error ? { error: result.error.message } : {}),
-    });
-  };
-
-  for (const group of groupByEngine(steps)) {
-    const first = group[0]!;
-    if (failed) {
-      for (const step of group) await record(notRun(step), new Date(), ++seq);
+async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
+  const db = await ctx.engineDb(adapter.name);
+  const databaseUrl = ctx.engineUrl(adapter.name);
+  for (const step of group) {
+    const seq = log.nextSeq();
+    if (log.failed) {
+      await log.record(notRun(step), new Date(), seq);
       continue;
     }
-    const adapter = ctx.adapters.get(first.engine)!;
-    const db = await ctx.engineDb(first.engine);
-    const extraKeys = adapter.capabilities.lockKeys ?? [];
-    for (const key of extraKeys) await acquireAdvisoryLock(ctx.lockDb, key, { timeoutSeconds: ctx.lockTimeoutSeconds });
+    ctx.events.stepStarted?.(step);
+    const startedAt = new Date();
+    const tx = adapter.capabilities.transactional && step.migration.transactional ? new StepTransaction(db) : undefined;
+    const context: StepContext = { db: tx ? tx.connection : db, inTransaction: tx !== undefined, databaseUrl, log: stepLogger(ctx, step.engine, step.id) };
     try {
-      const databaseUrl = ctx.engineUrl(first.engine);
-      const stepContext = (step: PlannedStep | undefined, inTransaction: boolean): StepContext => ({
-        db,
-        inTransaction,
-        databaseUrl,
-        log: {
-          info: (message) => ctx.events.engineOutput?.({ engine: first.engine, ...(step ? { id: step.id } : {}) }, 'info', message),
-          warn: (message) => ctx.events.engineOutput?.({ engine: first.engine, ...(step ? { id: step.id } : {}) }, 'warn', message),
-        },
-      });
-      if (adapter.capabilities.granularity === 'batch') {
-        const startedAt = new Date();
-        for (const step of group) ctx.events.stepStarted?.(step);
-        const run = first.direction === 'up' ? adapter.applyBatch! : adapter.revertBatch!;
-        let batch: BatchStepResult[];
-        try {
-          batch = await run.call(adapter, group.map((s) => s.migration), stepContext(undefined, false));
-        } catch (error) {
-          batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
-        }
-        for (const step of group) {
-          const outcome = batch.find((b) => b.id === step.id);
-          if (!outcome || failed) {
-            await record(notRun(step), startedAt, ++seq);
-            continue;
-          }
-          if (!outcome.ok) failed = true;
-          await record({
-            engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-            status: outcome.ok ? (step.direction === 'up' ? 'applied' : 'reverted') : 'failed',
-            durationMs: outcome.durationMs,
-            ...(outcome.ok ? {} : { error: describeStepError(outcome.error) }),
-          }, startedAt, ++seq);
-        }
-        continue;
-      }
-
-      // The journal row commits with the migration when they share a database: the journal can
-      // never miss a committed step, and it rides in the step's query (see StepTransaction).
-      const journaledInStep = (step: PlannedStep) =>
-        adapter.capabilities.transactional && step.migration.transactional && db === ctx.journalDb;
-      const pipelining = ctx.journalDbGuarded === true;
-
-      /** Call the adapter for `step` without waiting; `after`: the step its query may queue behind. */
-      const start = (step: PlannedStep, stepSeq: number, after?: StartedStep): StartedStep => {
-        const transactional = adapter.capabilities.transactional && step.migration.transactional;
-        const status = step.direction === 'up' ? 'applied' : 'reverted';
-        const journaled = journaledInStep(step);
-        const tx = transactional
-          ? new StepTransaction(db, {
-            closing: journaled ? ctx.journal.stepRowSql(ctx.runId, {
-              seq: stepSeq, engine: step.engine, migration: step.id, direction: step.direction, status,
-            }) : '',
-            commitInQuery: journaled && pipelining,
-            ...(after ? { check: ctx.journal.stepCommittedCheckSql(ctx.runId, after.seq) } : {}),
-          })
-          : undefined;
-        const context: StepContext = tx
-          ? { ...stepContext(step, true), db: tx.connection, envelope: tx.envelope }
-          : stepContext(step, false);
-        let running: Promise<void>;
-        try {
-          running = step.direction === 'up' ? adapter.apply!(step.migration, context) : adapter.revert!(step.migration, context);
-        } catch (error) {
-          running = Promise.reject(error);
-        }
-        running.catch(() => undefined); // awaited in finish; not an unhandled rejection meanwhile
-        return { step, seq: stepSeq, status, tx, journaled, startedAt: new Date(), running };
-      };
-
-      /** Wait for a started step and record it. `afterFailure`: the step it queued behind failed. */
-      const finish = async (started: StartedStep, afterFailure = false) => {
-        const { step, tx, startedAt } = started;
-        let error: unknown;
-        try {
-          await started.running;
-        } catch (caught) {
-          error = caught ?? new Error('step failed');
-        }
-        // Committed in its own query: applied, whatever happened before (the check let it through).
-        if (error === undefined && (!afterFailure || tx?.committedInQuery)) {
-          try {
-            await tx?.commit();
-            await record({
-              engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-              status: started.status, durationMs: Date.now() - startedAt.getTime(),
-            }, startedAt, started.seq, started.journaled);
-            return;
-          } catch (caught) {
-            error = caught;
-          }
-        }
-        await tx?.rollback().catch(() => undefined);
-        if (afterFailure) {
-          await record(notRun(step), startedAt, started.seq);
-          return;
-        }
-        failed = true;
-        await record({
-          engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-          status: 'failed', durationMs: Date.now() - startedAt.getTime(), error: describeStepError(error),
-        }, startedAt, started.seq);
-      };
-
-      /** The last started step, when it went out whole and the next one may queue behind it. */
-      let inFlight: StartedStep | undefined;
-      try {
-        for (const step of group) {
-          const stepSeq = ++seq;
-          const behind = pipelining && journaledInStep(step) ? inFlight : undefined;
-          if (inFlight && !behind) {
-            await finish(inFlight);
-            inFlight = undefined;
-          }
-          if (failed) {
-            await record(notRun(step), new Date(), stepSeq);
-            continue;
-          }
-          if (!behind) ctx.events.stepStarted?.(step);
-          const started = start(step, stepSeq, behind);
-          if (behind) {
-            inFlight = undefined;
-            await finish(behind);
-            if (failed) {
-              await finish(started, true);
-              continue;
-            }
-            // It begins on the server now, once the step before it is done.
-            ctx.events.stepStarted?.(step);
-            started.startedAt = new Date();
-          }
-          if (pipelining && started.journaled && started.tx?.dispatchedWhole) inFlight = started;
-          else await finish(started);
-        }
-      } finally {
-        if (inFlight) await finish(inFlight);
-      }
-    } finally {
-      for (const key of [...extraKeys].reverse()) await releaseAdvisoryLock(ctx.lockDb, key).catch(() => undefined);
+      await (step.direction === 'up' ? adapter.apply!(step.migration, context) : adapter.revert!(step.migration, context));
+      const journalRow = tx ? log.journalRow(step, seq, db) : undefined;
+      if (tx) await tx.commit([...SESSION_RESET, ...(journalRow ? [journalRow] : [])]);
+      else await db.query(SESSION_RESET.join(';\n'));
+      await log.record(finished(step, startedAt), startedAt, seq, journalRow !== undefined);
+    } catch (error) {
+      await tx?.rollback().catch(() => undefined);
+      await db.query(SESSION_RESET.join(';\n')).catch(() => undefined);
+      await log.record(failedResult(step, startedAt, error), startedAt, seq);
     }
   }
-  return results;
+}
+
+/** Batch engines (Payload, Drizzle with atomic: true): the whole group in one call. */
+async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
+  const first = group[0]!;
+  const startedAt = new Date();
+  for (const step of group) ctx.events.stepStarted?.(step);
+  const run = first.direction === 'up' ? adapter.applyBatch! : adapter.revertBatch!;
+  const context: StepContext = {
+    db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
+  };
+  let batch: BatchStepResult[];
+  try {
+    batch = await run.call(adapter, group.map((s) => s.migration), context);
+  } catch (error) {
+    batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
+  }
+  for (const step of group) {
+    const seq = log.nextSeq();
+    const outcome = batch.find((b) => b.id === step.id);
+    if (!outcome || log.failed) {
+      await log.record(notRun(step), startedAt, seq);
+      continue;
+    }
+    const result: StepResult = outcome.ok
+      ? { ...finished(step, startedAt), durationMs: outcome.durationMs }
+      : { ...failedResult(step, startedAt, outcome.error), durationMs: outcome.durationMs };
+    await log.record(result, startedAt, seq);
+  }
+}
+
+function finishedStatus(step: PlannedStep): 'applied' | 'reverted' {
+  return step.direction === 'up' ? 'applied' : 'reverted';
+}
+
+function finished(step: PlannedStep, startedAt: Date): StepResult {
+  return {
+    engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
+    status: finishedStatus(step), durationMs: Date.now() - startedAt.getTime(),
+  };
+}
+
+function failedResult(step: PlannedStep, startedAt: Date, error: unknown): StepResult {
+  return {
+    engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
+    status: 'failed', durationMs: Date.now() - startedAt.getTime(), error: describeStepError(error ?? new Error('step failed')),
+  };
 }
 
 function notRun(step: PlannedStep): StepResult {

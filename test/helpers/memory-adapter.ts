@@ -23,8 +23,6 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
   applied?: string[];
   history?: HistoryEntry[];
   capabilities?: Partial<AdapterCapabilities>;
-  /** Send each step's statement through the core's envelope when there is one (as the SQL engines do). */
-  useEnvelope?: boolean;
 } = {}): MigrationAdapter & { history: HistoryEntry[]; calls: string[] } {
   const history: HistoryEntry[] = options.history ?? (options.applied ?? []).map((id) => ({
     id, state: 'applied' as const, checksum: migrations.find((m) => m.id === id)?.checksum ?? `sum-${id}`,
@@ -54,8 +52,7 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
         await ctx.db.query(memoryStatement('apply', migration.id));
         throw new Error(failure);
       }
-      if (options.useEnvelope && ctx.envelope) await ctx.envelope.send(memoryStatement('apply', migration.id));
-      else await ctx.db.query(memoryStatement('apply', migration.id));
+      await ctx.db.query(memoryStatement('apply', migration.id));
       history.push({ id: migration.id, state: 'applied', checksum: migration.checksum });
     },
     async revert(migration, ctx) {

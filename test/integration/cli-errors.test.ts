@@ -114,12 +114,21 @@ describe('failures while running', () => {
     expect(indexes).toEqual([{ indexname: 'second_id' }, { indexname: 'second_id2' }]);
   });
 
-  it('a failing non-transactional migration is recorded as failed, blocks up, and resolve repairs it', async () => {
+  it('a syntax error in a non-transactional migration is refused before any of its statements runs', async () => {
     t.project.write('db/4_half.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\n  CREATE INDEX CONCURRENTLY half_bad ON half (id) WHERE;\n');
+    const refused = await cli('up');
+    expect(refused.code).toBe(5);
+    // PostgreSQL's own parser read the file first; its position maps to the file.
+    expect(refused.stderr).toMatch(/syntax error at or near ";" \(at [^)]*4_half\.sql:3:56\)/);
+    expect(await query(t.db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'half'")).toEqual([]);
+  });
+
+  it('a failing non-transactional migration is recorded as failed, blocks up, and resolve repairs it', async () => {
+    t.project.write('db/4_half.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\n  CREATE INDEX CONCURRENTLY half_bad ON half (nope);\n');
     const failed = await cli('up');
     expect(failed.code).toBe(1);
     // Outside a transaction each statement is sent alone; the position still maps to the file.
-    expect(failed.stderr).toMatch(/4_half\.sql:3:56/);
+    expect(failed.stderr).toMatch(/4_half\.sql:3:3, statement 2 of 2\) — the statements before it had committed/);
     const status = await cli('status', '--json');
     expect(status.code).toBe(4);
     expect(status.json().engines[0].migrations.at(-1)).toMatchObject({ id: '4_half', state: 'failed' });

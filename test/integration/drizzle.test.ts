@@ -116,7 +116,7 @@ describe('drizzle engine', () => {
     const up = await cli('up', '--json');
     expect(up.code).toBe(1);
     const failed = up.json().results.find((r: any) => r.status === 'failed');
-    expect(failed.error.message).toContain('statement 2 of 2; the 1 before it ran and are committed');
+    expect(failed.error.message).toContain('statement 2 of 2) — the statements before it had committed (it runs outside a transaction, one statement at a time)');
     expect(failed.error.message).toContain('polymigrate resolve analytics 0001_users_index --applied');
     const status = await cli('status', '--json');
     expect(status.code).toBe(3);

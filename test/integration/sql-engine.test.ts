@@ -27,7 +27,8 @@ describe('SQL engine with Supabase history', () => {
     const rows = await query(t.db.url, 'SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version');
     expect(rows).toEqual([
       { version: '20260101000000', name: 'profiles', statements: ['CREATE TABLE profiles (id uuid PRIMARY KEY)'] },
-      { version: '20260102000000', name: 'avatars', statements: ['ALTER TABLE profiles ADD COLUMN avatar text;\n'] },
+      // One element per statement, split and trimmed as the Supabase CLI's parser does.
+      { version: '20260102000000', name: 'avatars', statements: ['ALTER TABLE profiles ADD COLUMN avatar text'] },
     ]);
     // Nothing in polymigrate's own SQL history for a Supabase-history engine.
     expect(await query(t.db.url, "SELECT to_regclass('polymigrate.sql_migrations') AS t")).toEqual([{ t: null }]);
