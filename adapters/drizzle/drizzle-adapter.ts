@@ -18,7 +18,7 @@ import type { DrizzleFormat } from './drizzle-migration.js';
 import { splitOnBreakpoints } from './drizzle-migration.js';
 import { nullCreatedAtProblems, reconcileJournal } from './drizzle-reconcile.js';
 import { detectFormat, discoverFolders } from './folder-format.js';
-import { discoverJournal, journalPath } from './journal-format.js';
+import { discoverJournal, journalPath, strayFileWarnings } from './journal-format.js';
 
 interface Settings {
   store: DrizzleHistoryStore;
@@ -142,8 +142,8 @@ export function createDrizzleAdapter(env: AdapterEnvironment): MigrationAdapter 
 
     reconcile,
 
-    problems(history) {
-      return nullCreatedAtProblems(history, historyLabel);
+    problems(history, discovered) {
+      return [...nullCreatedAtProblems(history, historyLabel), ...strayFileWarnings(dir, discovered)];
     },
 
     async prepare(db) {

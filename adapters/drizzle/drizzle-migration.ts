@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
 import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
+import { readDownScriptFile } from '../../src/discover/script-text.js';
 
 /**
  * What discover() hands to apply()/revert() for one drizzle migration (DiscoveredMigration.meta).
@@ -59,9 +60,11 @@ export function splitOnBreakpoints(text: string): SqlChunk[] {
  */
 export function drizzleMigration(input: {
   id: string; name?: string; file: string; text: string; downFile: string;
+  /** Why the file cannot be applied as read (see decodeScript). */
+  problem?: string;
   format: DrizzleFormat; when: number; folderName?: string;
 }): DiscoveredMigration {
-  const downText = fs.existsSync(input.downFile) ? fs.readFileSync(input.downFile, 'utf8') : undefined;
+  const downText = fs.existsSync(input.downFile) ? readDownScriptFile(input.downFile) : undefined;
   const meta: DrizzleMigrationMeta = {
     format: input.format, when: input.when, text: input.text, chunks: splitOnBreakpoints(input.text),
     ...(input.folderName ? { folderName: input.folderName } : {}),
@@ -75,5 +78,6 @@ export function drizzleMigration(input: {
     hasDown: downText !== undefined,
     transactional: findNonTransactionalStatement(input.text) === undefined,
     meta,
+    ...(input.problem ? { invalid: `${input.file}: ${input.problem}` } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
+import { readScriptFile } from '../../src/discover/script-text.js';
 import { MigrationFileError } from '../../src/errors.js';
 import { drizzleMigration, type DrizzleFormat } from './drizzle-migration.js';
 import { journalPath } from './journal-format.js';
@@ -37,9 +38,9 @@ export function discoverFolders(dir: string, entries: fs.Dirent[]): DiscoveredMi
     }
     const [, y, mo, d, h, mi, s, name] = match as unknown as string[];
     const when = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    const text = fs.readFileSync(file, 'utf8');
+    const { text, problem } = readScriptFile(file);
     migrations.push(drizzleMigration({
-      id: folder, ...(name ? { name } : {}), file, text, downFile: path.join(dir, folder, 'down.sql'),
+      id: folder, ...(name ? { name } : {}), file, text, ...(problem ? { problem } : {}), downFile: path.join(dir, folder, 'down.sql'),
       format: 'folders', when, folderName: folder,
     }));
   }

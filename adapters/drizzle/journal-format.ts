@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DiscoveredMigration } from '../../src/adapter/contract.js';
+import type { DiscoveredMigration, EngineProblem } from '../../src/adapter/contract.js';
+import { readScriptFile, type ScriptText } from '../../src/discover/script-text.js';
 import { MigrationFileError } from '../../src/errors.js';
 import { drizzleMigration } from './drizzle-migration.js';
 
@@ -50,16 +51,33 @@ export function readJournal(dir: string): JournalEntry[] {
 export function discoverJournal(dir: string): DiscoveredMigration[] {
   return readJournal(dir).map(({ tag, when }) => {
     const file = path.join(dir, `${tag}.sql`);
-    let text: string;
+    let script: ScriptText;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      script = readScriptFile(file);
     } catch {
       throw new MigrationFileError(file, `is listed in meta/_journal.json (tag "${tag}") but does not exist.`,
         'Restore the file, or remove its entry from the journal if the migration was never applied anywhere.');
     }
     const name = /^\d+_(.+)$/.exec(tag)?.[1];
     return drizzleMigration({
-      id: tag, ...(name ? { name } : {}), file, text, downFile: path.join(dir, `${tag}.down.sql`), format: 'journal', when,
+      id: tag, ...(name ? { name } : {}), file, text: script.text, ...(script.problem ? { problem: script.problem } : {}),
+      downFile: path.join(dir, `${tag}.down.sql`), format: 'journal', when,
     });
   });
+}
+
+/**
+ * `.sql` files in the out folder that the journal does not list: drizzle-kit never applies them,
+ * and neither does polymigrate — said as a warning, because real projects have such files (a
+ * migration written by hand and never added to the journal, a leftover of a squash).
+ */
+export function strayFileWarnings(dir: string, discovered: DiscoveredMigration[]): EngineProblem[] {
+  if (!fs.existsSync(journalPath(dir))) return [];
+  const listed = new Set(discovered.map((m) => path.basename(m.path)));
+  const stray = fs.readdirSync(dir).filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql') && !listed.has(f)).sort();
+  return stray.map((file) => ({
+    severity: 'warning' as const,
+    message: `${path.join(dir, file)} is not listed in meta/_journal.json, so neither drizzle-kit nor polymigrate will ever apply it.`,
+    fix: 'If it is a migration, add it with drizzle-kit (generate --custom, then move its SQL there); otherwise move it out of the migrations folder.',
+  }));
 }

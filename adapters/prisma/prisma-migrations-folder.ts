@@ -5,6 +5,7 @@ import { ConfigError, MigrationFileError } from '../../src/errors.js';
 import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
 import { findNonTransactionalStatement, splitStatements } from '../../src/db/sql-lexer.js';
 import { prismaChecksum } from './prisma-checksum.js';
+import { decodeScript, readDownScriptFile } from '../../src/discover/script-text.js';
 
 export const LOCK_FILE = 'migration_lock.toml';
 export const SCRIPT_FILE = 'migration.sql';
@@ -80,18 +81,20 @@ export function discoverPrismaMigrations(dir: string, engine: string): Discovere
     const folder = base + id;
     const scriptFile = folder + path.sep + SCRIPT_FILE;
     const bytes = readScript(dir, folder, scriptFile);
-    const script = bytes.toString('utf8');
-    const meta: PrismaMeta = { scriptFile, script, bytes };
+    // Prisma's CLI reads the file as UTF-8 text (replacing undecodable bytes) and hashes that text.
+    const decoded = decodeScript(bytes);
+    const script = decoded.text;
+    const meta: PrismaMeta = { scriptFile, script, bytes: decoded.validUtf8 ? bytes : Buffer.from(script, 'utf8') };
     const downFile = folder + path.sep + DOWN_FILE;
     if (fs.existsSync(downFile)) {
       meta.downFile = downFile;
-      meta.downScript = fs.readFileSync(downFile, 'utf8');
+      meta.downScript = readDownScriptFile(downFile);
     }
     migrations[i] = {
       id,
       name: id.replace(/^\d+_/, ''),
       path: folder,
-      checksum: prismaChecksum(bytes),
+      checksum: prismaChecksum(meta.bytes),
       // A down.sql with only comments (the template `create` writes) reverts nothing: treating it
       // as a down would delete the history row and leave the schema as it was.
       hasDown: meta.downScript !== undefined && splitStatements(meta.downScript).length > 0,
@@ -99,6 +102,7 @@ export function discoverPrismaMigrations(dir: string, engine: string): Discovere
       // row-first protocol, statement by statement.
       transactional: findNonTransactionalStatement(script) === undefined,
       meta,
+      ...(decoded.problem ? { invalid: `${scriptFile}: ${decoded.problem}` } : {}),
     };
   }
   return migrations;

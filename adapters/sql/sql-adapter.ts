@@ -8,7 +8,7 @@ import type { AdapterEnvironment } from '../../src/adapter/registry.js';
 import { ConfigError, MigrationFileError, RefusedError } from '../../src/errors.js';
 import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
 import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';
-import { decodeScript } from '../../src/discover/script-text.js';
+import { readDownScriptFile, readScriptFile } from '../../src/discover/script-text.js';
 import { hasSqlOutsideLineComments, parseSqlFile, type SqlSection } from './sql-file.js';
 import { polymigrateHistory, supabaseHistory, type SqlHistoryRow } from './sql-history.js';
 import { splitLikeSupabase } from './supabase-split.js';
@@ -75,7 +75,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
         throw new MigrationFileError(full, `has the same version ${version} as ${clash} (versions are compared as numbers).`, 'Give each migration a unique version prefix.');
       }
       versions.set(order, file);
-      const decoded = decodeScript(fs.readFileSync(full));
+      const decoded = readScriptFile(full);
       const content = decoded.text;
       const id = file.slice(0, -'.sql'.length);
       const downName = `${id}.down.sql`;
@@ -98,7 +98,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
           if (parsed.down) {
             throw new MigrationFileError(full, `has a "-- migrate:down" section and a ${downName} file.`, 'Keep one of the two.');
           }
-          const downParsed = parseSqlFile(downFull, fs.readFileSync(downFull, 'utf8'), 'down');
+          const downParsed = parseSqlFile(downFull, readDownScriptFile(downFull), 'down');
           if (downParsed.down) {
             meta.down = downParsed.down;
             meta.downFile = downFull;

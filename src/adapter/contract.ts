@@ -145,6 +145,11 @@ export interface EngineProblem {
   message: string;
   /** What the user should do. */
   fix: string;
+  /**
+   * 'warning': worth saying, changes nothing (status exit code, up) — e.g. a drizzle .sql file its
+   * journal does not list. Default: a problem (status exit 4, up refuses).
+   */
+  severity?: 'warning';
 }
 
 export interface StepLogger {
@@ -283,7 +288,7 @@ export interface MigrationAdapter {
    */
   prepare?(db: Queryable): Promise<void>;
   /** Engine-wide problems found in the history (checked by status and before up). */
-  problems?(history: HistoryEntry[]): EngineProblem[];
+  problems?(history: HistoryEntry[], discovered: DiscoveredMigration[]): EngineProblem[];
 
   /**
    * SQL engines: the steps are SQL the core runs (see SqlStepEngine). With granularity 'single',

@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer';
+import fs from 'node:fs';
+import { MigrationFileError } from '../errors.js';
 
 /**
  * A migration file's bytes as text, and why it cannot be applied as read.
@@ -68,4 +70,16 @@ function lineAt(bytes: Buffer, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset; i += 1) if (bytes[i] === 0x0a) line += 1;
   return line;
+}
+
+/** Read a migration file as its engine decodes it (see decodeScript). */
+export function readScriptFile(file: string): ScriptText {
+  return decodeScript(fs.readFileSync(file));
+}
+
+/** A down file is only run, never checksummed: one that cannot be applied as read is an input error. */
+export function readDownScriptFile(file: string): string {
+  const decoded = readScriptFile(file);
+  if (decoded.problem) throw new MigrationFileError(file, decoded.problem);
+  return decoded.text;
 }

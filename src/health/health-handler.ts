@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/config-types.js';
 import { resolveConfigInput, type ConfigInput } from '../api/config-input.js';
 import { isLockHeld, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../lock/advisory-lock.js';
 import { collectStatus } from '../operations/status.js';
-import { summarize, type EngineStatus } from '../status/engine-status.js';
+import { countProblems, summarize, type EngineStatus } from '../status/engine-status.js';
 import { Session } from '../session.js';
 
 export interface HealthHandlerOptions {
@@ -28,7 +28,7 @@ interface CheckResult {
 
 function engineSummary(engine: EngineStatus, details: boolean) {
   const pending = engine.migrations.filter((m) => m.state === 'pending' || m.state === 'rolled-back').length;
-  const problems = engine.problems.length + engine.migrations.filter((m) => ['failed', 'modified', 'missing', 'unreachable'].includes(m.state)).length;
+  const problems = countProblems(engine.problems) + engine.migrations.filter((m) => ['failed', 'modified', 'missing', 'unreachable'].includes(m.state)).length;
   return {
     name: engine.name,
     kind: engine.kind,

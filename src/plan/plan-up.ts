@@ -56,7 +56,8 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
   for (const engine of engines) {
     if (!selected.includes(engine.name)) continue;
     for (const problem of engine.problems) {
-      refusals.push({ engine: engine.name, message: problem.message, fix: problem.fix });
+      if (problem.severity === 'warning') warnings.push(problem.message);
+      else refusals.push({ engine: engine.name, message: problem.message, fix: problem.fix });
     }
     // A pending migration sorted before an applied one runs out of order (a merged branch, usually).
     const lastAppliedIndex = engine.migrations.reduce((last, m, i) => (m.state === 'applied' || m.state === 'modified' ? i : last), -1);

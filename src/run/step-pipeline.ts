@@ -226,7 +226,10 @@ async function runInOneQuery(step: PreparedSqlStep, ctx: SqlStepContext): Promis
   const outcome = await sendCounted(ctx.db, `${prefix}${body}\n;\n${closing.join(';\n')}`);
   if (outcome.ok) return;
   await rollback(ctx.db);
-  throw await scriptError(outcome, step, { prefixLength: prefix.length, prefixStatements: opening.length });
+  const error = await scriptError(outcome, step, { prefixLength: prefix.length, prefixStatements: opening.length });
+  // Its own BEGIN/COMMIT might suggest otherwise: say that none of it stayed.
+  if (step.mode === 'own-transaction') error.message += ' — nothing of the migration had committed (it runs as one transaction of its own)';
+  throw error;
 }
 
 /**

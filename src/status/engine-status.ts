@@ -23,7 +23,7 @@ export const PROBLEM_STATES = new Set(['failed', 'modified', 'missing', 'unreach
 export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable, discovered?: DiscoveredMigration[]): Promise<EngineStatus> {
   const [files, history] = await Promise.all([discovered ?? adapter.discover(), adapter.readHistory(db)]);
   const migrations = adapter.reconcile ? adapter.reconcile(files, history) : reconcileById(files, history);
-  const problems = adapter.problems ? adapter.problems(history) : [];
+  const problems = adapter.problems ? adapter.problems(history, files) : [];
   for (let i = 0; i < migrations.length; i += 1) {
     const status = migrations[i]!;
     if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {
@@ -40,6 +40,13 @@ export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable,
   };
 }
 
+/** Problems that count (warnings do not). */
+export function countProblems(problems: EngineProblem[]): number {
+  let count = 0;
+  for (const problem of problems) if (problem.severity !== 'warning') count += 1;
+  return count;
+}
+
 export interface StatusSummary {
   upToDate: boolean;
   pending: number;
@@ -50,7 +57,7 @@ export function summarize(engines: EngineStatus[]): StatusSummary {
   let pending = 0;
   let problems = 0;
   for (const engine of engines) {
-    problems += engine.problems.length;
+    problems += countProblems(engine.problems);
     const { migrations } = engine;
     for (let i = 0; i < migrations.length; i += 1) {
       const m = migrations[i]!;

@@ -79,7 +79,10 @@ export function renderStatus(report: StatusReport, s: Style, options: StatusRend
     }
     for (const line of lines) out.push(line);
     for (const m of shown) if (m.fix) out.push(`  ${s.dim(`fix ${m.id}: ${m.fix}`)}`);
-    for (const problem of engine.problems) out.push(`  ${s.red('problem')} ${problem.message}\n    ${s.dim(`fix: ${problem.fix}`)}`);
+    for (const problem of engine.problems) {
+      const label = problem.severity === 'warning' ? s.yellow('warning') : s.red('problem');
+      out.push(`  ${label} ${problem.message}\n    ${s.dim(`fix: ${problem.fix}`)}`);
+    }
   }
   const verdict = report.problems > 0
     ? s.red(`${report.problems} problem(s)`) + (report.pending ? `, ${report.pending} pending` : '')
@@ -98,19 +101,33 @@ export function renderPlan(plan: Plan, s: Style, dryRun: boolean): string {
   } else if (plan.steps.length > 0) {
     const heading = plan.refusals.length > 0 ? 'Refused, nothing was changed. The plan was' : dryRun ? 'Plan (dry run, nothing will change)' : 'Plan';
     out.push(`${heading}: ${verb} ${plan.steps.length} migration(s)`);
-    out.push(table(plan.steps.map((step, i) => [s.dim(`${i + 1}.`), step.engine, step.id, step.note ? s.dim(`(${step.note})`) : ''])));
+    const shown = plan.steps.slice(0, PLAN_ROWS);
+    out.push(table(shown.map((step, i) => [s.dim(`${i + 1}.`), step.engine, step.id, step.note ? s.dim(`(${step.note})`) : ''])));
+    if (plan.steps.length > shown.length) out.push(s.dim(`  … and ${thousands(plan.steps.length - shown.length)} more (--json lists every step)`));
   }
-  for (const warning of plan.warnings) out.push(`${s.yellow('warning')} ${warning}`);
-  for (const refusal of plan.refusals) out.push(`${s.red('refused')} ${refusal.message}\n  ${s.dim(`fix: ${refusal.fix}`)}`);
+  for (const warning of plan.warnings.slice(0, LISTED)) out.push(`${s.yellow('warning')} ${warning}`);
+  if (plan.warnings.length > LISTED) out.push(s.dim(`… and ${thousands(plan.warnings.length - LISTED)} more warnings (--json lists every one)`));
+  for (const refusal of plan.refusals.slice(0, LISTED)) out.push(`${s.red('refused')} ${refusal.message}\n  ${s.dim(`fix: ${refusal.fix}`)}`);
+  if (plan.refusals.length > LISTED) out.push(s.dim(`… and ${thousands(plan.refusals.length - LISTED)} more refusals (--json lists every one)`));
   if (dryRun && plan.stop && plan.refusals.length === 0) out.push(renderStop(plan, s, true));
   return out.join('\n');
+}
+
+/** Plan steps shown in a human plan; warnings and refusals listed before "and N more". */
+const PLAN_ROWS = 20;
+const LISTED = 10;
+
+/** "a, b, c, d, e and 429 more": a long list of migrations in one line a person can read; --json has all. */
+export function firstFew(items: string[], count = 5): string {
+  if (items.length <= count + 1) return items.join(', ');
+  return `${items.slice(0, count).join(', ')} and ${thousands(items.length - count)} more (--json lists every one)`;
 }
 
 function renderStop(plan: Plan, s: Style, dryRun: boolean): string {
   const stop = plan.stop!;
   const lines = [
     `${s.yellow('warning')} ${dryRun ? 'down will stop' : 'down stopped'} at ${stop.engine} ${stop.id}: ${stop.reason}, so it cannot be reverted.`,
-    `  Left in place (still applied): ${stop.leftInPlace.map((l) => `${l.engine} ${l.id}`).join(', ')}`,
+    `  Left in place (still applied): ${firstFew(stop.leftInPlace.map((l) => `${l.engine} ${l.id}`))}`,
     `  To undo it by hand: ${stop.hint}`,
   ];
   return lines.join('\n');
