@@ -91,6 +91,15 @@ export class Journal {
       VALUES (${values}, now(), round(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer, ${sqlLiteral(step.error ?? null)})`;
   }
 
+  /**
+   * A statement that fails unless step `seq` of the run has committed (its row is only written in
+   * its own transaction): a pipelined step's query starts with it (src/run/step-pipeline.ts). The
+   * count is a subquery, so the division happens at run time.
+   */
+  stepCommittedCheckSql(runId: number, seq: number): string {
+    return `SELECT 1 / (SELECT count(*)::integer FROM ${this.steps} WHERE run_id = ${sqlLiteral(runId)} AND seq = ${sqlLiteral(seq)}) AS previous_step_committed`;
+  }
+
   async finishRun(db: Queryable, runId: number, outcome: 'succeeded' | 'failed' | 'refused'): Promise<void> {
     await db.query(`UPDATE ${this.runs} SET finished_at = now(), outcome = $2 WHERE id = $1`, [runId, outcome]);
   }

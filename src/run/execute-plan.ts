@@ -5,7 +5,9 @@ import type { Journal, StepStatus } from '../journal/journal.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { RunEvents } from './run-events.js';
-import { runSqlStep, SESSION_RESET, type PreparedSqlStep } from './step-pipeline.js';
+import {
+  isOneQuery, runSqlStep, sendOneQueryStep, SESSION_RESET, type PreparedSqlStep, type SentStep,
+} from './step-pipeline.js';
 import { StepTransaction } from './step-transaction.js';
 import { describeStepError, type StepResult } from './step-result.js';
 
@@ -118,32 +120,82 @@ function stepLogger(ctx: ExecuteContext, engine: string, id?: string): StepLogge
   };
 }
 
-/** SQL engines: each step through the step protocol (step-pipeline.ts). */
+/** A one-query SQL step whose query is on its way (see sendOneQueryStep). */
+interface InFlight {
+  step: PlannedStep;
+  seq: number;
+  startedAt: Date;
+  sent: SentStep;
+}
+
+/**
+ * SQL engines: each step through the step protocol (step-pipeline.ts). Consecutive one-query steps
+ * on the journal's connection are pipelined: the next step's query is sent before the running
+ * one's answer arrives, and carries a check that the running one committed.
+ */
 async function runSqlGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
   const engine = adapter.sql!;
   const db = await ctx.engineDb(adapter.name);
+  let inFlight: InFlight | undefined;
+  /** Wait for a sent step and record it; `behindFailure`: the step it was queued behind failed. */
+  const settle = async (flight: InFlight, behindFailure = false) => {
+    try {
+      await flight.sent.settle();
+      // Committed in its own query: applied, whatever happened before (its check let it through).
+      await log.record(finished(flight.step, flight.startedAt), flight.startedAt, flight.seq, true);
+    } catch (error) {
+      await log.record(behindFailure ? notRun(flight.step) : failedResult(flight.step, flight.startedAt, error), flight.startedAt, flight.seq);
+    }
+  };
   for (const step of group) {
     const seq = log.nextSeq();
+    const prepared = ctx.prepared.get(step);
+    const pipelined = prepared !== undefined && isOneQuery(prepared) && db === ctx.journalDb;
+    if (inFlight && !pipelined) {
+      await settle(inFlight);
+      inFlight = undefined;
+    }
     if (log.failed) {
       await log.record(notRun(step), new Date(), seq);
       continue;
     }
-    ctx.events.stepStarted?.(step);
     const startedAt = new Date();
     try {
-      const prepared = ctx.prepared.get(step);
       if (!prepared) throw new Error(`internal error: ${step.engine} ${step.id} was not prepared before the run`);
       const history = await engine.history(step.migration, step.direction);
       const journalRow = log.journalRow(step, seq, db);
-      const { journaled } = await runSqlStep(prepared, {
-        db, history, session: engine.session ?? [], log: stepLogger(ctx, step.engine, step.id),
-        ...(journalRow ? { journalRow } : {}),
-      });
-      await log.record(finished(step, startedAt), startedAt, seq, journaled);
+      const stepCtx = {
+        db, history, session: engine.session ?? [], log: stepLogger(ctx, step.engine, step.id), ...(journalRow ? { journalRow } : {}),
+      };
+      if (!pipelined) {
+        ctx.events.stepStarted?.(step);
+        const { journaled } = await runSqlStep(prepared, stepCtx);
+        await log.record(finished(step, startedAt), startedAt, seq, journaled);
+        continue;
+      }
+      const behind = inFlight;
+      const flight: InFlight = { step, seq, startedAt, sent: sendOneQueryStep(prepared, stepCtx, behind ? ctx.journal.stepCommittedCheckSql(ctx.runId, behind.seq) : undefined) };
+      if (behind) {
+        await settle(behind);
+        if (log.failed) {
+          await settle(flight, true);
+          inFlight = undefined;
+          continue;
+        }
+        // It begins on the server now, once the step before it is done.
+        flight.startedAt = new Date();
+      }
+      ctx.events.stepStarted?.(step);
+      inFlight = flight;
     } catch (error) {
+      // Before this step could be sent (an engine's history write failed to build): the one in
+      // flight is recorded first, in plan order.
+      if (inFlight) await settle(inFlight);
+      inFlight = undefined;
       await log.record(failedResult(step, startedAt, error), startedAt, seq);
     }
   }
+  if (inFlight) await settle(inFlight);
 }
 
 /**

@@ -41,8 +41,11 @@ import { sendCounted, transactionStatus, type CountedOutcome } from './counted-q
  *    guard (POLYMIGRATE_STEP_GUARD_KEY): if polymigrate dies while the server still runs the
  *    query, the step commits on its own, and the next run waits for the guard before it reads any
  *    history (src/operations/run-command.ts takes it on every session that runs steps).
- * 6. Speed comes after 1–5: a step in a transaction is one query (psql sends three); steps are not
- *    pipelined — measured on a realistic history the server-side work dominates (README).
+ * 6. Speed comes after 1–5: a step that is one query (psql sends three or more) may be sent while
+ *    the step before it still runs (pipelining, at most one query waiting), so the server never
+ *    waits for polymigrate between migrations; the queued query first checks, in a transaction of
+ *    its own, that the step before it committed (sendOneQueryStep). Steps that run outside one
+ *    transaction are never pipelined, and never sent while another step still runs.
  */
 export type StepMode =
   /** polymigrate's transaction: BEGIN, the script, the reset, the history and journal rows, COMMIT — one query. */
@@ -179,29 +182,23 @@ export interface SqlStepContext {
  * after recording what the engine records for that failure.
  */
 export async function runSqlStep(step: PreparedSqlStep, ctx: SqlStepContext): Promise<{ journaled: boolean }> {
+  if (isOneQuery(step)) {
+    await sendOneQueryStep(step, ctx).settle();
+    return { journaled: ctx.journalRow !== undefined };
+  }
   try {
-    switch (step.mode) {
-      case 'transaction':
-      case 'own-transaction':
-        await runInOneQuery(step, ctx);
-        return { journaled: ctx.journalRow !== undefined };
-      case 'row-first':
-        await runRowFirst(step, ctx);
-        return { journaled: ctx.journalRow !== undefined };
-      case 'one-by-one':
-        await runOneByOne(step, ctx);
-        return { journaled: ctx.journalRow !== undefined };
-    }
+    if (step.mode === 'row-first') await runRowFirst(step, ctx);
+    else await runOneByOne(step, ctx);
+    return { journaled: ctx.journalRow !== undefined };
   } catch (error) {
-    const hint = step.script.hintFor?.((error as { code?: string }).code);
-    if (hint) ctx.log.warn(hint);
+    warnHint(step, ctx, error);
     throw error;
   }
 }
 
-/** The engine's session statements, committed on their own before the step (invariant 2). */
-function sessionHead(session: readonly string[]): string[] {
-  return session.length === 0 ? [] : ['BEGIN', ...session, 'COMMIT'];
+function warnHint(step: PreparedSqlStep, ctx: SqlStepContext, error: unknown): void {
+  const hint = step.script.hintFor?.((error as { code?: string }).code);
+  if (hint) ctx.log.warn(hint);
 }
 
 /** After the script, inside its transaction: the reset (invariant 4), then the history and journal rows. */
@@ -209,27 +206,50 @@ function closingStatements(ctx: SqlStepContext): string[] {
   return [...SESSION_RESET, ctx.history.done, ...(ctx.journalRow ? [ctx.journalRow] : [])];
 }
 
+/** Steps that travel as one query, BEGIN (theirs or ours) through COMMIT: they may be pipelined. */
+export function isOneQuery(step: PreparedSqlStep): boolean {
+  return step.mode === 'transaction' || step.mode === 'own-transaction';
+}
+
+/** A one-query step whose query has been sent; `settle` waits for it and throws its error. */
+export interface SentStep {
+  settle(): Promise<void>;
+}
+
 /**
  * 'transaction': `BEGIN; <script>; <reset>; <rows>; COMMIT` — PostgreSQL parses the whole query
  * first and stops at the first failing statement (a failing COMMIT included), so nothing of the
  * step commits unless all of it does. 'own-transaction': the same with the script's own BEGIN,
  * and the reset and rows placed before its final COMMIT.
+ *
+ * The query goes out at once, so the caller may send the next step's query before this one ends
+ * (pipelining, invariant 6): then it passes `check`, a statement that fails unless the step before
+ * committed (Journal.stepCommittedCheckSql). The check runs first, in a transaction of its own with
+ * the engine's session statements (invariant 2), so after a failed step nothing of this one runs:
+ * PostgreSQL refuses the query inside the aborted transaction, or the check fails.
  */
-async function runInOneQuery(step: PreparedSqlStep, ctx: SqlStepContext): Promise<void> {
+export function sendOneQueryStep(step: PreparedSqlStep, ctx: SqlStepContext, check?: string): SentStep {
   const { source } = step.script;
-  const opening = [...sessionHead(ctx.session), ...(step.mode === 'transaction' ? ['BEGIN'] : [])];
+  const head = ctx.session.length > 0 || check ? ['BEGIN', ...ctx.session, ...(check ? [check] : []), 'COMMIT'] : [];
+  const opening = [...head, ...(step.mode === 'transaction' ? ['BEGIN'] : [])];
   const prefix = opening.map((s) => `${s};\n`).join('');
   const finalCommit = step.finalCommit !== undefined ? step.statements![step.finalCommit]! : undefined;
   const body = finalCommit ? source.text.slice(0, finalCommit.offset) : source.text;
   const ending = step.mode === 'transaction' ? 'COMMIT' : finalCommit?.text;
   const closing = [...closingStatements(ctx), ...(ending ? [ending] : [])];
-  const outcome = await sendCounted(ctx.db, `${prefix}${body}\n;\n${closing.join(';\n')}`);
-  if (outcome.ok) return;
-  await rollback(ctx.db);
-  const error = await scriptError(outcome, step, { prefixLength: prefix.length, prefixStatements: opening.length });
-  // Its own BEGIN/COMMIT might suggest otherwise: say that none of it stayed.
-  if (step.mode === 'own-transaction') error.message += ' — nothing of the migration had committed (it runs as one transaction of its own)';
-  throw error;
+  const sending = sendCounted(ctx.db, `${prefix}${body}\n;\n${closing.join(';\n')}`);
+  return {
+    async settle() {
+      const outcome = await sending;
+      if (outcome.ok) return;
+      await rollback(ctx.db);
+      const error = await scriptError(outcome, step, { prefixLength: prefix.length, prefixStatements: opening.length });
+      // Its own BEGIN/COMMIT might suggest otherwise: say that none of it stayed.
+      if (step.mode === 'own-transaction') error.message += ' — nothing of the migration had committed (it runs as one transaction of its own)';
+      warnHint(step, ctx, error);
+      throw error;
+    },
+  };
 }
 
 /**

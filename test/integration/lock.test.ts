@@ -73,9 +73,9 @@ describe('one lock for the whole run', () => {
     expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
     const next = await cli('up', '--json');
     expect(next.code, next.stderr).toBe(0);
-    // It waited for the killed run's session: 4 committed there (its query ends with its COMMIT);
-    // 5 and 6 had not been sent. So this run applied 5 and 6 only, and 4 exactly once.
-    expect(next.json().results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['5_after:applied', '6_last:applied']);
+    // It waited for the killed run's session: 4 and 5 (sent behind 4, see sendOneQueryStep)
+    // committed there; 6 had not been sent. So this run applied 6 only, and 4 and 5 exactly once.
+    expect(next.json().results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['6_last:applied']);
     const history = await query<{ id: string }>(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id IN ('4_killed', '5_after', '6_last') ORDER BY id");
     expect(history.map((r) => r.id)).toEqual(['4_killed', '5_after', '6_last']);
     expect((await cli('status')).code).toBe(0);

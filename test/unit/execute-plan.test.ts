@@ -6,7 +6,7 @@ import { executePlan } from '../../src/run/execute-plan.js';
 import { readEngineStatus } from '../../src/status/engine-status.js';
 import { memoryAdapter, memoryStatement } from '../helpers/memory-adapter.js';
 import { StepTransaction } from '../../src/run/step-transaction.js';
-import { SESSION_RESET } from '../../src/run/step-pipeline.js';
+import { prepareSqlSteps, SESSION_RESET } from '../../src/run/step-pipeline.js';
 
 /** Records every statement; pretends every query succeeds (lock always granted). */
 function recordingDb(): Queryable & { queries: string[]; texts: string[] } {
@@ -114,5 +114,87 @@ describe('StepTransaction', () => {
     await open.connection.query('SELECT 1');
     await open.rollback();
     expect(texts).toEqual(['INSERT INTO journal VALUES (1)', 'BEGIN', 'SELECT 1', 'ROLLBACK']);
+  });
+});
+
+/**
+ * Like PostgreSQL on one connection: queries are answered in the order sent, each a moment later;
+ * a failing statement leaves the transaction aborted, and every later query fails until ROLLBACK.
+ * `log` gets "sent X" for each step query as it is sent (X: the step's id).
+ */
+function serverLikeDb(failing: RegExp | undefined, log: string[]) {
+  const db = recordingDb();
+  const recordQuery = db.query.bind(db);
+  let aborted = false;
+  let chain = Promise.resolve();
+  const query = async <R extends Record<string, unknown> = Record<string, unknown>>(text: string) => {
+    const id = /SELECT 'script (\w+)'/.exec(text)?.[1];
+    if (id) log.push(`sent ${id}`);
+    const answer = chain.then(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (text === 'ROLLBACK') aborted = false;
+      else if (aborted) throw new Error('current transaction is aborted, commands ignored until end of transaction block');
+      else if (failing?.test(text)) {
+        aborted = true;
+        throw new Error(`step ${id} failed`);
+      }
+      return recordQuery<R>(text);
+    });
+    chain = answer.then(() => undefined, () => undefined);
+    return answer;
+  };
+  return Object.assign(db, { query });
+}
+
+/** An SQL engine of memory migrations: each step's script is `SELECT 'script <id>'`. */
+function sqlMemoryAdapter(name: string, ids: string[]): MigrationAdapter {
+  const base = memoryAdapter(name, ids.map((id) => ({ id })));
+  const { apply: _apply, revert: _revert, ...rest } = base;
+  return {
+    ...rest,
+    sql: {
+      ownTransactions: 'atomic-only',
+      script: (migration) => ({ source: { file: migration.path, text: `SELECT 'script ${migration.id}'`, lineOffset: 0 } }),
+      history: async (migration) => ({ done: `INSERT INTO history VALUES ('${migration.id}')` }),
+    },
+  };
+}
+
+async function runSql(db: Queryable & { queries: string[]; texts: string[] }, adapter: MigrationAdapter, log: string[]) {
+  const adapters = new Map([[adapter.name, adapter]]);
+  const plan = planUp([await readEngineStatus(adapter, db)]);
+  const { prepared } = await prepareSqlSteps(plan.steps, adapters);
+  return executePlan(plan.steps, {
+    adapters, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockTimeoutSeconds: 1,
+    journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared,
+    events: { stepStarted: (s) => log.push(`start ${s.id}`), stepFinished: (r) => log.push(`${r.status} ${r.id}`) },
+  });
+}
+
+describe('executePlan with an SQL engine (the step protocol, pipelined)', () => {
+  it('sends the next step\'s query before the running one answers; it first checks, in a transaction of its own, that the one before committed', async () => {
+    const log: string[] = [];
+    const db = serverLikeDb(undefined, log);
+    const results = await runSql(db, sqlMemoryAdapter('a', ['1', '2', '3']), log);
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(log).toEqual(['sent 1', 'start 1', 'sent 2', 'applied 1', 'start 2', 'sent 3', 'applied 2', 'start 3', 'applied 3']);
+    const steps = db.texts.filter((t) => t.includes("SELECT 'script "));
+    // The first step's transaction starts with its own script: BEGIN, then nothing of polymigrate's.
+    expect(steps[0]).toMatch(/^BEGIN;\nSELECT 'script 1'\n;\nSET SESSION AUTHORIZATION DEFAULT;[^]*INSERT INTO history VALUES \('1'\);\nINSERT INTO "polymigrate"\."steps" [^]*;\nCOMMIT$/);
+    for (const i of [1, 2]) {
+      expect(steps[i]).toMatch(new RegExp(`^BEGIN;\\nSELECT 1 / \\(SELECT count\\(\\*\\)::integer FROM "polymigrate"\\."steps" WHERE run_id = 1 AND seq = ${i}\\) AS previous_step_committed;\\nCOMMIT;\\nBEGIN;\\nSELECT 'script ${i + 1}'\\n;`));
+    }
+  });
+
+  it('after a failed step, the query queued behind it runs nothing, is not run, and nothing more is sent', async () => {
+    const log: string[] = [];
+    const db = serverLikeDb(/SELECT 'script 2'/, log);
+    const results = await runSql(db, sqlMemoryAdapter('a', ['1', '2', '3', '4']), log);
+    expect(results.map((r) => `${r.id}:${r.status}`)).toEqual(['1:applied', '2:failed', '3:not-run', '4:not-run']);
+    expect(results[1]!.error?.message).toMatch(/^step 2 failed \(at \/memory\/a\/2\.sql\)$/);
+    expect(log.filter((l) => l.startsWith('sent'))).toEqual(['sent 1', 'sent 2', 'sent 3']);
+    expect(db.texts.filter((t) => t === 'ROLLBACK').length).toBeGreaterThanOrEqual(1);
+    // Step 2's failure is journaled on its own; nothing of step 3.
+    expect(db.texts.filter((t) => t.startsWith('INSERT INTO "polymigrate"."steps"'))).toHaveLength(1);
   });
 });
