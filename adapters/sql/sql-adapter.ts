@@ -148,6 +148,13 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
     };
   }
 
+  /** What to do after an up that committed part of itself failed (the step protocol says what committed). */
+  function partialAdvice(migration: DiscoveredMigration): string {
+    return supabase
+      ? 'the Supabase CLI\'s history has no failed state, so it stays pending: make its statements idempotent and run up again, or finish it by hand and record it with polymigrate resolve'
+      : `it is recorded as failed: fix what it left, then run polymigrate resolve ${options.name} ${migration.id} --rolled-back (to run it again) or --applied (you finished it by hand)`;
+  }
+
   /** The steps are SQL the core runs (src/run/step-pipeline.ts); this says what they are. */
   const sql: SqlStepEngine = {
     // Supabase's history has no failed state: a script that could commit in parts is refused.
@@ -159,9 +166,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter {
       return {
         source: { file: direction === 'up' ? migration.path : meta.downFile ?? migration.path, text: section.text, lineOffset: section.lineOffset },
         ...(section.transactional ? {} : { oneByOne: true }),
-        partialAdvice: supabase
-          ? 'the Supabase CLI\'s history has no failed state, so it stays pending: make its statements idempotent and run up again, or finish it by hand and record it with polymigrate resolve'
-          : `it is recorded as failed: fix what it left, then run polymigrate resolve ${options.name} ${migration.id} --rolled-back (to run it again) or --applied (you finished it by hand)`,
+        ...(direction === 'down' ? {} : { partialAdvice: partialAdvice(migration) }),
       };
     },
     async history(migration, direction) {

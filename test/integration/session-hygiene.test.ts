@@ -139,3 +139,23 @@ function projectIn(project: TempProject, folder: string): TempProject {
     read: (relative: string) => project.read(relative.replace(/^db\//, `${folder}/`)),
   } as TempProject;
 }
+
+describe('the reset between migrations keeps polymigrate\'s own session state', () => {
+  it('the step guard (an advisory lock of the steps\' session) is still held after migrations that were reset', async () => {
+    const db = await createTestDatabase('hygiene_lock');
+    const project = new TempProject();
+    cleanups.push(async () => {
+      await db.drop();
+      project.cleanup();
+    });
+    project.config({ engines: [ENGINES.sql.config] });
+    ENGINES.sql.write(project, 1, 'sets', "SET search_path TO pg_temp, public;\nCREATE TEMP TABLE t AS SELECT 1;\n");
+    ENGINES.sql.write(project, 2, 'sets_again', 'SET ROLE postgres;\n');
+    // What its own session holds, seen from inside the third migration: the guard survived two resets.
+    ENGINES.sql.write(project, 3, 'looks', `CREATE TABLE held AS SELECT count(*)::int AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND (classid::bigint << 32) + objid::bigint = 5043117229815412;\n`);
+    const up = await runCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+    expect(up.code, up.stderr).toBe(0);
+    expect(await query(db.url, 'SELECT n FROM held')).toEqual([{ n: 1 }]);
+  });
+});
