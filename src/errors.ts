@@ -10,6 +10,9 @@ export const ExitCode = {
   pending: 3,
   problems: 4,
   refused: 5,
+  /** Stopped by SIGINT (128 + 2) or SIGTERM (128 + 15), as shells report it. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -52,4 +55,15 @@ export class MigrationFileError extends PolymigrateError {
     super(`${file}: ${message}`, { exitCode: ExitCode.usage, ...(hint ? { hint } : {}) });
     this.file = file;
   }
+}
+
+/** The process was told to stop (SIGINT/SIGTERM) before the command could finish (exit 130/143). */
+export class InterruptedError extends PolymigrateError {
+  constructor(signal: string, what: string) {
+    super(`Interrupted by ${signal} ${what}; nothing was changed.`, { exitCode: exitCodeForSignal(signal) });
+  }
+}
+
+export function exitCodeForSignal(signal: string): ExitCode {
+  return signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
 }

@@ -122,6 +122,18 @@ export class Session {
     return this.clientFor(url, `engine:${url}`);
   }
 
+  /**
+   * The sessions that run the steps of `engines` (the main one, and one per other database), by
+   * URL and backend pid: what an interrupted run ends on the server (src/run/interrupt.ts).
+   */
+  async stepSessions(engines: string[]): Promise<Array<{ url: string; pid: number }>> {
+    const urls = [...new Set([this.databaseUrl, ...engines.map((name) => this.engineUrl(name))])];
+    return Promise.all(urls.map(async (url) => {
+      const client = (url === this.databaseUrl ? await this.db() : await this.clientFor(url, `engine:${url}`)) as DbClient & { processID?: number };
+      return { url, pid: client.processID ?? 0 };
+    }));
+  }
+
   /** The connections of `engines` that are not the main one, one per database. */
   async separateEngineDbs(engines: string[]): Promise<Queryable[]> {
     const main = await this.db();

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { PAYLOAD_APPLICATION_NAME } from '../../src/run/interrupt.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -79,6 +80,9 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
     PAYLOAD_DISABLE_DEPENDENCY_CHECKER: 'true',
     NO_COLOR: '1',
     FORCE_COLOR: '0',
+    // pg reads it for every connection Payload opens: an interrupted run finds and ends them by it
+    // (src/run/interrupt.ts), so a Payload migration cannot commit after SIGINT.
+    PGAPPNAME: PAYLOAD_APPLICATION_NAME,
   };
   if (options.databaseUrl) {
     env[DATABASE_URL_ENV] = options.databaseUrl;

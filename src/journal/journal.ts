@@ -16,7 +16,7 @@ export interface RunRecord {
   version: string;
 }
 
-export type StepStatus = 'applied' | 'reverted' | 'failed';
+export type StepStatus = 'applied' | 'reverted' | 'failed' | 'interrupted';
 
 export interface StepRecord {
   seq: number;
@@ -100,7 +100,7 @@ export class Journal {
     return `SELECT 1 / (SELECT count(*)::integer FROM ${this.steps} WHERE run_id = ${sqlLiteral(runId)} AND seq = ${sqlLiteral(seq)}) AS previous_step_committed`;
   }
 
-  async finishRun(db: Queryable, runId: number, outcome: 'succeeded' | 'failed' | 'refused'): Promise<void> {
+  async finishRun(db: Queryable, runId: number, outcome: 'succeeded' | 'failed' | 'refused' | 'interrupted'): Promise<void> {
     await db.query(`UPDATE ${this.runs} SET finished_at = now(), outcome = $2 WHERE id = $1`, [runId, outcome]);
   }
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../adapter/contract.js';
-import { RefusedError } from '../errors.js';
+import { InterruptedError, RefusedError } from '../errors.js';
 import { backoffDelay, sleep } from '../db/backoff.js';
 import type { Journal } from '../journal/journal.js';
 
@@ -24,6 +24,8 @@ export interface LockOptions {
   journal?: Journal;
   /** What the wait and its timeout call the lock, and what to do on timeout (default: the main lock). */
   lock?: LockDescription;
+  /** Stop waiting when aborted (SIGINT): throws InterruptedError. */
+  signal?: AbortSignal;
 }
 
 export interface LockDescription {
@@ -60,12 +62,13 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
       warned = true;
       options.onWait(await describeLockHolder(db, key, options.journal), (options.lock ?? MAIN_LOCK).name);
     }
+    if (options.signal?.aborted) throw new InterruptedError(String(options.signal.reason ?? 'SIGINT'), `while waiting for ${(options.lock ?? MAIN_LOCK).name}`);
     if (remaining <= 0) {
       const holder = await describeLockHolder(db, key, options.journal);
       const lock = options.lock ?? MAIN_LOCK;
       throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for ${lock.name}, held by ${holder}.`, lock.hint);
     }
-    await sleep(Math.min(remaining, backoffDelay(attempt, 50, 2_000)));
+    await sleep(Math.min(remaining, backoffDelay(attempt, 50, 2_000)), options.signal);
   }
 }
 

@@ -4,6 +4,8 @@ import { runCommand, type RunReport } from './run-command.js';
 
 export interface DownCommandOptions extends DownOptions {
   dryRun?: boolean;
+  /** Abort (reason: the signal's name) to stop the run: see RunCommandInput.signal. */
+  signal?: AbortSignal;
 }
 
 export async function down(session: Session, options: DownCommandOptions = {}): Promise<RunReport> {
@@ -20,5 +22,6 @@ export async function down(session: Session, options: DownCommandOptions = {}): 
         rollbackHint: (engine, status) => adapters.get(engine)!.rollbackHint(status.migration, status.id),
       });
     },
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -6,6 +6,8 @@ import { executePlan } from '../run/execute-plan.js';
 import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-pipeline.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
+import { settleInterruptedResults, terminateStepSessions } from '../run/interrupt.js';
+import { InterruptedError } from '../errors.js';
 import type { EngineStatus } from '../status/engine-status.js';
 import type { Session } from '../session.js';
 import { VERSION } from '../version.js';
@@ -16,9 +18,14 @@ export interface RunReport {
   dryRun: boolean;
   plan: Plan;
   results: StepResult[];
-  /** succeeded: every step ran (or nothing to do); failed: a step failed; refused: a rule stopped it. */
-  outcome: 'succeeded' | 'failed' | 'refused' | 'planned';
+  /**
+   * succeeded: every step ran (or nothing to do); failed: a step failed; refused: a rule stopped
+   * it; interrupted: the process was told to stop (SIGINT/SIGTERM) and stopped what ran.
+   */
+  outcome: 'succeeded' | 'failed' | 'refused' | 'planned' | 'interrupted';
   runId?: number;
+  /** The signal that interrupted the run. */
+  interruptedBy?: string;
 }
 
 export interface RunCommandInput {
@@ -29,6 +36,8 @@ export interface RunCommandInput {
   /** Engines whose status the plan needs. */
   engines: string[];
   makePlan(statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>): Promise<Plan>;
+  /** Aborted (with the signal's name as reason) when the process is told to stop. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -96,65 +105,121 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   connecting?.catch(() => undefined); // awaited just below
   const files = await discoverFiles(session, input.engines);
   const [db, lockDb] = await (connecting ?? connect());
-  const waitStarted = Date.now();
-  const waiting = {
-    timeoutSeconds: session.lockTimeoutSeconds,
-    journal: session.journal,
-    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
-  };
-  await acquireAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY, waiting);
-  // Engines' own keys (Prisma's) are taken before the status read, not just around their steps:
-  // otherwise the engine's CLI elsewhere could apply between our read and our steps, and we would
-  // apply its migrations a second time. Advisory locks stack, so executePlan taking them again is fine.
-  const engineKeys: bigint[] = [];
-  const guarded: Queryable[] = [];
+  const held = new HeldLocks(lockDb, db);
   try {
-    // The step guard, on the session that runs the steps: a run killed mid-step may still be
-    // committing that step there, and its history must be read only after that.
-    await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
-    // Every session that runs steps holds it (an engine on a database of its own has one there):
-    // a step's query ends with its COMMIT (src/run/step-pipeline.ts, invariant 5).
-    for (const engineDb of await session.separateEngineDbs(input.engines)) {
-      await acquireAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
-      guarded.push(engineDb);
-    }
-    session.events.lockAcquired?.(Date.now() - waitStarted);
-    for (const adapter of adapters.values()) {
-      for (const key of adapter.capabilities.lockKeys ?? []) {
-        await acquireAdvisoryLock(lockDb, key, { timeoutSeconds: session.lockTimeoutSeconds });
-        engineKeys.push(key);
-      }
-    }
+    await takeRunLocks(session, input, adapters, held);
     const { plan, prepared } = await planAndPrepare(input, await readStatuses(session, files), adapters);
     session.events.planReady?.(plan, false);
     // A refusal changes nothing at all, not even the journal.
     if (plan.refusals.length > 0) return { command: input.command, dryRun: false, plan, results: [], outcome: 'refused' };
+    throwIfInterrupted(input.signal, 'before any migration ran');
     warmUp(session, adapters, plan, warmed);
     await session.journal.ensure(db);
     const runId = await session.journal.startRun(db, { command: input.command, options: input.options, version: VERSION });
     const engaged = [...new Set(plan.steps.map((s) => s.engine))];
     for (const name of engaged) await adapters.get(name)!.prepare?.(await session.engineDb(name));
-    const results = await executePlan(plan.steps, {
-      adapters,
-      engineDb: (name) => session.engineDb(name),
-      engineUrl: (name) => session.engineUrl(name),
-      lockDb,
-      lockTimeoutSeconds: session.lockTimeoutSeconds,
-      journal: session.journal,
-      journalDb: db,
-      runId,
-      prepared,
-      events: session.events,
-    });
-    const outcome = results.some((r) => r.status === 'failed') ? 'failed' : 'succeeded';
-    await session.journal.finishRun(db, runId, outcome).catch(() => undefined);
-    return { command: input.command, dryRun: false, plan, results, outcome, runId };
+    return await execute(session, input, { plan, prepared, adapters, runId, db, lockDb });
   } catch (error) {
     throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
-    for (const key of engineKeys.reverse()) await releaseAdvisoryLock(lockDb, key).catch(() => undefined);
-    for (const engineDb of guarded) await releaseAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
-    await releaseAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
-    await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);
+    await held.release();
   }
+}
+
+/** The advisory locks a run holds, released in reverse order whatever happened. */
+class HeldLocks {
+  private readonly locks: Array<{ db: Queryable; key: bigint }> = [];
+  constructor(readonly lockDb: Queryable, readonly db: Queryable) {}
+  add(db: Queryable, key: bigint): void {
+    this.locks.push({ db, key });
+  }
+  async release(): Promise<void> {
+    for (const { db, key } of this.locks.reverse()) await releaseAdvisoryLock(db, key).catch(() => undefined);
+  }
+}
+
+/**
+ * The main lock on its own session; the step guard on every session that runs steps (a run killed
+ * mid-step may still be committing that step there, and history must be read only after that — a
+ * step's query ends with its COMMIT, src/run/step-pipeline.ts invariant 5); and the engines' own
+ * keys (Prisma's), before the status read: otherwise the engine's CLI elsewhere could apply
+ * between our read and our steps. Advisory locks stack, so executePlan taking them again is fine.
+ */
+async function takeRunLocks(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, held: HeldLocks): Promise<void> {
+  const waitStarted = Date.now();
+  const waiting = {
+    timeoutSeconds: session.lockTimeoutSeconds,
+    journal: session.journal,
+    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  };
+  await acquireAdvisoryLock(held.lockDb, POLYMIGRATE_LOCK_KEY, waiting);
+  held.add(held.lockDb, POLYMIGRATE_LOCK_KEY);
+  for (const stepDb of [held.db, ...await session.separateEngineDbs(input.engines)]) {
+    await acquireAdvisoryLock(stepDb, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
+    held.add(stepDb, POLYMIGRATE_STEP_GUARD_KEY);
+  }
+  session.events.lockAcquired?.(Date.now() - waitStarted);
+  for (const adapter of adapters.values()) {
+    for (const key of adapter.capabilities.lockKeys ?? []) {
+      await acquireAdvisoryLock(held.lockDb, key, { timeoutSeconds: session.lockTimeoutSeconds, ...(input.signal ? { signal: input.signal } : {}) });
+      held.add(held.lockDb, key);
+    }
+  }
+}
+
+function throwIfInterrupted(signal: AbortSignal | undefined, when: string): void {
+  if (signal?.aborted) throw new InterruptedError(String(signal.reason ?? 'SIGINT'), when);
+}
+
+interface Execution {
+  plan: Plan;
+  prepared: Map<PlannedStep, PreparedSqlStep>;
+  adapters: Map<string, MigrationAdapter>;
+  runId: number;
+  db: Queryable;
+  lockDb: Queryable;
+}
+
+/**
+ * Run the plan's steps. When the process is told to stop meanwhile, the sessions that run steps
+ * are ended on the server at once (src/run/interrupt.ts), the loop starts nothing more, and the
+ * run is recorded as interrupted — with what committed, read back from the journal — on the lock
+ * session, which the interruption leaves alone.
+ */
+async function execute(session: Session, input: RunCommandInput, run: Execution): Promise<RunReport> {
+  const { signal } = input;
+  const stepSessions = await session.stepSessions([...new Set(run.plan.steps.map((s) => s.engine))]);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping = terminateStepSessions(stepSessions, { url: session.databaseUrl, lockDb: run.lockDb });
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  let results: StepResult[];
+  try {
+    results = await executePlan(run.plan.steps, {
+      adapters: run.adapters,
+      engineDb: (name) => session.engineDb(name),
+      engineUrl: (name) => session.engineUrl(name),
+      lockDb: run.lockDb,
+      lockTimeoutSeconds: session.lockTimeoutSeconds,
+      journal: session.journal,
+      journalDb: run.db,
+      runId: run.runId,
+      prepared: run.prepared,
+      events: session.events,
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+  const report = { command: input.command, dryRun: false, plan: run.plan, runId: run.runId };
+  if (signal?.aborted) {
+    await stopping;
+    const settled = await settleInterruptedResults(results, { journal: session.journal, lockDb: run.lockDb, runId: run.runId, signal: String(signal.reason ?? 'SIGINT') });
+    return { ...report, results: settled, outcome: 'interrupted', interruptedBy: String(signal.reason ?? 'SIGINT') };
+  }
+  const outcome = results.some((r) => r.status === 'failed') ? 'failed' : 'succeeded';
+  await session.journal.finishRun(run.db, run.runId, outcome).catch(() => undefined);
+  return { ...report, results, outcome };
 }

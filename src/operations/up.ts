@@ -4,6 +4,8 @@ import { runCommand, type RunReport } from './run-command.js';
 
 export interface UpCommandOptions extends UpOptions {
   dryRun?: boolean;
+  /** Abort (reason: the signal's name) to stop the run: see RunCommandInput.signal. */
+  signal?: AbortSignal;
 }
 
 export async function up(session: Session, options: UpCommandOptions = {}): Promise<RunReport> {
@@ -15,5 +17,6 @@ export async function up(session: Session, options: UpCommandOptions = {}): Prom
     // --to may name an engine outside --engine; planUp reports that, so read every engine it may need.
     engines: options.to ? session.engineNames() : engines,
     makePlan: async (statuses) => planUp(statuses, options),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

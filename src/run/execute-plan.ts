@@ -29,6 +29,11 @@ export interface ExecuteContext {
   events: RunEvents;
   /** How each SQL step runs, decided before the run (prepareSqlSteps). */
   prepared: Map<PlannedStep, PreparedSqlStep>;
+  /**
+   * Aborted when the process is told to stop: no step starts after it. The caller ends what runs
+   * on the server (src/run/interrupt.ts), which fails the running step's query.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -58,10 +63,15 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
 /** The results so far, the journal writes, and whether a step failed. */
 class RunLog {
   readonly results: StepResult[] = [];
-  failed = false;
+  private anyFailed = false;
   /** Journal sequence number: the step's position in the plan. */
   private seq = 0;
   constructor(private readonly ctx: ExecuteContext) {}
+
+  /** A step failed, or the run was told to stop: no further step starts. */
+  get failed(): boolean {
+    return this.anyFailed || this.ctx.signal?.aborted === true;
+  }
 
   nextSeq(): number {
     this.seq += 1;
@@ -70,16 +80,21 @@ class RunLog {
 
   /** `journaled`: the step's journal row was already written inside its own transaction. */
   async record(result: StepResult, startedAt: Date, seq: number, journaled = false): Promise<void> {
-    if (result.status === 'failed') this.failed = true;
+    // A step that fails once the run was told to stop was stopped by it (its session was ended).
+    if (result.status === 'failed' && this.ctx.signal?.aborted) result = { ...result, status: 'interrupted' };
+    if (result.status === 'failed') this.anyFailed = true;
     this.results.push(result);
     this.ctx.events.stepFinished?.(result);
     if (result.status === 'not-run' || journaled) return;
-    await this.ctx.journal.recordStep(this.ctx.journalDb, this.ctx.runId, {
+    const writing = this.ctx.journal.recordStep(this.ctx.journalDb, this.ctx.runId, {
       seq, engine: result.engine, migration: result.id, direction: result.direction,
       // Only steps that ran are journaled (not-run returned above).
       status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
       ...(result.error ? { error: result.error.message } : {}),
     });
+    // Interrupted, the step session is gone: the caller journals the run's end on the lock session.
+    if (this.ctx.signal?.aborted) await writing.catch(() => undefined);
+    else await writing;
   }
 
   /** The journal row of a step that succeeds, as SQL to commit with it — when it shares the journal's database. */
@@ -215,7 +230,10 @@ async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, 
     ctx.events.stepStarted?.(step);
     const startedAt = new Date();
     const tx = adapter.capabilities.transactional && step.migration.transactional ? new StepTransaction(db) : undefined;
-    const context: StepContext = { db: tx ? tx.connection : db, inTransaction: tx !== undefined, databaseUrl, log: stepLogger(ctx, step.engine, step.id) };
+    const context: StepContext = {
+      db: tx ? tx.connection : db, inTransaction: tx !== undefined, databaseUrl, log: stepLogger(ctx, step.engine, step.id),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
     try {
       await (step.direction === 'up' ? adapter.apply!(step.migration, context) : adapter.revert!(step.migration, context));
       const journalRow = tx ? log.journalRow(step, seq, db) : undefined;
@@ -238,6 +256,7 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ct
   const run = first.direction === 'up' ? adapter.applyBatch! : adapter.revertBatch!;
   const context: StepContext = {
     db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   let batch: BatchStepResult[];
   try {

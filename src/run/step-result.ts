@@ -2,7 +2,8 @@ import type { Direction } from '../adapter/contract.js';
 import { redactSecrets } from '../db/mask-url.js';
 import { SqlScriptError } from '../db/run-sql-script.js';
 
-export type StepOutcome = 'applied' | 'reverted' | 'failed' | 'not-run';
+/** 'interrupted': the run was told to stop (SIGINT/SIGTERM) while this step ran; it did not commit. */
+export type StepOutcome = 'applied' | 'reverted' | 'failed' | 'not-run' | 'interrupted';
 
 /** The result of one planned step: partial progress is always reported, never hidden. */
 export interface StepResult {

@@ -1,4 +1,4 @@
-import { ExitCode } from '../../errors.js';
+import { ExitCode, exitCodeForSignal } from '../../errors.js';
 import { down } from '../../operations/down.js';
 import type { RunReport } from '../../operations/run-command.js';
 import { up } from '../../operations/up.js';
@@ -13,7 +13,7 @@ function finish(cli: Cli, report: RunReport): number {
     process.stdout.write(`${JSON.stringify(runJson(report), null, 2)}\n`);
   } else if (report.outcome !== 'planned' && report.outcome !== 'refused') {
     const summary = renderRunSummary(report, cli.style);
-    if (report.outcome === 'failed') cli.warn(summary);
+    if (report.outcome === 'failed' || report.outcome === 'interrupted') cli.warn(summary);
     else cli.say(summary);
   }
   for (const refusal of report.plan.refusals) cli.log('error', `refused: ${refusal.message}`, { engine: refusal.engine, ...(refusal.id ? { migration: refusal.id } : {}) });
@@ -21,8 +21,32 @@ function finish(cli: Cli, report: RunReport): number {
   switch (report.outcome) {
     case 'failed': return ExitCode.failure;
     case 'refused': return ExitCode.refused;
+    case 'interrupted': return exitCodeForSignal(report.interruptedBy ?? 'SIGINT');
     default: return ExitCode.ok;
   }
+}
+
+/**
+ * SIGINT/SIGTERM stop a run: the first aborts it (what runs on the server is ended, the run is
+ * recorded as interrupted, the locks released, a summary printed), a second one exits at once.
+ */
+function stopOnSignals(cli: Cli): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(exitCodeForSignal(name));
+    cli.warn(`${name}: stopping — ending what runs on the server, nothing more will commit (${name} again to exit at once).`);
+    cli.log('warn', `${name} received: stopping the run`);
+    controller.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** Print the plan before anything runs; refusals go to stderr. */
@@ -46,23 +70,35 @@ export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: 
   }
   announcePlans(cli);
   const session = await cli.session();
-  const report = await up(session, {
-    dryRun: options.dryRun ?? false,
-    ...(options.engine?.length ? { engines: options.engine } : {}),
-    ...(options.to ? { to: parseTarget(options.to) } : {}),
-    allowModified: options.allowModified ?? false,
-  });
-  return finish(cli, report);
+  const stop = stopOnSignals(cli);
+  try {
+    const report = await up(session, {
+      dryRun: options.dryRun ?? false,
+      ...(options.engine?.length ? { engines: options.engine } : {}),
+      ...(options.to ? { to: parseTarget(options.to) } : {}),
+      allowModified: options.allowModified ?? false,
+      signal: stop.signal,
+    });
+    return finish(cli, report);
+  } finally {
+    stop.dispose();
+  }
 }
 
 export async function downCommand(cli: Cli, options: { dryRun?: boolean; engine?: string; steps?: number; strict?: boolean }): Promise<number> {
   announcePlans(cli);
   const session = await cli.session();
-  const report = await down(session, {
-    dryRun: options.dryRun ?? false,
-    ...(options.engine ? { engine: options.engine } : {}),
-    ...(options.steps !== undefined ? { steps: options.steps } : {}),
-    strict: options.strict ?? false,
-  });
-  return finish(cli, report);
+  const stop = stopOnSignals(cli);
+  try {
+    const report = await down(session, {
+      dryRun: options.dryRun ?? false,
+      ...(options.engine ? { engine: options.engine } : {}),
+      ...(options.steps !== undefined ? { steps: options.steps } : {}),
+      strict: options.strict ?? false,
+      signal: stop.signal,
+    });
+    return finish(cli, report);
+  } finally {
+    stop.dispose();
+  }
 }

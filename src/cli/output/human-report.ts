@@ -147,8 +147,9 @@ export function stepWidths(plan: Plan): StepWidths {
 }
 
 export function renderStep(result: StepResult, s: Style, widths: StepWidths = { engine: 0, id: 0 }): string {
-  const mark = result.status === 'failed' ? s.red('✗') : result.status === 'not-run' ? s.dim('-') : s.green('✓');
-  const state = result.status === 'failed' ? s.red(result.status) : result.status === 'not-run' ? s.dim('not run') : result.status;
+  const stopped = result.status === 'failed' || result.status === 'interrupted';
+  const mark = stopped ? s.red('✗') : result.status === 'not-run' ? s.dim('-') : s.green('✓');
+  const state = stopped ? s.red(result.status) : result.status === 'not-run' ? s.dim('not run') : result.status;
   const engine = result.engine.padEnd(widths.engine);
   const id = result.id.padEnd(widths.id);
   return `  ${mark} ${engine}  ${id}  ${state}${result.status === 'not-run' ? '' : s.dim(` ${formatDuration(result.durationMs)}`)}`;
@@ -159,6 +160,13 @@ export function renderRunSummary(report: RunReport, s: Style): string {
   const failed = report.results.find((r) => r.status === 'failed');
   const notRun = report.results.filter((r) => r.status === 'not-run').length;
   const out: string[] = [];
+  if (report.outcome === 'interrupted') {
+    const stopped = report.results.find((r) => r.status === 'interrupted');
+    out.push(s.red(`Interrupted by ${report.interruptedBy ?? 'a signal'}: ${done} step(s) completed and stay ${report.command === 'up' ? 'applied' : 'reverted'}` +
+      `${stopped ? `; ${stopped.engine} ${stopped.id} was stopped on the server before it committed` : ''}; ${notRun} step(s) not run.`));
+    out.push(`  Run polymigrate status to see where each engine stands, then polymigrate ${report.command} again.`);
+    return out.join('\n');
+  }
   if (failed) {
     const e = failed.error;
     out.push(s.red(`${failed.engine}: ${failed.direction} ${failed.id} failed: ${e?.message ?? 'unknown error'}`));
