@@ -5,6 +5,7 @@ import { connect, validateDatabaseUrl, type DbClient } from './db/connect.js';
 import { ConfigError } from './errors.js';
 import { Journal } from './journal/journal.js';
 import type { RunEvents } from './run/run-events.js';
+import type { LockRetryPolicy } from './run/lock-retry.js';
 
 export interface SessionOptions {
   config: ResolvedConfig;
@@ -14,6 +15,9 @@ export interface SessionOptions {
   waitSeconds?: number;
   /** --lock-timeout; else the config's lockTimeout. */
   lockTimeoutSeconds?: number;
+  /** --ddl-lock-timeout / --ddl-retries; else the config's ddlLockTimeout / ddlRetries. */
+  ddlLockTimeoutSeconds?: number;
+  ddlRetries?: number;
   events?: RunEvents;
 }
 
@@ -27,6 +31,8 @@ export class Session {
   readonly journal: Journal;
   readonly events: RunEvents;
   readonly lockTimeoutSeconds: number;
+  /** Bounded lock waits for migrations, with retries (src/run/lock-retry.ts); undefined: wait as long as it takes. */
+  readonly lockRetry: LockRetryPolicy | undefined;
   private readonly options: SessionOptions;
   private readonly adapterCache = new Map<string, MigrationAdapter>();
   private readonly clients = new Map<string, Promise<DbClient>>();
@@ -39,6 +45,9 @@ export class Session {
     this.journal = new Journal(options.config.journalSchema);
     this.events = options.events ?? {};
     this.lockTimeoutSeconds = options.lockTimeoutSeconds ?? options.config.lockTimeoutSeconds;
+    const ddlTimeout = options.ddlLockTimeoutSeconds ?? options.config.ddlLockTimeoutSeconds;
+    this.lockRetry = ddlTimeout === undefined ? undefined
+      : { lockTimeoutMs: ddlTimeout * 1000, retries: options.ddlRetries ?? options.config.ddlRetries ?? 0 };
   }
 
   /** Validated once (it is asked for on every step); a missing or bad URL throws on every ask. */

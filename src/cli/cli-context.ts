@@ -8,6 +8,7 @@ import { Session } from '../session.js';
 import type { RunEvents } from '../run/run-events.js';
 import { colorEnabled, formatDuration, makeStyle, type Style } from './output/style.js';
 import { renderStep, type StepWidths } from './output/human-report.js';
+import { describeLockWait } from '../run/lock-watch.js';
 
 /** Global options, as commander hands them over (DESIGN.md "CLI contract"). */
 export interface GlobalOptions {
@@ -17,6 +18,8 @@ export interface GlobalOptions {
   logFormat?: 'pretty' | 'json';
   wait?: number;
   lockTimeout?: number;
+  ddlLockTimeout?: number;
+  ddlRetries?: number;
   embedded?: boolean;
 }
 
@@ -77,6 +80,12 @@ export function createCli(global: GlobalOptions): Cli {
         cli.say(style.dim(`    ${step.engine}: ${message}`));
         cli.log(level, message, { engine: step.engine, ...(step.id ? { migration: step.id } : {}) });
       },
+      lockWait: (step, wait) => {
+        cli.warn(style.yellow(`    ${step.engine} ${step.id} waits for a lock: ${describeLockWait(wait)}`));
+        cli.log('warn', `${step.id} waits for a lock`, {
+          engine: step.engine, migration: step.id, lock: { target: wait.target, mode: wait.mode, waitedMs: wait.waitedMs }, blockers: wait.blockers,
+        });
+      },
       retrying: (attempt, delay, error) => cli.warn(`Database not reachable yet (${redactSecrets(error.message)}); retry ${attempt} in ${formatDuration(delay)}…`),
     },
     config() {
@@ -106,6 +115,8 @@ export function createCli(global: GlobalOptions): Cli {
         ...(url ? { databaseUrl: url } : {}),
         ...(global.wait !== undefined ? { waitSeconds: global.wait } : {}),
         ...(global.lockTimeout !== undefined ? { lockTimeoutSeconds: global.lockTimeout } : {}),
+        ...(global.ddlLockTimeout !== undefined ? { ddlLockTimeoutSeconds: global.ddlLockTimeout } : {}),
+        ...(global.ddlRetries !== undefined ? { ddlRetries: global.ddlRetries } : {}),
         events: cli.events,
       });
       return session;

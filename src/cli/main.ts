@@ -9,6 +9,18 @@ function nonNegative(value: string): number {
   return n;
 }
 
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds (more than 0).');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more).');
+  return n;
+}
+
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
@@ -35,6 +47,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .addOption(new Option('--log-format <format>', 'progress log format').choices(['pretty', 'json']).default('pretty'))
     .option('--wait <seconds>', 'retry the first connection with exponential backoff for this long', nonNegative)
     .option('--lock-timeout <seconds>', 'give up (exit 5) after waiting this long for another run\'s lock', nonNegative)
+    .option('--ddl-lock-timeout <seconds>', 'let each migration wait at most this long for a table lock (lock_timeout), then roll it back and retry', positiveNumber)
+    .option('--ddl-retries <n>', 'how often a migration that timed out on a lock is tried again (default: the config\'s ddlRetries, else 0)', nonNegativeInteger)
     .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts('url'))
     .showHelpAfterError('(run polymigrate --help for usage)')
     // Throw instead of exiting, so usage errors map to exit 2 (settings are copied to subcommands).

@@ -14,6 +14,14 @@ export interface PolymigrateConfig {
   journalSchema?: string;
   /** Seconds to wait for another run's lock before giving up (exit 5). Default 60. */
   lockTimeout?: number;
+  /**
+   * Seconds a migration may wait for a lock (`lock_timeout` for its statements). Unset: it waits as
+   * long as it takes, as the engines do. On a timeout the migration is rolled back and retried
+   * (`ddlRetries`), so a deploy gives way to the application instead of queueing its reads.
+   */
+  ddlLockTimeout?: number;
+  /** How often a migration that timed out on a lock is tried again (with backoff). Default 0. */
+  ddlRetries?: number;
   /** Engines in `up` order; `down` goes in reverse. */
   engines: EngineConfig[];
 }
@@ -37,5 +45,7 @@ export interface ResolvedConfig {
   databaseUrl?: string;
   journalSchema: string;
   lockTimeoutSeconds: number;
+  ddlLockTimeoutSeconds?: number;
+  ddlRetries: number;
   engines: ResolvedEngine[];
 }

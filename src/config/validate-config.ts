@@ -9,6 +9,8 @@ const topLevelSchema = v.strictObject({
   databaseUrl: v.optional(v.string()),
   journalSchema: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a PostgreSQL identifier')), 'polymigrate'),
   lockTimeout: v.optional(v.pipe(v.number(), v.minValue(0, 'expected a number of seconds (0 or more)')), 60),
+  ddlLockTimeout: v.optional(v.pipe(v.number(), v.gtValue(0, 'expected a number of seconds (more than 0)'))),
+  ddlRetries: v.optional(v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(0, 'expected 0 or more')), 0),
   engines: v.pipe(v.array(v.unknown()), v.minLength(1, 'expected at least one engine')),
 });
 
@@ -99,6 +101,8 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
     ...(top.output.databaseUrl ? { databaseUrl: top.output.databaseUrl } : {}),
     journalSchema: top.output.journalSchema,
     lockTimeoutSeconds: top.output.lockTimeout,
+    ...(top.output.ddlLockTimeout !== undefined ? { ddlLockTimeoutSeconds: top.output.ddlLockTimeout } : {}),
+    ddlRetries: top.output.ddlRetries,
     engines,
   };
 }

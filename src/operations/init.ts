@@ -107,7 +107,14 @@ export function detectEngines(root: string): DetectedEngine[] {
 }
 
 export function renderConfig(engines: DetectedEngine[]): string {
-  const lines = ["import { defineConfig } from 'polymigrate/config';", '', 'export default defineConfig({', '  // Engines run in this order for `up` and in reverse for `down`.', '  engines: ['];
+  const lines = [
+    "import { defineConfig } from 'polymigrate/config';", '', 'export default defineConfig({',
+    '  // A migration waits at most 5 s for a table lock, then is rolled back and tried again (5 times,',
+    '  // with backoff): an ALTER queued behind a long-running query would otherwise hold up every read',
+    '  // of that table until it gets its lock. Remove these two lines to let migrations wait forever.',
+    '  ddlLockTimeout: 5,',
+    '  ddlRetries: 5,',
+    '  // Engines run in this order for `up` and in reverse for `down`.', '  engines: ['];
   for (const engine of engines) {
     const fields = [`kind: '${engine.kind}'`, `name: '${engine.name}'`, `migrations: '${engine.migrations}'`,
       ...Object.entries(engine.extra).map(([k, v]) => `${k}: '${v}'`)];

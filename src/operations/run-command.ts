@@ -7,6 +7,8 @@ import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-p
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import { settleInterruptedResults, terminateStepSessions } from '../run/interrupt.js';
+import { LockWatcher } from '../run/lock-watch.js';
+import { connect as connectDb } from '../db/connect.js';
 import { InterruptedError } from '../errors.js';
 import type { EngineStatus } from '../status/engine-status.js';
 import type { Session } from '../session.js';
@@ -172,6 +174,22 @@ function throwIfInterrupted(signal: AbortSignal | undefined, when: string): void
   if (signal?.aborted) throw new InterruptedError(String(signal.reason ?? 'SIGINT'), when);
 }
 
+/**
+ * What a step session waits for, reported once it has waited a few seconds (a quarter of
+ * --ddl-lock-timeout when that is shorter, so a timeout's error can name the blockers).
+ */
+async function lockWatcherFor(session: Session, engine: string): Promise<LockWatcher | undefined> {
+  const url = session.engineUrl(engine);
+  const pid = ((await session.engineDb(engine)) as { processID?: number }).processID;
+  if (!pid) return undefined;
+  const timeoutMs = session.lockRetry?.lockTimeoutMs;
+  return new LockWatcher(pid, {
+    connect: () => connectDb(url, { purpose: 'watch' }),
+    firstMs: Math.min(3_000, timeoutMs !== undefined ? Math.max(100, timeoutMs / 4) : 3_000),
+    repeatMs: 10_000,
+  });
+}
+
 interface Execution {
   plan: Plan;
   prepared: Map<PlannedStep, PreparedSqlStep>;
@@ -209,6 +227,8 @@ async function execute(session: Session, input: RunCommandInput, run: Execution)
       prepared: run.prepared,
       events: session.events,
       ...(signal ? { signal } : {}),
+      ...(session.lockRetry ? { lockRetry: session.lockRetry } : {}),
+      lockWatch: (engine) => lockWatcherFor(session, engine),
     });
   } finally {
     signal?.removeEventListener('abort', stop);

@@ -1,15 +1,15 @@
-import type {
-  BatchStepResult, MigrationAdapter, Queryable, StepContext, StepLogger,
-} from '../adapter/contract.js';
-import type { Journal, StepStatus } from '../journal/journal.js';
+import type { BatchStepResult, MigrationAdapter, Queryable, StepContext } from '../adapter/contract.js';
+import type { Journal } from '../journal/journal.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../lock/advisory-lock.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { RunEvents } from './run-events.js';
-import {
-  isOneQuery, runSqlStep, sendOneQueryStep, SESSION_RESET, type PreparedSqlStep, type SentStep,
-} from './step-pipeline.js';
+import { SESSION_RESET, type PreparedSqlStep } from './step-pipeline.js';
 import { StepTransaction } from './step-transaction.js';
-import { describeStepError, type StepResult } from './step-result.js';
+import type { LockWatcher } from './lock-watch.js';
+import type { LockRetryPolicy } from './lock-retry.js';
+import { failedResult, finished, notRun, RunLog, stepLogger } from './run-log.js';
+import { runSqlGroup } from './sql-group.js';
+import type { StepResult } from './step-result.js';
 
 export interface ExecuteContext {
   adapters: Map<string, MigrationAdapter>;
@@ -29,6 +29,10 @@ export interface ExecuteContext {
   events: RunEvents;
   /** How each SQL step runs, decided before the run (prepareSqlSteps). */
   prepared: Map<PlannedStep, PreparedSqlStep>;
+  /** --ddl-lock-timeout / --ddl-retries: every migration's lock waits are bounded, and retried. */
+  lockRetry?: LockRetryPolicy;
+  /** Reports what a step session waits for when it waits on a lock (lock-watch.ts). */
+  lockWatch?(engine: string): Promise<LockWatcher | undefined>;
   /**
    * Aborted when the process is told to stop: no step starts after it. The caller ends what runs
    * on the server (src/run/interrupt.ts), which fails the running step's query.
@@ -60,52 +64,6 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
   return log.results;
 }
 
-/** The results so far, the journal writes, and whether a step failed. */
-class RunLog {
-  readonly results: StepResult[] = [];
-  private anyFailed = false;
-  /** Journal sequence number: the step's position in the plan. */
-  private seq = 0;
-  constructor(private readonly ctx: ExecuteContext) {}
-
-  /** A step failed, or the run was told to stop: no further step starts. */
-  get failed(): boolean {
-    return this.anyFailed || this.ctx.signal?.aborted === true;
-  }
-
-  nextSeq(): number {
-    this.seq += 1;
-    return this.seq;
-  }
-
-  /** `journaled`: the step's journal row was already written inside its own transaction. */
-  async record(result: StepResult, startedAt: Date, seq: number, journaled = false): Promise<void> {
-    // A step that fails once the run was told to stop was stopped by it (its session was ended).
-    if (result.status === 'failed' && this.ctx.signal?.aborted) result = { ...result, status: 'interrupted' };
-    if (result.status === 'failed') this.anyFailed = true;
-    this.results.push(result);
-    this.ctx.events.stepFinished?.(result);
-    if (result.status === 'not-run' || journaled) return;
-    const writing = this.ctx.journal.recordStep(this.ctx.journalDb, this.ctx.runId, {
-      seq, engine: result.engine, migration: result.id, direction: result.direction,
-      // Only steps that ran are journaled (not-run returned above).
-      status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
-      ...(result.error ? { error: result.error.message } : {}),
-    });
-    // Interrupted, the step session is gone: the caller journals the run's end on the lock session.
-    if (this.ctx.signal?.aborted) await writing.catch(() => undefined);
-    else await writing;
-  }
-
-  /** The journal row of a step that succeeds, as SQL to commit with it — when it shares the journal's database. */
-  journalRow(step: PlannedStep, seq: number, db: Queryable): string | undefined {
-    if (db !== this.ctx.journalDb) return undefined;
-    return this.ctx.journal.stepRowSql(this.ctx.runId, {
-      seq, engine: step.engine, migration: step.id, direction: step.direction, status: finishedStatus(step),
-    });
-  }
-}
-
 /** Consecutive steps of one engine: batch engines get them in one call, extra lock keys are held once. */
 function groupByEngine(steps: PlannedStep[]): PlannedStep[][] {
   const groups: PlannedStep[][] = [];
@@ -125,92 +83,6 @@ async function withEngineLocks(ctx: ExecuteContext, adapter: MigrationAdapter, f
   } finally {
     for (const key of [...keys].reverse()) await releaseAdvisoryLock(ctx.lockDb, key).catch(() => undefined);
   }
-}
-
-function stepLogger(ctx: ExecuteContext, engine: string, id?: string): StepLogger {
-  const where = { engine, ...(id ? { id } : {}) };
-  return {
-    info: (message) => ctx.events.engineOutput?.(where, 'info', message),
-    warn: (message) => ctx.events.engineOutput?.(where, 'warn', message),
-  };
-}
-
-/** A one-query SQL step whose query is on its way (see sendOneQueryStep). */
-interface InFlight {
-  step: PlannedStep;
-  seq: number;
-  startedAt: Date;
-  sent: SentStep;
-}
-
-/**
- * SQL engines: each step through the step protocol (step-pipeline.ts). Consecutive one-query steps
- * on the journal's connection are pipelined: the next step's query is sent before the running
- * one's answer arrives, and carries a check that the running one committed.
- */
-async function runSqlGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
-  const engine = adapter.sql!;
-  const db = await ctx.engineDb(adapter.name);
-  let inFlight: InFlight | undefined;
-  /** Wait for a sent step and record it; `behindFailure`: the step it was queued behind failed. */
-  const settle = async (flight: InFlight, behindFailure = false) => {
-    try {
-      await flight.sent.settle();
-      // Committed in its own query: applied, whatever happened before (its check let it through).
-      await log.record(finished(flight.step, flight.startedAt), flight.startedAt, flight.seq, true);
-    } catch (error) {
-      await log.record(behindFailure ? notRun(flight.step) : failedResult(flight.step, flight.startedAt, error), flight.startedAt, flight.seq);
-    }
-  };
-  for (const step of group) {
-    const seq = log.nextSeq();
-    const prepared = ctx.prepared.get(step);
-    const pipelined = prepared !== undefined && isOneQuery(prepared) && db === ctx.journalDb;
-    if (inFlight && !pipelined) {
-      await settle(inFlight);
-      inFlight = undefined;
-    }
-    if (log.failed) {
-      await log.record(notRun(step), new Date(), seq);
-      continue;
-    }
-    const startedAt = new Date();
-    try {
-      if (!prepared) throw new Error(`internal error: ${step.engine} ${step.id} was not prepared before the run`);
-      const history = await engine.history(step.migration, step.direction);
-      const journalRow = log.journalRow(step, seq, db);
-      const stepCtx = {
-        db, history, session: engine.session ?? [], log: stepLogger(ctx, step.engine, step.id), ...(journalRow ? { journalRow } : {}),
-      };
-      if (!pipelined) {
-        ctx.events.stepStarted?.(step);
-        const { journaled } = await runSqlStep(prepared, stepCtx);
-        await log.record(finished(step, startedAt), startedAt, seq, journaled);
-        continue;
-      }
-      const behind = inFlight;
-      const flight: InFlight = { step, seq, startedAt, sent: sendOneQueryStep(prepared, stepCtx, behind ? ctx.journal.stepCommittedCheckSql(ctx.runId, behind.seq) : undefined) };
-      if (behind) {
-        await settle(behind);
-        if (log.failed) {
-          await settle(flight, true);
-          inFlight = undefined;
-          continue;
-        }
-        // It begins on the server now, once the step before it is done.
-        flight.startedAt = new Date();
-      }
-      ctx.events.stepStarted?.(step);
-      inFlight = flight;
-    } catch (error) {
-      // Before this step could be sent (an engine's history write failed to build): the one in
-      // flight is recorded first, in plan order.
-      if (inFlight) await settle(inFlight);
-      inFlight = undefined;
-      await log.record(failedResult(step, startedAt, error), startedAt, seq);
-    }
-  }
-  if (inFlight) await settle(inFlight);
 }
 
 /**
@@ -276,26 +148,4 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ct
       : { ...failedResult(step, startedAt, outcome.error), durationMs: outcome.durationMs };
     await log.record(result, startedAt, seq);
   }
-}
-
-function finishedStatus(step: PlannedStep): 'applied' | 'reverted' {
-  return step.direction === 'up' ? 'applied' : 'reverted';
-}
-
-function finished(step: PlannedStep, startedAt: Date): StepResult {
-  return {
-    engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-    status: finishedStatus(step), durationMs: Date.now() - startedAt.getTime(),
-  };
-}
-
-function failedResult(step: PlannedStep, startedAt: Date, error: unknown): StepResult {
-  return {
-    engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-    status: 'failed', durationMs: Date.now() - startedAt.getTime(), error: describeStepError(error ?? new Error('step failed')),
-  };
-}
-
-function notRun(step: PlannedStep): StepResult {
-  return { engine: step.engine, kind: step.kind, id: step.id, direction: step.direction, status: 'not-run', durationMs: 0 };
 }

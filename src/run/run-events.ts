@@ -1,5 +1,6 @@
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from './step-result.js';
+import type { LockWait } from './lock-watch.js';
 
 /** Progress of a run, for the CLI's output and the library's event listeners. */
 import type { Plan } from '../plan/plan-types.js';
@@ -15,4 +16,6 @@ export interface RunEvents {
   /** A line an engine printed while running a step. */
   engineOutput?(step: { engine: string; id?: string }, level: 'info' | 'warn', message: string): void;
   retrying?(attempt: number, delayMs: number, error: Error): void;
+  /** A step has waited on a lock for a while: what it waits for and who blocks it (repeated while it waits). */
+  lockWait?(step: PlannedStep, wait: LockWait): void;
 }

@@ -8,6 +8,7 @@ import {
 } from '../db/transaction-control.js';
 import type { PlannedStep, Refusal } from '../plan/plan-types.js';
 import { sendCounted, transactionStatus, type CountedOutcome } from './counted-query.js';
+import { withLockRetries, type LockRetryPolicy } from './lock-retry.js';
 
 /**
  * The step protocol: how one SQL migration and its history writes reach PostgreSQL. Everything
@@ -171,9 +172,12 @@ export interface SqlStepContext {
   history: StepHistory;
   /** The journal row to commit with the step (when the step's connection is the journal's). */
   journalRow?: string;
-  /** The engine's session statements (SqlStepEngine.session). */
+  /** The engine's session statements (SqlStepEngine.session), and `SET lock_timeout` with --ddl-lock-timeout. */
   session: readonly string[];
   log: StepLogger;
+  /** --ddl-retries: a statement run on its own (one-by-one) is tried again after a lock timeout. */
+  lockRetry?: LockRetryPolicy;
+  signal?: AbortSignal;
 }
 
 /**
@@ -281,12 +285,26 @@ async function runOneByOne(step: PreparedSqlStep, ctx: SqlStepContext): Promise<
   const opening = [...ctx.session, ...(history.started ? [history.started] : [])];
   if (opening.length > 0) await ctx.db.query(opening.join(';\n'));
   for (let index = 0; index < statements.length; index += 1) {
-    const piece = pieceSource(step.script, statements[index]!);
-    const outcome = await sendCounted(ctx.db, piece.text);
-    if (outcome.ok) continue;
-    await rollback(ctx.db);
-    const error = new SqlScriptError(outcome.error, piece, { number: index + 1, of: statements.length, offset: piece.text.length - statements[index]!.text.length });
-    await recordFailure(error, committedBeforeOneByOne(statements, index), step, ctx);
+    const statement = statements[index]!;
+    const piece = pieceSource(step.script, statement);
+    try {
+      // Alone and outside a block, a statement that timed out on its lock changed nothing: it may be
+      // tried again (unless it left an invalid index behind, which a retry would trip over).
+      await withLockRetries(insideBlock(statements, index) ? undefined : ctx.lockRetry, async () => {
+        const outcome = await sendCounted(ctx.db, piece.text);
+        if (!outcome.ok) throw outcome.error;
+      }, {
+        onRetry: (attempt, delayMs, error) => ctx.log.warn(`statement ${index + 1} of ${statements.length} timed out waiting for a lock (${error.message}); try ${attempt + 1} in ${(delayMs / 1000).toFixed(1)}s`),
+        canRetry: async () => (await invalidIndexLeft(ctx.db, statement)) === undefined,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+    } catch (cause) {
+      await rollback(ctx.db);
+      const error = new SqlScriptError(cause, piece, { number: index + 1, of: statements.length, offset: piece.text.length - statement.text.length });
+      const invalid = await invalidIndexLeft(ctx.db, statement);
+      if (invalid) error.message += ` — it left the INVALID index ${invalid} behind (PostgreSQL keeps it after a failed CONCURRENTLY build): drop it with DROP INDEX CONCURRENTLY ${invalid} before running it again`;
+      await recordFailure(error, committedBeforeOneByOne(statements, index), step, ctx);
+    }
   }
   if (leftOpen(ctx.db)) {
     await rollback(ctx.db);
@@ -294,6 +312,35 @@ async function runOneByOne(step: PreparedSqlStep, ctx: SqlStepContext): Promise<
     await recordFailure(error, committedBeforeOneByOne(statements, statements.length), step, ctx);
   }
   await ctx.db.query(closingStatements(ctx).join(';\n'));
+}
+
+/** Statement `index` runs inside the script's own BEGIN block (one by one, as psql -f runs it). */
+function insideBlock(statements: ScriptStatement[], index: number): boolean {
+  let open = false;
+  for (let i = 0; i < index; i += 1) {
+    const control = statements[i]!.control;
+    if (control === 'begin') open = true;
+    else if (control === 'commit' || control === 'rollback') open = false;
+  }
+  return open;
+}
+
+/**
+ * A CREATE INDEX CONCURRENTLY (or REINDEX CONCURRENTLY) that fails after its first phase leaves
+ * an INVALID index: name it, so it is never left behind silently.
+ */
+async function invalidIndexLeft(db: Queryable, statement: ScriptStatement): Promise<string | undefined> {
+  const name = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][\w$]*)/i.exec(statement.text)?.[1];
+  if (!name) return undefined;
+  const relname = name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase();
+  try {
+    const { rows } = await db.query<{ name: string }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND c.relname = $1 LIMIT 1`, [relname]);
+    return rows[0]?.name;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -18,8 +18,8 @@ forbidInOutput(PAYLOAD_TEST_SECRET);
  * polymigrate had not ended it.
  */
 const BARRIER = 7_310_001;
-const results = new ResultRecorder('7-interrupts', {
-  order: 7,
+const results = new ResultRecorder('9-interrupts', {
+  order: 9,
   title: 'Interrupts',
   summary: 'A real `up` is sent SIGINT or SIGTERM while a migration runs (held at a barrier the test controls), while an ALTER waits behind a reader, with the next migration already pipelined, and while Payload runs a migration.',
 });

@@ -176,7 +176,9 @@ export function renderRunSummary(report: RunReport, s: Style): string {
     // Non-transactional steps may leave a failed state; their error then names the resolve command.
     out.push(e?.message.includes('polymigrate resolve')
       ? `  Follow the resolve steps above, then run polymigrate ${report.command} again.`
-      : `  Fix the migration, then run polymigrate ${report.command} again.`);
+      : e?.code === '55P03'
+        ? `  The table was busy (see what held it above): run polymigrate ${report.command} again when it is quieter, or raise --ddl-lock-timeout / --ddl-retries.`
+        : `  Fix the migration, then run polymigrate ${report.command} again.`);
   } else if (report.results.length > 0) {
     out.push(s.green(`${report.command === 'up' ? 'Applied' : 'Reverted'} ${done} migration(s).`));
   }
