@@ -41,6 +41,8 @@ describe('init', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(config).toContain("migrations: 'packages/db/migrations'");
     expect(config).toContain("history: 'supabase'");
+    // New configs bound lock waits (the written config loads: status below reads it).
+    expect(config).toMatch(/\n  ddlLockTimeout: 5,\n  ddlRetries: 5,\n/);
     expect(JSON.parse(project.read('package.json')).scripts['db:migrate']).toBe('polymigrate');
     const again = await runCli(['init'], { cwd: project.dir });
     expect(again.code).toBe(2);
