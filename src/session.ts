@@ -1,5 +1,5 @@
 import type { MigrationAdapter, Queryable } from './adapter/contract.js';
-import { engineKinds } from './adapter/registry.js';
+import { engineDescriptor } from './adapter/registry.js';
 import type { ResolvedConfig } from './config/config-types.js';
 import { connect, validateDatabaseUrl, type DbClient } from './db/connect.js';
 import { ConfigError } from './errors.js';
@@ -76,8 +76,7 @@ export class Session {
     }
     let adapter = engine.adapter;
     if (!adapter) {
-      const factory = await engineKinds[engine.kind]!.load();
-      adapter = factory({ options: engine.options!, configDir: this.config.dir, journalSchema: this.config.journalSchema });
+      adapter = await engineDescriptor(engine.kind)!.create({ options: engine.options!, configDir: this.config.dir, journalSchema: this.config.journalSchema });
     }
     this.adapterCache.set(name, adapter);
     return adapter;

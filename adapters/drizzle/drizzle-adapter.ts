@@ -3,7 +3,7 @@ import path from 'node:path';
 import type {
   DiscoveredMigration, HistoryEntry, MigrationAdapter, Queryable, SqlStepEngine, StepContext,
 } from '../../src/adapter/contract.js';
-import type { AdapterEnvironment } from '../../src/adapter/registry.js';
+import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { ConfigError, RefusedError } from '../../src/errors.js';
 import { runSqlScript } from '../../src/db/run-sql-script.js';
 import { snakeName } from '../../src/create/migration-name.js';

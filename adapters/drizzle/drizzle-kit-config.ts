@@ -18,6 +18,11 @@ export const DRIZZLE_CONFIG_NAMES = [
   'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json',
 ] as const;
 
+/** The literal `out` and `migrations` values of a drizzle.config.* file, without loading it (init, status). */
+export function readDrizzleConfigLiterals(file: string): Omit<DrizzleKitConfig, 'file'> {
+  return readStatically(fs.readFileSync(file, 'utf8'));
+}
+
 /**
  * The drizzle.config.* of a migrations folder: beside it or in a folder above it, stopping at the
  * package root (the first folder with a package.json), because drizzle-kit is run from there.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type {
   BatchStepResult, DiscoveredMigration, MigrationAdapter, StepContext,
 } from '../../src/adapter/contract.js';
-import type { AdapterEnvironment } from '../../src/adapter/registry.js';
+import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { registerSecret } from '../../src/db/mask-url.js';
 import { ConfigError, RuntimeError } from '../../src/errors.js';
 import { reconcileById } from '../../src/status/reconcile.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DiscoveredMigration, MigrationAdapter, Queryable, SqlStepEngine } from '../../src/adapter/contract.js';
-import type { AdapterEnvironment } from '../../src/adapter/registry.js';
+import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { ConfigError, RefusedError } from '../../src/errors.js';
 import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
 import { qualified, quoteIdent } from '../../src/db/quote.js';

@@ -4,7 +4,7 @@ import { hash } from 'node:crypto';
 import type {
   DiscoveredMigration, MigrationAdapter, SqlStepEngine,
 } from '../../src/adapter/contract.js';
-import type { AdapterEnvironment } from '../../src/adapter/registry.js';
+import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { ConfigError, MigrationFileError, RefusedError } from '../../src/errors.js';
 import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
 import { readMigrationDirectory } from '../../src/discover/read-migration-directory.js';

@@ -1,42 +1,21 @@
-import type { GenericSchema } from 'valibot';
-import type { MigrationAdapter } from './contract.js';
-import { sqlEngineSchema } from '../../adapters/sql/config.js';
-import { drizzleEngineSchema } from '../../adapters/drizzle/config.js';
-import { prismaEngineSchema } from '../../adapters/prisma/config.js';
-import { payloadEngineSchema } from '../../adapters/payload/config.js';
+import type { EngineDescriptor } from './descriptor.js';
+import { prismaDescriptor } from '../../adapters/prisma/descriptor.js';
+import { payloadDescriptor } from '../../adapters/payload/descriptor.js';
+import { drizzleDescriptor } from '../../adapters/drizzle/descriptor.js';
+import { sqlDescriptor } from '../../adapters/sql/descriptor.js';
 
-/** What the core needs to build an adapter from a config entry. */
-export interface AdapterEnvironment {
-  /** The engine entry, validated, with `name` filled in and `migrations` made absolute. */
-  options: Record<string, unknown> & { name: string; kind: string; migrations: string };
-  /** Directory of the config file: the base of every relative path. */
-  configDir: string;
-  /** polymigrate's own schema (journal, SQL-folder history). */
-  journalSchema: string;
+export type { AdapterEnvironment } from './descriptor.js';
+
+/**
+ * The engine kinds polymigrate ships: one descriptor per adapters/<kind>/ folder, each holding
+ * all that engine knows. Custom engines are adapter objects in the config.
+ */
+export const ENGINE_DESCRIPTORS: readonly EngineDescriptor[] = [sqlDescriptor, drizzleDescriptor, prismaDescriptor, payloadDescriptor];
+
+export function engineDescriptor(kind: string): EngineDescriptor | undefined {
+  return ENGINE_DESCRIPTORS.find((d) => d.kind === kind);
 }
 
-interface KindEntry {
-  schema: GenericSchema;
-  /** Loaded lazily so commands only pay for the engines they use. */
-  load(): Promise<(env: AdapterEnvironment) => MigrationAdapter>;
+export function engineKindNames(): string[] {
+  return ENGINE_DESCRIPTORS.map((d) => d.kind);
 }
-
-/** The engine kinds polymigrate ships. Custom engines are adapter objects in the config. */
-export const engineKinds: Record<string, KindEntry> = {
-  sql: {
-    schema: sqlEngineSchema,
-    load: async () => (await import('../../adapters/sql/sql-adapter.js')).createSqlAdapter,
-  },
-  drizzle: {
-    schema: drizzleEngineSchema,
-    load: async () => (await import('../../adapters/drizzle/drizzle-adapter.js')).createDrizzleAdapter,
-  },
-  prisma: {
-    schema: prismaEngineSchema,
-    load: async () => (await import('../../adapters/prisma/prisma-adapter.js')).createPrismaAdapter,
-  },
-  payload: {
-    schema: payloadEngineSchema,
-    load: async () => (await import('../../adapters/payload/payload-adapter.js')).createPayloadAdapter,
-  },
-};

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
-import { engineKinds } from '../adapter/registry.js';
+import { engineDescriptor, engineKindNames } from '../adapter/registry.js';
 import { adapterProblems, isAdapterObject } from '../adapter/verify-adapter.js';
 import type { ResolvedConfig, ResolvedEngine } from './config-types.js';
 
@@ -67,15 +67,15 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
       engine = { name: entry.name, kind: entry.kind, adapter: entry };
     } else {
       const kind = (entry as { kind?: unknown } | null)?.kind;
-      const known = Object.keys(engineKinds);
+      const known = engineKindNames();
       if (typeof kind !== 'string') {
         throw new ConfigError(`Invalid config ${file}: ${at}.kind is missing; expected one of ${known.map((k) => `"${k}"`).join(', ')}.`);
       }
-      const kindEntry = engineKinds[kind];
+      const kindEntry = engineDescriptor(kind);
       if (!kindEntry) {
         throw new ConfigError(`Invalid config ${file}: ${at}.kind: unknown engine kind "${kind}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}, or a custom adapter object.`);
       }
-      const parsed = v.safeParse(kindEntry.schema, entry);
+      const parsed = v.safeParse(kindEntry.optionsSchema, entry);
       if (!parsed.success) throw issuesMessage(file, ['engines', index], parsed.issues);
       const options = parsed.output as Record<string, unknown> & { kind: string; migrations: string; name?: string; url?: string };
       const name = options.name ?? kind;

@@ -1,21 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { engineKinds } from '../adapter/registry.js';
+import { engineDescriptor, ENGINE_DESCRIPTORS } from '../adapter/registry.js';
+import type { DetectedEngine } from '../adapter/descriptor.js';
 import { ConfigError } from '../errors.js';
 import { CONFIG_NAMES } from '../config/load-config.js';
-
-export interface DetectedEngine {
-  kind: 'prisma' | 'payload' | 'drizzle' | 'sql';
-  name: string;
-  /** Relative to the repository root, with forward slashes. */
-  migrations: string;
-  extra: Record<string, string>;
-  /** Where it was found, for the explanation. */
-  evidence: string;
-}
-
-/** Prisma owns auth/user tables that CMS and app tables reference, so it goes first. */
-const KIND_ORDER = ['prisma', 'payload', 'drizzle', 'sql'] as const;
 
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
@@ -60,50 +48,18 @@ export function workspacePackages(root: string): string[] {
   return [...dirs].sort();
 }
 
-function drizzleOut(configFile: string): string | undefined {
-  const text = fs.readFileSync(configFile, 'utf8');
-  return /\bout\s*:\s*['"`]([^'"`]+)['"`]/.exec(text)?.[1];
-}
-
-/** Look for each engine's usual files in one package folder. */
+/** Ask every engine what it finds in one package folder; in a workspace, the folder's name prefixes the engine's. */
 export function detectIn(root: string, dir: string): DetectedEngine[] {
   const rel = (p: string) => path.relative(root, p).split(path.sep).join('/') || '.';
-  const found: DetectedEngine[] = [];
   const label = dir === root ? '' : path.basename(dir);
-  const name = (kind: string) => (label ? `${label}-${kind}` : kind);
-
-  const prismaMigrations = path.join(dir, 'prisma', 'migrations');
-  if (fs.existsSync(path.join(dir, 'prisma', 'schema.prisma')) || fs.existsSync(prismaMigrations)) {
-    found.push({ kind: 'prisma', name: name('prisma'), migrations: rel(prismaMigrations), extra: {}, evidence: rel(path.join(dir, 'prisma')) });
-  }
-  for (const candidate of ['payload.config.ts', 'src/payload.config.ts', 'payload.config.js']) {
-    const file = path.join(dir, candidate);
-    if (fs.existsSync(file)) {
-      // Payload's default migrationDir is src/migrations, resolved against the cwd (the package).
-      found.push({ kind: 'payload', name: name('payload'), migrations: rel(path.join(dir, 'src', 'migrations')),
-        extra: { config: rel(file) }, evidence: rel(file) });
-      break;
-    }
-  }
-  for (const candidate of ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.json']) {
-    const file = path.join(dir, candidate);
-    if (fs.existsSync(file)) {
-      // drizzle-kit resolves `out` against the cwd, which is the package folder when run from its scripts.
-      const out = drizzleOut(file) ?? 'drizzle';
-      found.push({ kind: 'drizzle', name: name('drizzle'), migrations: rel(path.join(dir, out)), extra: {}, evidence: rel(file) });
-      break;
-    }
-  }
-  const supabase = path.join(dir, 'supabase', 'migrations');
-  if (fs.existsSync(supabase)) {
-    found.push({ kind: 'sql', name: name('supabase'), migrations: rel(supabase), extra: { history: 'supabase' }, evidence: rel(supabase) });
-  }
-  return found;
+  return ENGINE_DESCRIPTORS.flatMap((descriptor) => descriptor.detect?.({ root, dir, rel }) ?? [])
+    .map((found) => ({ ...found, name: label ? `${label}-${found.name}` : found.name }));
 }
 
 export function detectEngines(root: string): DetectedEngine[] {
   const all = [root, ...workspacePackages(root)].flatMap((dir) => detectIn(root, dir));
-  return all.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+  const rank = (kind: string) => engineDescriptor(kind)?.initRank ?? Number.MAX_SAFE_INTEGER;
+  return all.sort((a, b) => rank(a.kind) - rank(b.kind));
 }
 
 export function renderConfig(engines: DetectedEngine[]): string {
@@ -119,7 +75,7 @@ export function renderConfig(engines: DetectedEngine[]): string {
     const fields = [`kind: '${engine.kind}'`, `name: '${engine.name}'`, `migrations: '${engine.migrations}'`,
       ...Object.entries(engine.extra).map(([k, v]) => `${k}: '${v}'`)];
     const entry = `{ ${fields.join(', ')} },`;
-    if (engineKinds[engine.kind]) lines.push(`    ${entry}`);
+    if (engineDescriptor(engine.kind)) lines.push(`    ${entry}`);
     else lines.push(`    // Detected ${engine.evidence}, but this polymigrate version has no ${engine.kind} engine yet:`, `    // ${entry}`);
   }
   lines.push('  ],', '});', '');
@@ -146,9 +102,9 @@ export function init(root: string, options: { force?: boolean; addScript?: boole
   const file = path.join(root, 'polymigrate.config.ts');
   fs.writeFileSync(file, renderConfig(engines));
   const explanation = engines.map((e, i) => `${i + 1}. ${e.name} (${e.kind}) from ${e.evidence}`);
-  if (engines.some((e) => e.kind === 'prisma') && engines.some((e) => e.kind !== 'prisma')) {
-    explanation.push('Prisma runs first: its auth and user tables are usually what CMS and app tables reference.');
-  }
+  // Why the first engine goes first, when it is there for a reason and others follow it.
+  const first = engineDescriptor(engines[0]!.kind);
+  if (first?.initReason && engines.some((e) => e.kind !== first.kind)) explanation.push(first.initReason);
   let addedScript = false;
   if (options.addScript) {
     const pkgFile = path.join(root, 'package.json');
