@@ -41,6 +41,9 @@ export class RefusedError extends PolymigrateError {
   }
 }
 
+/** Another run held the lock longer than --lock-timeout (exit 5). */
+export class LockTimeoutError extends RefusedError {}
+
 /** The database could not be reached or a migration failed (exit 1). */
 export class RuntimeError extends PolymigrateError {
   constructor(message: string, hint?: string, cause?: unknown) {

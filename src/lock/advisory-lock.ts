@@ -1,5 +1,5 @@
 import type { Queryable } from '../adapter/contract.js';
-import { InterruptedError, RefusedError } from '../errors.js';
+import { InterruptedError, LockTimeoutError } from '../errors.js';
 import { backoffDelay, sleep } from '../db/backoff.js';
 import type { Journal } from '../journal/journal.js';
 
@@ -66,7 +66,7 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
     if (remaining <= 0) {
       const holder = await describeLockHolder(db, key, options.journal);
       const lock = options.lock ?? MAIN_LOCK;
-      throw new RefusedError(`Timed out after ${options.timeoutSeconds}s waiting for ${lock.name}, held by ${holder}.`, lock.hint);
+      throw new LockTimeoutError(`Timed out after ${options.timeoutSeconds}s waiting for ${lock.name}, held by ${holder}.`, lock.hint);
     }
     await sleep(Math.min(remaining, backoffDelay(attempt, 50, 2_000)), options.signal);
   }
