@@ -1,9 +1,11 @@
 import type { MigrationAdapter, Queryable } from './adapter/contract.js';
 import { engineKinds } from './adapter/registry.js';
 import type { ResolvedConfig } from './config/config-types.js';
-import { connect, validateDatabaseUrl, type DbClient } from './db/connect.js';
+import { connect, type DbClient } from './db/connect.js';
+import { validateDatabaseUrl } from './db/database-url.js';
 import { ConfigError } from './errors.js';
 import { Journal } from './journal/journal.js';
+import { registerConfigSecrets } from './secrets/config-secrets.js';
 import type { RunEvents } from './run/run-events.js';
 
 export interface SessionOptions {
@@ -39,6 +41,7 @@ export class Session {
     this.journal = new Journal(options.config.journalSchema);
     this.events = options.events ?? {};
     this.lockTimeoutSeconds = options.lockTimeoutSeconds ?? options.config.lockTimeoutSeconds;
+    registerConfigSecrets(options.config);
   }
 
   /** Validated once (it is asked for on every step); a missing or bad URL throws on every ask. */

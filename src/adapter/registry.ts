@@ -3,7 +3,7 @@ import type { MigrationAdapter } from './contract.js';
 import { sqlEngineSchema } from '../../adapters/sql/config.js';
 import { drizzleEngineSchema } from '../../adapters/drizzle/config.js';
 import { prismaEngineSchema } from '../../adapters/prisma/config.js';
-import { payloadEngineSchema } from '../../adapters/payload/config.js';
+import { payloadEngineSchema, payloadSecretEnvironment } from '../../adapters/payload/config.js';
 
 /** What the core needs to build an adapter from a config entry. */
 export interface AdapterEnvironment {
@@ -17,6 +17,8 @@ export interface AdapterEnvironment {
 
 interface KindEntry {
   schema: GenericSchema;
+  /** Environment variables whose values the engine's runtime receives as secrets (never to be printed). */
+  secretEnvironment?(options: Record<string, unknown>): string[];
   /** Loaded lazily so commands only pay for the engines they use. */
   load(): Promise<(env: AdapterEnvironment) => MigrationAdapter>;
 }
@@ -37,6 +39,7 @@ export const engineKinds: Record<string, KindEntry> = {
   },
   payload: {
     schema: payloadEngineSchema,
+    secretEnvironment: payloadSecretEnvironment,
     load: async () => (await import('../../adapters/payload/payload-adapter.js')).createPayloadAdapter,
   },
 };

@@ -3,7 +3,8 @@ import os from 'node:os';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import { ConfigError } from '../errors.js';
-import { maskUrl, redactSecrets } from '../db/mask-url.js';
+import { maskUrl, registerUrlSecrets } from '../db/mask-url.js';
+import { redactedJson, redactSecrets, registerEnvironmentSecrets } from '../secrets/secret-registry.js';
 import { Session } from '../session.js';
 import type { RunEvents } from '../run/run-events.js';
 import { colorEnabled, formatDuration, makeStyle, type Style } from './output/style.js';
@@ -46,6 +47,8 @@ export function createCli(global: GlobalOptions): Cli {
   // Ties the log lines of one command together; the journal's run id is added to step lines.
   const runId = randomUUID();
   const instance = `${os.hostname()}:${process.pid}`;
+  registerEnvironmentSecrets();
+  registerUrlSecrets(global.url);
 
   const cli: Cli = {
     global,
@@ -60,8 +63,8 @@ export function createCli(global: GlobalOptions): Cli {
     },
     log(level, message, fields = {}) {
       if (!jsonLogs) return;
-      const line = { time: new Date().toISOString(), level, message: redactSecrets(message), runId, instance, ...fields };
-      process.stderr.write(`${redactSecrets(JSON.stringify(line))}\n`);
+      const line = { time: new Date().toISOString(), level, message, runId, instance, ...fields };
+      process.stderr.write(`${redactedJson(line)}\n`);
     },
     events: {
       lockWaiting: (holder, waitingFor) => cli.warn(`Waiting for ${waitingFor}, held by ${holder}…`),

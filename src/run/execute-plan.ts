@@ -10,6 +10,7 @@ import {
 } from './step-pipeline.js';
 import { StepTransaction } from './step-transaction.js';
 import { describeStepError, type StepResult } from './step-result.js';
+import { redactSecrets } from '../secrets/secret-registry.js';
 
 export interface ExecuteContext {
   adapters: Map<string, MigrationAdapter>;
@@ -112,11 +113,12 @@ async function withEngineLocks(ctx: ExecuteContext, adapter: MigrationAdapter, f
   }
 }
 
+/** An engine's own output, redacted here so that no listener (CLI or library) ever gets a secret. */
 function stepLogger(ctx: ExecuteContext, engine: string, id?: string): StepLogger {
   const where = { engine, ...(id ? { id } : {}) };
   return {
-    info: (message) => ctx.events.engineOutput?.(where, 'info', message),
-    warn: (message) => ctx.events.engineOutput?.(where, 'warn', message),
+    info: (message) => ctx.events.engineOutput?.(where, 'info', redactSecrets(message)),
+    warn: (message) => ctx.events.engineOutput?.(where, 'warn', redactSecrets(message)),
   };
 }
 
