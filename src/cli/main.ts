@@ -37,7 +37,7 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
     .option('--lock-timeout <seconds>', 'give up (exit 5) after waiting this long for another run\'s lock', nonNegative)
     .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts('url'))
     .showHelpAfterError('(run polymigrate --help for usage)')
-    // Commander's error text is held back: main writes it redacted.
+    // Commander's error text is held back: main writes it redacted, or a JSON error instead.
     .configureOutput({ writeErr })
     // Throw instead of exiting, so usage errors map to exit 2 (settings are copied to subcommands).
     .exitOverride()
@@ -134,14 +134,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander quotes the argument it refused, which may be a URL with its password.
-      const { redactSecrets } = await import('../secrets/secret-registry.js');
-      process.stderr.write(redactSecrets(commanderText));
-      // --help and --version are successes; every other parse error is a usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
-        ? ExitCode.ok : ExitCode.usage;
-    }
+    // --help and --version are successes; every other parse error (no command given included) is a usage error.
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return ExitCode.ok;
+    if (error instanceof CommanderError) return (await import('./usage-error.js')).reportUsageError(error, argv.slice(2), program, commanderText);
     throw error;
   }
   return exitCode;

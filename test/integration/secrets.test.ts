@@ -14,7 +14,7 @@ import { ECHO_SQL, ECHOED, forbidSecretValues, keyValueDsn, SECRETS, storeApiKey
  */
 forbidSecretValues();
 const { special: SPECIAL, unencoded: UNENCODED, pgpassword: PGPASSWORD, wrong: WRONG, dsn: DSN_PASSWORD, query: QUERY_PASSWORD,
-  bare: BARE, token: TOKEN, cms: CMS_SECRET } = SECRETS;
+  bare: BARE, typed: TYPED, token: TOKEN, cms: CMS_SECRET } = SECRETS;
 
 function sqlProject(): TempProject {
   const project = new TempProject('pm-secrets-');
@@ -171,6 +171,12 @@ describe('connection strings that are refused or cannot be parsed', () => {
   it('a value that is no URL at all (a password in the wrong variable) is not shown', async () => {
     const { human } = await refused(['status', '--url', BARE], {});
     expect(human).toContain('The database URL from --url is not a valid URL: (not shown');
+  });
+
+  it('a URL typed where a command belongs: the usage error masks its password', async () => {
+    const { human, json } = await refused([`postgres://deploy:${TYPED}@db.example.com/app`], {});
+    expect(human).toContain("unknown command 'postgres://deploy:****@db.example.com/app'");
+    expect(json.message).toBe("unknown command 'postgres://deploy:****@db.example.com/app'");
   });
 });
 
