@@ -31,6 +31,8 @@ export interface RunCliOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Run as this user (needs root): file permissions then apply, as they do not to root. */
+  user?: { uid: number; gid: number };
 }
 
 export async function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
@@ -38,7 +40,7 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<Cl
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...options.user,
     });
     let stdout = '';
     let stderr = '';

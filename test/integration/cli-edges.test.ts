@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query } from '../helpers/database.js';
+import { createTestDatabase, query } from '../helpers/database.js';
 import { cliProject } from '../helpers/cli-project.js';
 import { TempProject } from '../helpers/project.js';
 import { logLines, runCli } from '../helpers/run-cli.js';
@@ -69,5 +70,74 @@ describe('runId is the journal\'s numeric run id everywhere', () => {
     const first = (await t.cli('down', '--engine', 'app', '--json')).json().runId;
     const second = (await t.cli('up', '--json')).json().runId;
     expect(second).toBeGreaterThan(first);
+  });
+});
+
+describe('a migration file or folder that cannot be read: exit 2, naming the engine and the path, with a hint', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let project: TempProject;
+  beforeAll(async () => {
+    db = await createTestDatabase('edges_read');
+    project = new TempProject('pm-edges-read-');
+    // Readable by another user (runs below as nobody): mkdtemp makes it 0700.
+    fs.chmodSync(project.dir, 0o755);
+  });
+  afterAll(async () => {
+    await db.drop();
+    project.cleanup();
+  });
+  const cli = (args: string[], user?: { uid: number; gid: number }) =>
+    runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url }, ...(user ? { user } : {}) });
+
+  /** The human error, and the same under --json. */
+  async function unreadable(args: string[], message: string, hint: string, user?: { uid: number; gid: number }) {
+    const human = await cli(args, user);
+    expect(human.code, human.stderr).toBe(2);
+    expect(human.stderr).toContain(`error ${message}`);
+    expect(human.stderr).toContain(`  ${hint}`);
+    const json = await cli([...args, '--json'], user);
+    expect(json.code).toBe(2);
+    expect(json.json().error).toEqual({ message, hint: expect.stringContaining(hint), exitCode: 2 });
+  }
+
+  it('permission denied (chmod 000), as a user file permissions apply to', async () => {
+    project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
+    const file = project.write('db/1_a.sql', 'CREATE TABLE a (id int);\n');
+    fs.chmodSync(project.path('db'), 0o755);
+    fs.chmodSync(file, 0o000);
+    // Root reads a chmod 000 file anyway: run the CLI as nobody then.
+    const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    await unreadable(['status'], `app: cannot read ${file}: permission denied (EACCES).`, 'Make it readable by the user polymigrate runs as', nobody);
+    fs.chmodSync(file, 0o644);
+    fs.chmodSync(project.path('db'), 0o000);
+    await unreadable(['up'], `app: cannot read ${project.path('db')}: permission denied (EACCES).`, 'Make it readable by the user polymigrate runs as', nobody);
+    fs.chmodSync(project.path('db'), 0o755);
+  });
+
+  it('a dangling symbolic link where a migration file is', async () => {
+    project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
+    fs.symlinkSync('../shared/2_gone.sql', project.path('db/2_b.sql'));
+    await unreadable(['status'], `app: cannot read ${project.path('db/2_b.sql')}: it is a symbolic link to ../shared/2_gone.sql, which does not exist.`,
+      'Restore what the link points at, or remove the link.');
+    // Once it points at a file, the linked migration is applied like any other (it used to be skipped silently).
+    project.write('shared/2_gone.sql', 'CREATE TABLE linked (id int);\n');
+    const up = await cli(['up', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.json().results.map((r: any) => r.id)).toEqual(['1_a', '2_b']);
+    expect(await query(db.url, "SELECT 1 AS one FROM pg_tables WHERE tablename = 'linked'")).toEqual([{ one: 1 }]);
+  });
+
+  it('a directory where Prisma\'s migration.sql belongs', async () => {
+    project.config({ engines: [{ kind: 'prisma', migrations: 'prisma/migrations' }] });
+    fs.mkdirSync(project.path('prisma/migrations/20260101000000_init/migration.sql'), { recursive: true });
+    await unreadable(['status'], `prisma: cannot read ${project.path('prisma/migrations/20260101000000_init/migration.sql')}: it is a directory, where a file is expected.`,
+      'Put the file there, or move the directory out of the migrations folder.');
+  });
+
+  it('a migrations folder that is a symbolic link loop', async () => {
+    fs.symlinkSync('loop', project.path('loop'));
+    project.config({ engines: [{ kind: 'drizzle', name: 'analytics', migrations: 'loop' }] });
+    await unreadable(['status'], `analytics: cannot read ${project.path('loop')}: it is a symbolic link that loops (ELOOP).`,
+      'Point the link at a real file or folder, or remove it.');
   });
 });
