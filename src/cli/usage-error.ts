@@ -5,9 +5,6 @@ import { redactSecrets, registerEnvironmentSecrets } from '../secrets/secret-reg
 import { writeJsonLog } from './output/json-log.js';
 import { errorJson, printJson } from './output/json-report.js';
 
-/** Options whose value is the next argument (global ones and every command's). */
-const TAKES_VALUE = new Set(['--config', '--url', '--log-format', '--wait', '--lock-timeout', '--engine', '--to', '--steps']);
-
 interface RequestedOutput {
   json: boolean;
   jsonLogs: boolean;
@@ -22,6 +19,8 @@ interface RequestedOutput {
  */
 function requestedOutput(args: string[], program: Command): RequestedOutput {
   const out: RequestedOutput = { json: false, jsonLogs: false, command: 'polymigrate' };
+  // Options whose value is the next argument, global ones and every command's, as declared.
+  const takesValue = new Set([program, ...program.commands].flatMap((c) => c.options).filter((o) => o.required || o.optional).map((o) => o.long));
   let positional = false;
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i]!;
@@ -29,7 +28,7 @@ function requestedOutput(args: string[], program: Command): RequestedOutput {
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     // As commander: a missing value is not taken from the next option (`--to --json`).
     const next = args[i + 1];
-    const value = TAKES_VALUE.has(flag!) && inline === undefined && next !== undefined && !next.startsWith('-') ? args[++i] : inline;
+    const value = takesValue.has(flag) && inline === undefined && next !== undefined && !next.startsWith('-') ? args[++i] : inline;
     if (flag === '--json') out.json = true;
     else if (flag === '--log-format') out.jsonLogs = value === 'json';
     else if (flag === '--url') out.url = value;

@@ -13,6 +13,8 @@ describe('usage errors come out the way the caller reads output', () => {
 
   const CASES: Array<[args: string[], command: string, message: string]> = [
     [['frobnicate'], 'polymigrate', "unknown command 'frobnicate'"],
+    // An option's value is not the command: "up" here names the config file.
+    [['--config', 'up', 'frobnicate'], 'polymigrate', "unknown command 'frobnicate'"],
     [['status', '--frobnicate'], 'status', "unknown option '--frobnicate'"],
     [['down', '--steps', 'abc'], 'down', "option '--steps <n>' argument 'abc' is invalid. expected a whole number of at least 1."],
     [['--log-format', 'xml', 'status'], 'status', "option '--log-format <format>' argument 'xml' is invalid. Allowed choices are pretty, json."],
