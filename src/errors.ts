@@ -70,3 +70,25 @@ export class InterruptedError extends PolymigrateError {
 export function exitCodeForSignal(signal: string): ExitCode {
   return signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
 }
+
+/**
+ * A migration file or folder the process cannot read (permission denied, a broken symbolic link, a
+ * folder where a file belongs): exit 2, the input is wrong and nothing ran. The reader knows the
+ * path; the core adds the engine whose migrations these are (`forEngine`).
+ */
+export class UnreadablePathError extends PolymigrateError {
+  readonly path: string;
+  readonly reason: string;
+  readonly engine?: string;
+  /** `cause`: the file system's error. */
+  constructor(path: string, reason: string, hint: string, options: { engine?: string; cause?: unknown } = {}) {
+    super(`${options.engine ? `${options.engine}: ` : ''}cannot read ${path}: ${reason}.`, { exitCode: ExitCode.usage, hint, cause: options.cause });
+    this.path = path;
+    this.reason = reason;
+    if (options.engine !== undefined) this.engine = options.engine;
+  }
+
+  forEngine(engine: string): UnreadablePathError {
+    return this.engine ? this : new UnreadablePathError(this.path, this.reason, this.hint ?? '', { engine, cause: this.cause });
+  }
+}

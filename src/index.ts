@@ -19,7 +19,7 @@ export type { RunEvents } from './run/run-events.js';
 export type { StepResult, StepErrorInfo } from './run/step-result.js';
 export type { Plan, PlannedStep, Refusal, DownStop } from './plan/plan-types.js';
 export type { EngineStatus } from './status/engine-status.js';
-export { PolymigrateError, ConfigError, RefusedError, RuntimeError, MigrationFileError, LockTimeoutError, InterruptedError, ExitCode } from './errors.js';
+export { PolymigrateError, ConfigError, RefusedError, RuntimeError, MigrationFileError, UnreadablePathError, LockTimeoutError, InterruptedError, ExitCode } from './errors.js';
 export { maskUrl } from './db/mask-url.js';
 export { runSqlScript, SqlScriptError } from './db/run-sql-script.js';
 export { splitStatements, findNonTransactionalStatement } from './db/sql-lexer.js';

@@ -1,9 +1,11 @@
 import type { MigrationAdapter, Queryable } from './adapter/contract.js';
 import { engineDescriptor } from './adapter/registry.js';
 import type { ResolvedConfig } from './config/config-types.js';
-import { connect, validateDatabaseUrl, type DbClient } from './db/connect.js';
+import { connect, type DbClient } from './db/connect.js';
+import { validateDatabaseUrl } from './db/database-url.js';
 import { ConfigError } from './errors.js';
 import { Journal } from './journal/journal.js';
+import { registerConfigSecrets } from './secrets/config-secrets.js';
 import type { RunEvents } from './run/run-events.js';
 import type { LockRetryPolicy } from './run/lock-retry.js';
 
@@ -48,6 +50,7 @@ export class Session {
     const ddlTimeout = options.ddlLockTimeoutSeconds ?? options.config.ddlLockTimeoutSeconds;
     this.lockRetry = ddlTimeout === undefined ? undefined
       : { lockTimeoutMs: ddlTimeout * 1000, retries: options.ddlRetries ?? options.config.ddlRetries ?? 0 };
+    registerConfigSecrets(options.config);
   }
 
   /** Validated once (it is asked for on every step); a missing or bad URL throws on every ask. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration } from '../../src/adapter/contract.js';
+import type { DirectoryEntry } from '../../src/discover/read-migration-directory.js';
 import { readScriptFile } from '../../src/discover/script-text.js';
 import { MigrationFileError } from '../../src/errors.js';
 import { drizzleMigration, type DrizzleFormat } from './drizzle-migration.js';
@@ -13,7 +14,7 @@ const FOLDER = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_(.+)$/;
  * around); otherwise a `<timestamp>_<name>/migration.sql` folder means drizzle 1.0. With neither,
  * the 0.x reader reports the missing journal.
  */
-export function detectFormat(dir: string, entries: fs.Dirent[]): DrizzleFormat {
+export function detectFormat(dir: string, entries: DirectoryEntry[]): DrizzleFormat {
   if (fs.existsSync(journalPath(dir))) return 'journal';
   const hasFolder = entries.some((e) => e.isDirectory() && FOLDER.test(e.name) && fs.existsSync(path.join(dir, e.name, 'migration.sql')));
   return hasFolder ? 'folders' : 'journal';
@@ -23,7 +24,7 @@ export function detectFormat(dir: string, entries: fs.Dirent[]): DrizzleFormat {
  * drizzle 1.0: one folder per migration, applied in name (timestamp) order; its history records
  * the folder name. created_at is taken from the folder's UTC timestamp.
  */
-export function discoverFolders(dir: string, entries: fs.Dirent[]): DiscoveredMigration[] {
+export function discoverFolders(dir: string, entries: DirectoryEntry[]): DiscoveredMigration[] {
   const folders = entries.filter((e) => e.isDirectory() && e.name !== 'meta').map((e) => e.name).sort();
   const migrations: DiscoveredMigration[] = [];
   for (const folder of folders) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration, EngineProblem } from '../../src/adapter/contract.js';
 import { readScriptFile, type ScriptText } from '../../src/discover/script-text.js';
+import { isMissing, unreadable } from '../../src/discover/unreadable-path.js';
 import { MigrationFileError } from '../../src/errors.js';
 import { drizzleMigration } from './drizzle-migration.js';
 
@@ -20,7 +21,8 @@ export function readJournal(dir: string): JournalEntry[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (error) {
+    if (!isMissing(file, error)) throw unreadable(file, error);
     throw new MigrationFileError(file, 'does not exist, and drizzle cannot migrate without it.',
       'drizzle-kit generate writes it. If this folder is in the drizzle 1.0 format (<timestamp>_<name>/migration.sql), check that "migrations" points at it.');
   }
@@ -54,7 +56,8 @@ export function discoverJournal(dir: string): DiscoveredMigration[] {
     let script: ScriptText;
     try {
       script = readScriptFile(file);
-    } catch {
+    } catch (error) {
+      if (!isMissing(file, (error as Error).cause)) throw error;
       throw new MigrationFileError(file, `is listed in meta/_journal.json (tag "${tag}") but does not exist.`,
         'Restore the file, or remove its entry from the journal if the migration was never applied anywhere.');
     }

@@ -30,3 +30,8 @@ export const payloadEngineSchema = v.strictObject({
 
 export type PayloadEngineConfig = v.InferInput<typeof payloadEngineSchema>;
 export type PayloadEngineOptions = v.InferOutput<typeof payloadEngineSchema>;
+
+/** PAYLOAD_SECRET, or the variable `secretEnv` names: handed to Payload, masked in every output. */
+export function payloadSecretEnvironment(options: Record<string, unknown>): string[] {
+  return [typeof options.secretEnv === 'string' ? options.secretEnv : 'PAYLOAD_SECRET'];
+}

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineDescriptor } from '../../src/adapter/descriptor.js';
-import { payloadEngineSchema } from './config.js';
+import { payloadEngineSchema, payloadSecretEnvironment } from './config.js';
 
 export const payloadDescriptor: EngineDescriptor = {
   kind: 'payload',
   optionsSchema: payloadEngineSchema,
+  secretEnvironment: payloadSecretEnvironment,
   create: async (env) => (await import('./payload-adapter.js')).createPayloadAdapter(env),
   initRank: 1,
   detect({ dir, rel }) {

@@ -4,7 +4,7 @@ import type {
   BatchStepResult, DiscoveredMigration, MigrationAdapter, StepContext,
 } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
-import { registerSecret } from '../../src/db/mask-url.js';
+import { registerSecret } from '../../src/secrets/secret-registry.js';
 import { ConfigError, RuntimeError } from '../../src/errors.js';
 import { reconcileById } from '../../src/status/reconcile.js';
 import type { PayloadEngineOptions } from './config.js';

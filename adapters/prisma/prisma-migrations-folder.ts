@@ -6,6 +6,7 @@ import { readMigrationDirectory } from '../../src/discover/read-migration-direct
 import { findNonTransactionalStatement, splitStatements } from '../../src/db/sql-lexer.js';
 import { prismaChecksum } from './prisma-checksum.js';
 import { decodeScript, readDownScriptFile } from '../../src/discover/script-text.js';
+import { isMissing, unreadable } from '../../src/discover/unreadable-path.js';
 
 export const LOCK_FILE = 'migration_lock.toml';
 export const SCRIPT_FILE = 'migration.sql';
@@ -31,7 +32,13 @@ export interface PrismaMeta {
 export function checkMigrationLock(dir: string): void {
   const file = path.join(dir, LOCK_FILE);
   if (!fs.existsSync(file)) return;
-  const provider = /^\s*provider\s*=\s*"([^"]*)"/m.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  const provider = /^\s*provider\s*=\s*"([^"]*)"/m.exec(text)?.[1];
   if (provider === 'postgresql' || provider === 'postgres') return;
   throw new ConfigError(
     provider === undefined
@@ -46,7 +53,7 @@ function readScript(dir: string, folder: string, scriptFile: string): Buffer {
     // Read straight away rather than probing first: one system call less per migration.
     return fs.readFileSync(scriptFile);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!isMissing(scriptFile, error)) throw unreadable(scriptFile, error);
     throw new MigrationFileError(folder, `is a folder in the Prisma migrations directory without a ${SCRIPT_FILE}.`,
       `Prisma treats every folder there as a migration: add its ${SCRIPT_FILE}, or move the folder out of ${dir}.`);
   }

@@ -11,6 +11,8 @@ export interface EngineDescriptor {
   kind: string;
   /** The config entry's schema (valibot), checked when the config loads. */
   optionsSchema: GenericSchema;
+  /** Environment variables whose values the engine's runtime receives as secrets (never to be printed). */
+  secretEnvironment?(options: Record<string, unknown>): string[];
   /** Import the adapter's code and build one adapter for a config entry. */
   create(env: AdapterEnvironment): Promise<MigrationAdapter>;
   /** `init`: what of this engine is in one package folder of the repository. */

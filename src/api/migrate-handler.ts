@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ResolvedConfig } from '../config/config-types.js';
-import { redactSecrets } from '../db/mask-url.js';
+import { redactSecrets, registerSecret } from '../secrets/secret-registry.js';
 import { ConfigError, LockTimeoutError } from '../errors.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { up } from '../operations/up.js';
@@ -36,6 +36,7 @@ export function createMigrateHandler(options: MigrateHandlerOptions): (request: 
     throw new ConfigError(`createMigrateHandler needs a token of at least ${MIN_TOKEN_LENGTH} characters.`,
       'Generate one (e.g. openssl rand -hex 32), keep it in a secret such as MIGRATE_TOKEN, and pass it as { token: process.env.MIGRATE_TOKEN }.');
   }
+  registerSecret(options.token);
   const wanted = Buffer.from(options.token);
   let config: Promise<ResolvedConfig> | undefined;
 

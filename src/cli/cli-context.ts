@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import { ConfigError } from '../errors.js';
-import { maskUrl, redactSecrets } from '../db/mask-url.js';
+import { maskUrl, registerUrlSecrets } from '../db/mask-url.js';
+import { redactSecrets, registerEnvironmentSecrets } from '../secrets/secret-registry.js';
 import { Session } from '../session.js';
 import type { RunEvents } from '../run/run-events.js';
 import { colorEnabled, formatDuration, makeStyle, type Style } from './output/style.js';
 import { renderStep, type StepWidths } from './output/human-report.js';
 import { describeLockWait } from '../run/lock-watch.js';
+import { writeJsonLog, type LogLevel } from './output/json-log.js';
 
 /** Global options, as commander hands them over (DESIGN.md "CLI contract"). */
 export interface GlobalOptions {
@@ -31,7 +31,7 @@ export interface Cli {
   /** Warnings and errors: always stderr. */
   warn(text: string): void;
   /** One JSON log line per event (--log-format json) to stderr. */
-  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
   events: RunEvents;
   /** Set from the plan so step lines align. */
   stepWidths?: StepWidths;
@@ -46,9 +46,10 @@ export function createCli(global: GlobalOptions): Cli {
   let config: Promise<ResolvedConfig> | undefined;
   let session: Session | undefined;
   let stopServer: (() => Promise<void>) | undefined;
-  // Ties the log lines of one command together; the journal's run id is added to step lines.
-  const runId = randomUUID();
-  const instance = `${os.hostname()}:${process.pid}`;
+  // The journal's run id, once the run is recorded: every log line after that carries it.
+  let runId: number | undefined;
+  registerEnvironmentSecrets();
+  registerUrlSecrets(global.url);
 
   const cli: Cli = {
     global,
@@ -62,13 +63,12 @@ export function createCli(global: GlobalOptions): Cli {
       process.stderr.write(`${redactSecrets(text)}\n`);
     },
     log(level, message, fields = {}) {
-      if (!jsonLogs) return;
-      const line = { time: new Date().toISOString(), level, message: redactSecrets(message), runId, instance, ...fields };
-      process.stderr.write(`${redactSecrets(JSON.stringify(line))}\n`);
+      if (jsonLogs) writeJsonLog(level, message, fields, runId);
     },
     events: {
       lockWaiting: (holder, waitingFor) => cli.warn(`Waiting for ${waitingFor}, held by ${holder}…`),
       lockAcquired: (ms) => { if (ms > 1000) cli.say(style.dim(`Lock acquired after ${formatDuration(ms)}.`)); },
+      runStarted: (id) => { runId = id; },
       stepFinished: (result) => {
         cli.say(renderStep(result, style, cli.stepWidths));
         cli.log(result.status === 'failed' ? 'error' : 'info', `${result.direction} ${result.id} ${result.status}`, {

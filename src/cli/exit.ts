@@ -1,5 +1,5 @@
 import { ExitCode, PolymigrateError } from '../errors.js';
-import { redactSecrets } from '../db/mask-url.js';
+import { redactSecrets } from '../secrets/secret-registry.js';
 
 /** The one place that turns any error into a message and an exit code. */
 export function toReportableError(error: unknown): { message: string; hint?: string; exitCode: ExitCode } {

@@ -35,7 +35,7 @@ function collect(value: string, previous: string[] = []): string[] {
  * Each action is a thin wrapper: lazily import the command, run it, and hand its exit code (or
  * error) to `runAction`, the one place that maps errors to exit codes.
  */
-export function buildProgram(exit: (code: number) => void): Command {
+export function buildProgram(exit: (code: number) => void, writeErr: (text: string) => void): Command {
   const program = new Command('polymigrate')
     .description('One migration CLI for Prisma, Payload, Drizzle and SQL folders sharing one PostgreSQL database.')
     .version(VERSION, '-v, --version')
@@ -51,6 +51,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--ddl-retries <n>', 'how often a migration that timed out on a lock is tried again (default: the config\'s ddlRetries, else 0)', nonNegativeInteger)
     .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts('url'))
     .showHelpAfterError('(run polymigrate --help for usage)')
+    // Commander's error text is held back: main writes it redacted, or a JSON error instead.
+    .configureOutput({ writeErr })
     // Throw instead of exiting, so usage errors map to exit 2 (settings are copied to subcommands).
     .exitOverride()
     .addHelpText('after', `
@@ -113,7 +115,7 @@ async function runAction(command: Command, body: (cli: Cli) => Promise<number>, 
   // benchmark (scripts/bench/load-breakdown.mjs) reads them from the real process.
   performance.mark('polymigrate:cli');
   // Loaded here, not at the top: `--help` and `--version` never pay for config, zod or pg.
-  const [{ createCli }, { toReportableError }, { errorJson }] = await Promise.all([
+  const [{ createCli }, { toReportableError }, { errorJson, printJson }] = await Promise.all([
     import('./cli-context.js'), import('./exit.js'), import('./output/json-report.js'),
   ]);
   const cli = createCli(global);
@@ -122,7 +124,7 @@ async function runAction(command: Command, body: (cli: Cli) => Promise<number>, 
     code = await body(cli);
   } catch (error) {
     const reportable = toReportableError(error);
-    if (global.json) process.stdout.write(`${JSON.stringify(errorJson(command.name(), reportable), null, 2)}\n`);
+    if (global.json) printJson(errorJson(command.name(), reportable));
     cli.log('error', reportable.message, { exitCode: reportable.exitCode });
     if (global.logFormat !== 'json') {
       process.stderr.write(`${cli.style.red('error')} ${reportable.message}\n`);
@@ -137,7 +139,8 @@ async function runAction(command: Command, body: (cli: Cli) => Promise<number>, 
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram((code) => { exitCode = code; });
+  let commanderText = '';
+  const program = buildProgram((code) => { exitCode = code; }, (text) => { commanderText += text; });
   try {
     if (argv.length <= 2) {
       program.outputHelp();
@@ -145,11 +148,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version are successes; every other parse error is a usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
-        ? ExitCode.ok : ExitCode.usage;
-    }
+    // --help and --version are successes; every other parse error (no command given included) is a usage error.
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return ExitCode.ok;
+    if (error instanceof CommanderError) return (await import('./usage-error.js')).reportUsageError(error, argv.slice(2), program, commanderText);
     throw error;
   }
   return exitCode;
@@ -161,8 +162,9 @@ main(process.argv).then(
     process.exitCode = code;
     setImmediate(() => process.exit(code));
   },
-  (error) => {
-    process.stderr.write(`${String(error?.stack ?? error)}\n`);
+  async (error) => {
+    const { redactSecrets } = await import('../secrets/secret-registry.js');
+    process.stderr.write(`${redactSecrets(String(error?.stack ?? error))}\n`);
     process.exit(ExitCode.failure);
   },
 );

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { restoreNavigator } from './pg-runtime-probe.js';
 import pg from 'pg';
-import { RuntimeError, ConfigError } from '../errors.js';
-import { maskUrl, redactSecrets, registerUrlSecrets } from './mask-url.js';
+import { RuntimeError } from '../errors.js';
+import { redactSecrets } from '../secrets/secret-registry.js';
+import { maskUrl, registerUrlSecrets } from './mask-url.js';
 import { backoffDelay, sleep } from './backoff.js';
 
 restoreNavigator();
@@ -28,26 +29,6 @@ const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNRE
 
 export function applicationName(purpose = 'run'): string {
   return `polymigrate ${purpose} ${os.hostname()}:${process.pid}`.slice(0, 63);
-}
-
-export function validateDatabaseUrl(url: string | undefined, where: string): string {
-  if (!url) {
-    throw new ConfigError(
-      'No database URL: set DATABASE_URL, pass --url, set "databaseUrl" in the config, or use --embedded.',
-    );
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`The database URL from ${where} is not a valid URL: ${maskUrl(url)}`,
-      'Expected postgres://USER:PASSWORD@HOST:PORT/DATABASE');
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new ConfigError(`The database URL from ${where} must start with postgres:// or postgresql:// (got ${parsed.protocol}//…).`);
-  }
-  registerUrlSecrets(url);
-  return url;
 }
 
 /** Connect one client, retrying transient failures with exponential backoff and jitter until --wait runs out. */

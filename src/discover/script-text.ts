@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import fs from 'node:fs';
 import { MigrationFileError } from '../errors.js';
+import { readMigrationFile } from './unreadable-path.js';
 
 /**
  * A migration file's bytes as text, and why it cannot be applied as read.
@@ -74,7 +74,7 @@ function lineAt(bytes: Buffer, offset: number): number {
 
 /** Read a migration file as its engine decodes it (see decodeScript). */
 export function readScriptFile(file: string): ScriptText {
-  return decodeScript(fs.readFileSync(file));
+  return decodeScript(readMigrationFile(file));
 }
 
 /** A down file is only run, never checksummed: one that cannot be applied as read is an input error. */

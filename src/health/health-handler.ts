@@ -5,6 +5,7 @@ import { isLockHeld, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '..
 import { collectStatus } from '../operations/status.js';
 import { countProblems, summarize, type EngineStatus } from '../status/engine-status.js';
 import { Session } from '../session.js';
+import { redactedJson, registerSecret } from '../secrets/secret-registry.js';
 
 export interface HealthHandlerOptions {
   /** A config object (paths relative to `cwd`) or the path of a config file; default: found from the cwd. */
@@ -52,6 +53,7 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
   let config: Promise<ResolvedConfig> | undefined;
   let last: CheckResult | undefined;
   let inFlight: Promise<CheckResult> | undefined;
+  registerSecret(options.token);
 
   async function check(): Promise<CheckResult> {
     const lastChecked = new Date().toISOString();
@@ -111,6 +113,7 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
       ...(result.error ? { error: result.error } : {}),
     };
     const init = { status: healthy ? 200 : 503, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } };
-    return new Response(request.method === 'HEAD' ? null : JSON.stringify(body), init);
+    // Reasons and problems quote engines' history (Prisma's logs hold PostgreSQL's errors).
+    return new Response(request.method === 'HEAD' ? null : redactedJson(body), init);
   };
 }

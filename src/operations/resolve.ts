@@ -17,6 +17,7 @@ export async function resolve(session: Session, engine: string, id: string, mark
     const message = await adapter.resolve(id, mark, { db: await session.engineDb(engine), databaseUrl: session.engineUrl(engine) });
     await session.journal.ensure(db);
     const runId = await session.journal.startRun(db, { command: 'resolve', options: { engine, id, mark }, version: VERSION });
+    session.events.runStarted?.(runId);
     await session.journal.finishRun(db, runId, 'succeeded');
     return message;
   } finally {

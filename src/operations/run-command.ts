@@ -118,6 +118,7 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     warmUp(session, adapters, plan, warmed);
     await session.journal.ensure(db);
     const runId = await session.journal.startRun(db, { command: input.command, options: input.options, version: VERSION });
+    session.events.runStarted?.(runId);
     const engaged = [...new Set(plan.steps.map((s) => s.engine))];
     for (const name of engaged) await adapters.get(name)!.prepare?.(await session.engineDb(name));
     return await execute(session, input, { plan, prepared, adapters, runId, db, lockDb });

@@ -2,6 +2,7 @@ import type { DiscoveredMigration, MigrationAdapter } from '../adapter/contract.
 import { readEngineStatus, summarize, type EngineStatus } from '../status/engine-status.js';
 import { selectEngines } from '../plan/plan-up.js';
 import type { Session } from '../session.js';
+import { UnreadablePathError } from '../errors.js';
 
 export interface StatusOptions {
   engines?: string[];
@@ -17,8 +18,17 @@ export interface DiscoveredFiles {
 export async function discoverFiles(session: Session, names?: string[]): Promise<DiscoveredFiles> {
   const selected = selectEngines(session.engineNames(), names);
   const adapters = await session.adapters(selected);
-  const discovered = await Promise.all(selected.map((name) => adapters.get(name)!.discover()));
+  const discovered = await Promise.all(selected.map((name) => discoverEngine(adapters.get(name)!)));
   return { selected, adapters, discovered };
+}
+
+/** An engine's files; a path it cannot read is named with the engine (its reader may not know the engine). */
+async function discoverEngine(adapter: MigrationAdapter): Promise<DiscoveredMigration[]> {
+  try {
+    return await adapter.discover();
+  } catch (error) {
+    throw error instanceof UnreadablePathError ? error.forEngine(adapter.name) : error;
+  }
 }
 
 /** Match the files with each engine's history (one history query per engine). */

@@ -11,6 +11,8 @@ export interface RunEvents {
   /** `waitingFor`: which lock ("the migration lock", or the step guard with what holds it). */
   lockWaiting?(holder: string, waitingFor: string): void;
   lockAcquired?(waitedMs: number): void;
+  /** The run is recorded in the journal: its id (polymigrate.runs.id) names it from here on. */
+  runStarted?(runId: number): void;
   stepStarted?(step: PlannedStep): void;
   stepFinished?(result: StepResult): void;
   /** A line an engine printed while running a step. */

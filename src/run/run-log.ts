@@ -3,6 +3,7 @@ import type { StepStatus } from '../journal/journal.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { ExecuteContext } from './execute-plan.js';
 import { describeStepError, type StepResult } from './step-result.js';
+import { redactSecrets } from '../secrets/secret-registry.js';
 
 /** The results so far, the journal writes, and whether a step failed. */
 export class RunLog {
@@ -50,11 +51,12 @@ export class RunLog {
   }
 }
 
+/** An engine's own output, redacted here so that no listener (CLI or library) ever gets a secret. */
 export function stepLogger(ctx: ExecuteContext, engine: string, id?: string): StepLogger {
   const where = { engine, ...(id ? { id } : {}) };
   return {
-    info: (message) => ctx.events.engineOutput?.(where, 'info', message),
-    warn: (message) => ctx.events.engineOutput?.(where, 'warn', message),
+    info: (message) => ctx.events.engineOutput?.(where, 'info', redactSecrets(message)),
+    warn: (message) => ctx.events.engineOutput?.(where, 'warn', redactSecrets(message)),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Direction } from '../adapter/contract.js';
-import { redactSecrets } from '../db/mask-url.js';
+import { redactSecrets } from '../secrets/secret-registry.js';
 import { SqlScriptError } from '../db/run-sql-script.js';
 
 /** 'interrupted': the run was told to stop (SIGINT/SIGTERM) while this step ran; it did not commit. */

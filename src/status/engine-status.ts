@@ -2,6 +2,7 @@ import type {
   DiscoveredMigration, EngineProblem, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
 } from '../adapter/contract.js';
 import { reconcileById } from './reconcile.js';
+import { redactSecrets } from '../secrets/secret-registry.js';
 
 /** Everything the planner and `status` need to know about one engine, read in one go. */
 export interface EngineStatus {
@@ -26,6 +27,9 @@ export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable,
   const problems = adapter.problems ? adapter.problems(history, files) : [];
   for (let i = 0; i < migrations.length; i += 1) {
     const status = migrations[i]!;
+    // A reason may quote the engine's history (Prisma's logs hold PostgreSQL's error text): status,
+    // plans, health and library callers all read it from here.
+    if (status.reason) status.reason = redactSecrets(status.reason);
     if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {
       problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.' });
     }

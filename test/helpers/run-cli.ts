@@ -27,11 +27,21 @@ export function forbidInOutput(secret: string): void {
  * Run the built CLI as a real process. Every run's stdout and stderr are checked for the
  * database password: no output may ever contain it.
  */
-export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult> {
+export interface RunCliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  /** Run as this user (needs root): file permissions then apply, as they do not to root. */
+  user?: { uid: number; gid: number };
+}
+
+export async function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...options.user,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -40,11 +50,17 @@ export async function runCli(args: string[], options: { cwd: string; env?: Recor
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      for (const secret of [serverPassword(), ...extraSecrets]) {
-        if (secret) {
-          expect(stdout, 'stdout must not contain a secret').not.toContain(secret);
-          expect(stderr, 'stderr must not contain a secret').not.toContain(secret);
+      try {
+        for (const secret of [serverPassword(), ...extraSecrets]) {
+          if (secret) {
+            expect(stdout, 'stdout must not contain a secret').not.toContain(secret);
+            expect(stderr, 'stderr must not contain a secret').not.toContain(secret);
+          }
         }
+      } catch (error) {
+        // Fail the test that ran the command now, not at its timeout.
+        reject(error as Error);
+        return;
       }
       resolve({
         code: code ?? -1,
@@ -60,4 +76,9 @@ export async function runCli(args: string[], options: { cwd: string; env?: Recor
       });
     });
   });
+}
+
+/** The lines of a `--log-format json` run's stderr, each parsed (a line that is not JSON fails the test). */
+export function logLines(result: CliResult): Array<Record<string, any>> {
+  return result.stderr.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, any>);
 }

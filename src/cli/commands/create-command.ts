@@ -2,12 +2,13 @@ import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { create } from '../../operations/create.js';
 import type { Cli } from '../cli-context.js';
+import { printJson } from '../output/json-report.js';
 
 export async function createCommand(cli: Cli, engine: string, name: string, options: { empty?: boolean }): Promise<number> {
   const session = await cli.session();
   const created = await create(session, engine, name, options.empty ? { empty: true } : {});
   if (cli.global.json) {
-    process.stdout.write(`${JSON.stringify({ version: 1, command: 'create', engine, ...created }, null, 2)}\n`);
+    printJson({ version: 1, command: 'create', engine, ...created });
   } else {
     cli.say(`Created ${engine} migration ${created.id}:`);
     for (const file of created.files) cli.say(`  ${path.relative(process.cwd(), file) || file}`);

@@ -1,11 +1,12 @@
 import { ExitCode } from '../../errors.js';
 import { init } from '../../operations/init.js';
 import type { Cli } from '../cli-context.js';
+import { printJson } from '../output/json-report.js';
 
 export async function initCommand(cli: Cli, options: { force?: boolean; addScript?: boolean }): Promise<number> {
   const result = init(process.cwd(), options);
   if (cli.global.json) {
-    process.stdout.write(`${JSON.stringify({ version: 1, command: 'init', file: result.file, engines: result.engines, addedScript: result.addedScript }, null, 2)}\n`);
+    printJson({ version: 1, command: 'init', file: result.file, engines: result.engines, addedScript: result.addedScript });
     return ExitCode.ok;
   }
   cli.say(`Wrote ${result.file} with the engines in this order:`);

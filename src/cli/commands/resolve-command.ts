@@ -1,6 +1,7 @@
 import { ConfigError, ExitCode } from '../../errors.js';
 import { resolve } from '../../operations/resolve.js';
 import type { Cli } from '../cli-context.js';
+import { printJson } from '../output/json-report.js';
 
 export async function resolveCommand(cli: Cli, engine: string, id: string, options: { applied?: boolean; rolledBack?: boolean }): Promise<number> {
   if (Boolean(options.applied) === Boolean(options.rolledBack)) {
@@ -9,7 +10,7 @@ export async function resolveCommand(cli: Cli, engine: string, id: string, optio
   }
   const session = await cli.session();
   const message = await resolve(session, engine, id, options.applied ? 'applied' : 'rolled-back');
-  if (cli.global.json) process.stdout.write(`${JSON.stringify({ version: 1, command: 'resolve', engine, id, message }, null, 2)}\n`);
+  if (cli.global.json) printJson({ version: 1, command: 'resolve', engine, id, message });
   else cli.say(message);
   return ExitCode.ok;
 }

@@ -6,11 +6,11 @@ import { parseTarget } from '../../plan/plan-up.js';
 import { skipReason } from '../../operations/skip-switch.js';
 import type { Cli } from '../cli-context.js';
 import { renderPlan, renderRunSummary, stepWidths } from '../output/human-report.js';
-import { runJson } from '../output/json-report.js';
+import { printJson, runJson } from '../output/json-report.js';
 
 function finish(cli: Cli, report: RunReport): number {
   if (cli.global.json) {
-    process.stdout.write(`${JSON.stringify(runJson(report), null, 2)}\n`);
+    printJson(runJson(report));
   } else if (report.outcome !== 'planned' && report.outcome !== 'refused') {
     const summary = renderRunSummary(report, cli.style);
     if (report.outcome === 'failed' || report.outcome === 'interrupted') cli.warn(summary);
@@ -63,7 +63,7 @@ function announcePlans(cli: Cli): void {
 export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: string[]; to?: string; allowModified?: boolean }): Promise<number> {
   const skip = skipReason();
   if (skip) {
-    if (cli.global.json) process.stdout.write(`${JSON.stringify({ version: 1, command: 'up', outcome: 'skipped', reason: skip })}\n`);
+    if (cli.global.json) printJson({ version: 1, command: 'up', outcome: 'skipped', reason: skip }, 0);
     else cli.say(`Skipping migrations: ${skip}.`);
     cli.log('info', `skipped: ${skip}`);
     return ExitCode.ok;

@@ -2,6 +2,7 @@ import type { MigrationStatus } from '../../adapter/contract.js';
 import type { RunReport } from '../../operations/run-command.js';
 import type { StatusReport } from '../../operations/status.js';
 import type { EngineStatus } from '../../status/engine-status.js';
+import { redactedJson } from '../../secrets/secret-registry.js';
 
 /**
  * The `--json` documents. Stable, versioned (`"version": 1`), documented in the README.
@@ -64,4 +65,9 @@ export function errorJson(command: string, error: { message: string; hint?: stri
     command,
     error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode },
   };
+}
+
+/** The one way a document reaches stdout: redacted (a failed step's message may quote PostgreSQL, which may quote a secret). */
+export function printJson(document: unknown, indent = 2): void {
+  process.stdout.write(`${redactedJson(document, indent)}\n`);
 }
