@@ -13,6 +13,7 @@ import { renderStep, type StepWidths } from './output/human-report.js';
 export interface GlobalOptions {
   config?: string;
   url?: string;
+  directUrl?: string;
   json?: boolean;
   logFormat?: 'pretty' | 'json';
   wait?: number;
@@ -104,6 +105,7 @@ export function createCli(global: GlobalOptions): Cli {
       session = new Session({
         config: resolved,
         ...(url ? { databaseUrl: url } : {}),
+        ...(global.directUrl ? { directUrl: global.directUrl } : {}),
         ...(global.wait !== undefined ? { waitSeconds: global.wait } : {}),
         ...(global.lockTimeout !== undefined ? { lockTimeoutSeconds: global.lockTimeout } : {}),
         events: cli.events,

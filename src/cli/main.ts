@@ -31,11 +31,12 @@ export function buildProgram(exit: (code: number) => void): Command {
     .addHelpCommand('help [command]', 'show help for a command')
     .option('--config <file>', 'config file (default: polymigrate.config.{ts,mts,mjs,js,json} found from the cwd upwards)')
     .addOption(new Option('--url <url>', 'database URL (default: the config\'s databaseUrl, else $DATABASE_URL)'))
+    .addOption(new Option('--direct-url <url>', 'direct or session-mode URL for up, down and resolve when the database URL is a transaction-mode pooler (default: the config\'s directUrl, else $DIRECT_URL with $DATABASE_URL)'))
     .option('--json', 'print one JSON document (version 1) on stdout')
     .addOption(new Option('--log-format <format>', 'progress log format').choices(['pretty', 'json']).default('pretty'))
     .option('--wait <seconds>', 'retry the first connection with exponential backoff for this long', nonNegative)
     .option('--lock-timeout <seconds>', 'give up (exit 5) after waiting this long for another run\'s lock', nonNegative)
-    .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts('url'))
+    .addOption(new Option('--embedded', 'use a local embedded PostgreSQL with data under .polymigrate/ (development only)').conflicts(['url', 'directUrl']))
     .showHelpAfterError('(run polymigrate --help for usage)')
     // Throw instead of exiting, so usage errors map to exit 2 (settings are copied to subcommands).
     .exitOverride()

@@ -1,15 +1,16 @@
 import type { MigrationAdapter, Queryable } from '../adapter/contract.js';
-import { describeLostConnection, isConnectionLost } from '../db/connect.js';
+import { describeLostConnection, isConnectionLost, type DbClient } from '../db/connect.js';
 import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
+import { refuseKnownTransactionPooler, refuseTransactionPooler, refuseTransactionPoolerAt } from '../pooler/pooler-check.js';
 import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-pipeline.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
 import type { Session } from '../session.js';
 import { VERSION } from '../version.js';
-import { collectStatus, discoverFiles, readStatuses } from './status.js';
+import { collectStatus, discoverFiles, readStatuses, type DiscoveredFiles } from './status.js';
 
 export interface RunReport {
   command: 'up' | 'down';
@@ -36,7 +37,8 @@ export interface RunCommandInput {
  * take the lock first, re-read under the lock (another replica may have just finished), journal
  * the run and execute. A dry run never takes the lock and writes nothing, not even the journal.
  */
-export async function runCommand(session: Session, input: RunCommandInput): Promise<RunReport> {
+export async function runCommand(given: Session, input: RunCommandInput): Promise<RunReport> {
+  const session = given.forRun();
   const adapters = await session.adapters(input.engines);
   if (input.dryRun) {
     const { plan } = await planAndPrepare(input, await collectStatus(session, input.engines), adapters);
@@ -88,7 +90,12 @@ function warmUp(session: Session, adapters: Map<string, MigrationAdapter>, plan:
   }
 }
 
-async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
+/**
+ * The files, and the run's two connections — checked to be sessions of their own, not a
+ * transaction-mode pooler's (src/pooler/pooler-check.ts), before any lock is taken.
+ */
+async function openRun(session: Session, input: RunCommandInput): Promise<{ files: DiscoveredFiles; db: DbClient; lockDb: DbClient }> {
+  refuseKnownTransactionPooler(session.databaseUrl);
   // Files first (a file problem is a usage error whether or not the database is up; they do not
   // depend on the lock). Without --wait the connections are opened meanwhile.
   const connect = () => Promise.all([session.db(), session.lockDb()]);
@@ -96,6 +103,12 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   connecting?.catch(() => undefined); // awaited just below
   const files = await discoverFiles(session, input.engines);
   const [db, lockDb] = await (connecting ?? connect());
+  await refuseTransactionPooler(session.databaseUrl, { name: 'the lock connection', db: lockDb }, { name: 'the run connection', db });
+  return { files, db, lockDb };
+}
+
+async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
+  const { files, db, lockDb } = await openRun(session, input);
   const waitStarted = Date.now();
   const waiting = {
     timeoutSeconds: session.lockTimeoutSeconds,
@@ -114,7 +127,8 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
     // Every session that runs steps holds it (an engine on a database of its own has one there):
     // a step's query ends with its COMMIT (src/run/step-pipeline.ts, invariant 5).
-    for (const engineDb of await session.separateEngineDbs(input.engines)) {
+    for (const { url, db: engineDb } of await session.separateEngineDbs(input.engines)) {
+      await refuseTransactionPoolerAt(url, engineDb);
       await acquireAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
       guarded.push(engineDb);
     }
