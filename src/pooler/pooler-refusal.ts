@@ -19,7 +19,9 @@ const GENERIC_DIRECT = 'PgBouncer (Railway, Coolify, Kubernetes): PostgreSQL\'s 
  * refuse before taking a key on a session that is not this connection's).
  */
 export function transactionPoolerRefusal(finding: PoolerFinding): RefusedError {
-  const what = finding.hint?.what ?? 'a transaction-mode connection pooler (PgBouncer pool_mode=transaction, Supavisor, or the like)';
+  const { hint } = finding;
+  const what = hint?.certain ? hint.what
+    : `a transaction-mode connection pooler (PgBouncer pool_mode=transaction, Supavisor, or the like${hint ? `; ${hint.what}` : ''})`;
   const where = finding.url ? ` at ${maskUrl(finding.url)}` : '';
   return new RefusedError(
     `Refusing to migrate through ${what}${where}: ${finding.evidence}. ` +
@@ -27,7 +29,7 @@ export function transactionPoolerRefusal(finding: PoolerFinding): RefusedError {
       'lock cannot keep runs apart: concurrent runs could apply a migration twice, and a lock could stay held by an idle pooled ' +
       'connection after the run. Nothing was locked or changed.',
     'Run up, down and resolve on a direct or session-mode URL of the same database: set "directUrl" in the config, or DIRECT_URL ' +
-      `(with --url: --direct-url) — ${finding.hint?.directUrl ?? GENERIC_DIRECT}. ` +
+      `(with --url: --direct-url) — ${hint?.directUrl ?? GENERIC_DIRECT}. ` +
       'status and the health route can keep the pooled URL.',
   );
 }

@@ -5,7 +5,7 @@
  * any PostgreSQL URL, which is why the session probe (session-probe.ts) decides in the end.
  */
 export interface PoolerHint {
-  /** The pooler, in words: "Supabase's pooler (Supavisor) in transaction mode, port 6543". */
+  /** The pooler, in words ("Supabase's shared pooler (Supavisor) in transaction mode (port 6543)"); when not certain, what hints at one. */
   what: string;
   /** The URL's shape alone proves transaction mode: refuse without connecting. */
   certain: boolean;
@@ -55,7 +55,7 @@ export function poolerHint(databaseUrl: string): PoolerHint | undefined {
   }
   if (port(url) === 6543 || port(url) === 6432) {
     return {
-      what: `a connection pooler, by its port (${port(url)}: PgBouncer's and Supabase's pooler ports)`,
+      what: port(url) === 6432 ? "port 6432 is PgBouncer's usual port" : 'port 6543 is the usual port of a pooler\'s transaction mode (Supabase\'s)',
       certain: false,
       directUrl: 'the URL of PostgreSQL itself, or of a pool with pool_mode=session',
     };
