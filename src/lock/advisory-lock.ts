@@ -81,6 +81,8 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
 interface Holdings {
   pid?: number;
   counts: Map<bigint, number>;
+  /** A release was served by another session: what `counts` still has is out of this connection's reach. */
+  stranded?: boolean;
 }
 const holdings = new WeakMap<Queryable, Holdings>();
 
@@ -88,6 +90,21 @@ function holdingsOf(db: Queryable): Holdings {
   let held = holdings.get(db);
   if (!held) holdings.set(db, held = { counts: new Map() });
   return held;
+}
+
+/**
+ * What this connection still holds on a server session it no longer reaches — a release of it was
+ * served by another session (src/lock/stranded-locks.ts frees them).
+ */
+export function heldKeys(db: Queryable): { pid: number; keys: Array<[bigint, number]> } | undefined {
+  const held = holdings.get(db);
+  if (!held?.stranded || held.pid === undefined || held.counts.size === 0) return undefined;
+  return { pid: held.pid, keys: [...held.counts] };
+}
+
+/** The keys of `heldKeys` were released another way (on their session, by another connection). */
+export function forgetHeldKeys(db: Queryable): void {
+  holdings.get(db)?.counts.clear();
 }
 
 /** `$1` among this session's granted advisory locks (pg_locks lists every database's: filter on ours). */
@@ -127,6 +144,7 @@ export async function releaseAdvisoryLock(db: Queryable, key: bigint): Promise<v
     'SELECT pg_backend_pid() AS pid, CASE WHEN pg_backend_pid() = $2::int THEN pg_advisory_unlock($1::bigint) END AS released',
     [key.toString(), held.pid]);
   if (rows[0]!.released === null) {
+    held.stranded = true;
     throw transactionPoolerRefusal({ evidence: `lock key ${key}, taken on server session ${held.pid}, could not be released: the connection was then served by session ${rows[0]!.pid}` });
   }
   if (count === 1) held.counts.delete(key);

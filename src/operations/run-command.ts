@@ -3,6 +3,7 @@ import { describeLostConnection, isConnectionLost, type DbClient } from '../db/c
 import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
+import { freeStrandedKeys } from '../lock/stranded-locks.js';
 import { refuseKnownTransactionPooler, refuseTransactionPooler, refuseTransactionPoolerAt } from '../pooler/pooler-check.js';
 import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-pipeline.js';
 import type { PlannedStep } from '../plan/plan-types.js';
@@ -120,17 +121,17 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   // otherwise the engine's CLI elsewhere could apply between our read and our steps, and we would
   // apply its migrations a second time. Advisory locks stack, so executePlan taking them again is fine.
   const engineKeys: bigint[] = [];
-  const guarded: Queryable[] = [];
+  const guarded: Array<{ url: string; db: Queryable }> = [];
   try {
     // The step guard, on the session that runs the steps: a run killed mid-step may still be
     // committing that step there, and its history must be read only after that.
     await acquireAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
     // Every session that runs steps holds it (an engine on a database of its own has one there):
     // a step's query ends with its COMMIT (src/run/step-pipeline.ts, invariant 5).
-    for (const { url, db: engineDb } of await session.separateEngineDbs(input.engines)) {
-      await refuseTransactionPoolerAt(url, engineDb);
-      await acquireAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
-      guarded.push(engineDb);
+    for (const engine of await session.separateEngineDbs(input.engines)) {
+      await refuseTransactionPoolerAt(engine.url, engine.db);
+      guarded.push(engine);
+      await acquireAdvisoryLock(engine.db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
     }
     session.events.lockAcquired?.(Date.now() - waitStarted);
     for (const adapter of adapters.values()) {
@@ -167,8 +168,9 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
     for (const key of engineKeys.reverse()) await releaseAdvisoryLock(lockDb, key).catch(() => undefined);
-    for (const engineDb of guarded) await releaseAdvisoryLock(engineDb, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
+    for (const engine of guarded) await releaseAdvisoryLock(engine.db, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
     await releaseAdvisoryLock(db, POLYMIGRATE_STEP_GUARD_KEY).catch(() => undefined);
     await releaseAdvisoryLock(lockDb, POLYMIGRATE_LOCK_KEY).catch(() => undefined);
+    await freeStrandedKeys([{ url: session.databaseUrl, db: lockDb }, { url: session.databaseUrl, db }, ...guarded]);
   }
 }

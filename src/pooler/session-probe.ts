@@ -11,8 +11,11 @@ import type { Queryable } from '../adapter/contract.js';
  * - reads its server pid: it must stay the same on a connection, and differ between the two (two
  *   open connections never share a session; through a pool of one server they always do);
  * - reads its session's local transaction number (pg_locks' virtualtransaction "3/145": one more
- *   for every transaction the session runs): it must be one more than at this connection's last
- *   query — a pooled session that served any other client in between shows a jump;
+ *   for every transaction the session runs): it should be one more than at this connection's last
+ *   query — a pooled session that served any other client in between shows a jump. So does, now
+ *   and then, a session of its own: an idle backend catching up on cache invalidations runs an
+ *   empty transaction when the server is busy with DDL. A jump alone therefore only repeats the
+ *   probe (up to ATTEMPTS times); it refuses when every attempt shows one;
  * - reads, then sets, a session marker (`polymigrate.session_probe`): it must be the one this
  *   connection set last, and never the other connection's;
  * - reads the other connection's session in pg_stat_activity: its last query must still be the
@@ -27,6 +30,7 @@ import type { Queryable } from '../adapter/contract.js';
 
 export const SESSION_PROBE_SETTING = 'polymigrate.session_probe';
 const TURNS = ['A', 'B', 'B', 'A'] as const;
+const ATTEMPTS = 4;
 
 export interface ProbedConnection {
   /** How the refusal names it: "the lock connection". */
@@ -72,27 +76,53 @@ function readable(query: string | null): query is string {
   return query !== null && query !== '' && !query.startsWith('<');
 }
 
-function check(side: Side, other: Side, row: ProbeRow, token: string): string | undefined {
+interface Finding {
+  evidence: string;
+  /** False for what a session of its own can also show, now and then (a transaction-number jump). */
+  certain: boolean;
+}
+
+function check(side: Side, other: Side, row: ProbeRow, token: string): Finding | undefined {
+  const certain = (evidence: string) => ({ evidence, certain: true });
   if (side.pid !== undefined && row.pid !== side.pid) {
-    return `${side.name}'s queries ran on server session ${side.pid}, then on ${row.pid}`;
+    return certain(`${side.name}'s queries ran on server session ${side.pid}, then on ${row.pid}`);
   }
   if (row.pid === other.pid) {
-    return `${other.name} and ${side.name}, both open, were served by the same server session (pid ${row.pid})`;
+    return certain(`${other.name} and ${side.name}, both open, were served by the same server session (pid ${row.pid})`);
+  }
+  if (side.marker === undefined && row.marker?.includes(token)) {
+    return certain(`${side.name}'s first query found a setting ${other.name} had made in its session`);
+  }
+  if (side.marker !== undefined && row.marker !== side.marker) {
+    return certain(`a session setting ${side.name} made was ${row.marker ? `"${row.marker}"` : 'gone'} in its next transaction`);
+  }
+  if (other.lastQuery !== undefined && readable(row.other) && row.other !== other.lastQuery) {
+    return certain(`server session ${other.pid} of ${other.name} ran another client's query between two of ${other.name}'s`);
   }
   const lxid = localXid(row.vxid);
   if (side.lxid !== undefined && lxid !== undefined && lxid !== side.lxid + 1) {
-    return `server session ${row.pid} ran ${lxid - side.lxid - 1} other transaction(s) between two of ${side.name}'s`;
-  }
-  if (side.marker === undefined && row.marker?.includes(token)) {
-    return `${side.name}'s first query found a setting ${other.name} had made in its session`;
-  }
-  if (side.marker !== undefined && row.marker !== side.marker) {
-    return `a session setting ${side.name} made was ${row.marker ? `"${row.marker}"` : 'gone'} in its next transaction`;
-  }
-  if (other.lastQuery !== undefined && readable(row.other) && row.other !== other.lastQuery) {
-    return `server session ${other.pid} of ${other.name} ran another client's query between two of ${other.name}'s`;
+    return { evidence: `server session ${row.pid} ran ${lxid - side.lxid - 1} other transaction(s) between two of ${side.name}'s`, certain: false };
   }
   return undefined;
+}
+
+/** One pass of the four turns: the first certain finding, else the first uncertain one, else nothing. */
+async function probeOnce(a: ProbedConnection, b: ProbedConnection): Promise<Finding | undefined> {
+  const token = randomBytes(8).toString('hex');
+  const sides: Record<'A' | 'B', Side> = { A: { ...a }, B: { ...b } };
+  let uncertain: Finding | undefined;
+  for (const [turn, name] of TURNS.entries()) {
+    const side = sides[name];
+    const other = sides[name === 'A' ? 'B' : 'A'];
+    const marker = TURNS.indexOf(name, turn + 1) === -1 ? null : `${token}:${name}:${turn}`;
+    const text = probeQuery(marker, other);
+    const row = (await side.db.query<ProbeRow>(text)).rows[0]!;
+    const finding = check(side, other, row, token);
+    if (finding?.certain) return finding;
+    uncertain ??= finding;
+    Object.assign(side, { pid: row.pid, lxid: localXid(row.vxid), lastQuery: text, ...(marker ? { marker } : {}) });
+  }
+  return uncertain;
 }
 
 /**
@@ -101,17 +131,12 @@ function check(side: Side, other: Side, row: ProbeRow, token: string): string | 
  * query resets the marker.
  */
 export async function probeSessionPinning(a: ProbedConnection, b: ProbedConnection): Promise<string | undefined> {
-  const token = randomBytes(8).toString('hex');
-  const sides: Record<'A' | 'B', Side> = { A: { ...a }, B: { ...b } };
-  for (const [turn, name] of TURNS.entries()) {
-    const side = sides[name];
-    const other = sides[name === 'A' ? 'B' : 'A'];
-    const marker = TURNS.indexOf(name, turn + 1) === -1 ? null : `${token}:${name}:${turn}`;
-    const text = probeQuery(marker, other);
-    const row = (await side.db.query<ProbeRow>(text)).rows[0]!;
-    const problem = check(side, other, row, token);
-    if (problem) return problem;
-    Object.assign(side, { pid: row.pid, lxid: localXid(row.vxid), lastQuery: text, ...(marker ? { marker } : {}) });
+  let finding: Finding | undefined;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+    finding = await probeOnce(a, b);
+    if (!finding) return undefined;
+    if (finding.certain) return finding.evidence;
   }
-  return undefined;
+  return `${finding!.evidence}, in each of ${ATTEMPTS} probes (other clients' transactions on a pooled session; ` +
+    'a session of its own shows that only now and then, catching up on cache invalidations while the server runs heavy DDL)';
 }

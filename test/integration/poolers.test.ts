@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthHandler } from '../../src/health/health-handler.js';
 import { acquireAdvisoryLock, releaseAdvisoryLock } from '../../src/lock/advisory-lock.js';
+import { releaseStrandedKeys } from '../../src/lock/stranded-locks.js';
 import { probeSessionPinning } from '../../src/pooler/session-probe.js';
 import { RefusedError } from '../../src/errors.js';
 import { startAppTraffic } from '../helpers/app-traffic.js';
@@ -202,7 +203,7 @@ describe.skipIf(pgbouncerMissing('the lock\'s own pooler checks (test/integratio
     }
   });
 
-  it('pool of 20: a release served by another session is refused, and does not release what that session holds', async () => {
+  it('pool of 20: a release served by another session is refused, does not release what that session holds, and the key is then freed through the pooler', async () => {
     const bouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize: 20 });
     const db = await createTestDatabase('poollock');
     const [x, y] = [await client(bouncer.url(db.url)), await client(bouncer.url(db.url))];
@@ -217,6 +218,20 @@ describe.skipIf(pgbouncerMissing('the lock\'s own pooler checks (test/integratio
       expect((refused as Error).message).toMatch(new RegExp(`lock key ${KEY}, taken on server session ${holder}, could not be released`));
       expect(await advisoryHolders(db.name, KEY)).toEqual([holder]);
       await y.query('COMMIT');
+
+      // Bury the holding session under two more recently used ones, then free the stranded key
+      // through the pooler: the cleanup pins sessions until it reaches the one that holds it.
+      const zs = await Promise.all([1, 2, 3].map(() => client(bouncer.url(db.url))));
+      await Promise.all(zs.map((z) => z.query('BEGIN')));
+      const pids = await Promise.all(zs.map(async (z) => (await z.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+      expect(pids).toContain(holder);
+      const order = [...zs.keys()].sort((i, j) => Number(pids[j] === holder) - Number(pids[i] === holder));
+      for (const i of order) await zs[i]!.query('COMMIT');
+      await Promise.all(zs.map((z) => z.end()));
+      expect(await releaseStrandedKeys(bouncer.url(db.url), x)).toBeUndefined();
+      expect(await advisoryHolders(db.name, KEY)).toEqual([]);
+      // Nothing was terminated: the session that held the key is still there.
+      expect(await query(adminUrl(), 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [holder])).toHaveLength(1);
     } finally {
       await Promise.all([x.end(), y.end()]);
       await bouncer.stop();
