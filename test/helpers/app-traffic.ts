@@ -9,11 +9,11 @@ export interface AppTraffic {
 
 /**
  * An application's traffic through a pooler: `clients` connections, each running short queries
- * back to back (every third one an explicit transaction) until stopped. Through a
+ * back to back (every third one an explicit transaction; or `statement(client)`) until stopped. Through a
  * transaction-mode pooler these are the transactions that take server sessions between a
  * migration run's own.
  */
-export function startAppTraffic(url: string, clients: number): AppTraffic {
+export function startAppTraffic(url: string, clients: number, statement?: (client: number) => string): AppTraffic {
   let stopping = false;
   const errors: string[] = [];
   const connected: Array<Promise<void>> = [];
@@ -27,7 +27,7 @@ export function startAppTraffic(url: string, clients: number): AppTraffic {
       try {
         await client.connect();
         while (!stopping) {
-          await client.query(queries % 3 === 2 ? 'BEGIN; SELECT 1; COMMIT' : 'SELECT 1');
+          await client.query(statement?.(i) ?? (queries % 3 === 2 ? 'BEGIN; SELECT 1; COMMIT' : 'SELECT 1'));
           if (queries === 0) first();
           queries += 1;
         }
