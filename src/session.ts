@@ -13,6 +13,8 @@ export interface SessionOptions {
   config: ResolvedConfig;
   /** --url; else the config's databaseUrl; else DATABASE_URL. */
   databaseUrl?: string;
+  /** --direct-url: what up, down and resolve use instead of the database URL (see `forRun`). */
+  directUrl?: string;
   /** --wait: retry the first connection for this many seconds. */
   waitSeconds?: number;
   /** --lock-timeout; else the config's lockTimeout. */
@@ -36,13 +38,16 @@ export class Session {
   /** Bounded lock waits for migrations, with retries (src/run/lock-retry.ts); undefined: wait as long as it takes. */
   readonly lockRetry: LockRetryPolicy | undefined;
   private readonly options: SessionOptions;
-  private readonly adapterCache = new Map<string, MigrationAdapter>();
+  private readonly adapterCache: Map<string, MigrationAdapter>;
   private readonly clients = new Map<string, Promise<DbClient>>();
   private mainClient?: Promise<DbClient>;
   private validatedUrl?: string;
+  private runSession?: Session;
 
-  constructor(options: SessionOptions) {
+  /** `adapterCache`: shared with the session this one was made from by `forRun`. */
+  constructor(options: SessionOptions, adapterCache = new Map<string, MigrationAdapter>()) {
     this.options = options;
+    this.adapterCache = adapterCache;
     this.config = options.config;
     this.journal = new Journal(options.config.journalSchema);
     this.events = options.events ?? {};
@@ -64,6 +69,33 @@ export class Session {
     if (databaseUrl) return validateDatabaseUrl(databaseUrl, '--url');
     if (this.config.databaseUrl) return validateDatabaseUrl(this.config.databaseUrl, `"databaseUrl" in ${this.config.file}`);
     return validateDatabaseUrl(process.env.DATABASE_URL, 'DATABASE_URL');
+  }
+
+  /**
+   * The URL the locking commands run on instead of the database URL, if any. It pairs with where
+   * the database URL came from — `--url` with `--direct-url` only, the config's databaseUrl with its
+   * directUrl, DATABASE_URL with directUrl or DIRECT_URL — so a DIRECT_URL left in the environment
+   * never sends a run to another database than the one named on the command line.
+   */
+  get directUrl(): string | undefined {
+    const { databaseUrl, directUrl } = this.options;
+    if (directUrl) return validateDatabaseUrl(directUrl, '--direct-url');
+    if (databaseUrl) return undefined;
+    if (this.config.directUrl) return validateDatabaseUrl(this.config.directUrl, `"directUrl" in ${this.config.file}`);
+    if (this.config.databaseUrl || !process.env.DIRECT_URL) return undefined;
+    return validateDatabaseUrl(process.env.DIRECT_URL, 'DIRECT_URL');
+  }
+
+  /**
+   * The session `up`, `down` and `resolve` run on: this one, or, when a direct URL is set, one on
+   * that URL sharing this one's config, events and adapters (closed with this one). `status` and the
+   * health route stay on the database URL, which may go through a transaction-mode pooler.
+   */
+  forRun(): Session {
+    const direct = this.directUrl;
+    if (direct === undefined || direct === this.databaseUrl) return this;
+    this.runSession ??= new Session({ ...this.options, databaseUrl: direct, directUrl: undefined }, this.adapterCache);
+    return this.runSession;
   }
 
   engineNames(): string[] {
@@ -145,11 +177,15 @@ export class Session {
     }));
   }
 
-  /** The connections of `engines` that are not the main one, one per database. */
-  async separateEngineDbs(engines: string[]): Promise<Queryable[]> {
+  /** The connections of `engines` that are not the main one, one per database, with their URL. */
+  async separateEngineDbs(engines: string[]): Promise<Array<{ url: string; db: Queryable }>> {
     const main = await this.db();
-    const dbs = await Promise.all(engines.map((name) => this.engineDb(name)));
-    return [...new Set(dbs)].filter((db) => db !== main);
+    const separate = new Map<Queryable, string>();
+    for (const name of engines) {
+      const db = await this.engineDb(name);
+      if (db !== main) separate.set(db, this.engineUrl(name));
+    }
+    return [...separate].map(([db, url]) => ({ url, db }));
   }
 
   private clientFor(url: string, key: string): Promise<DbClient> {
@@ -162,6 +198,11 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    await Promise.all([this.closeConnections(), this.runSession?.closeConnections()]);
+    await Promise.all([...this.adapterCache.values()].map((a) => a.close?.().catch(() => undefined)));
+  }
+
+  private async closeConnections(): Promise<void> {
     const all = [this.mainClient, ...this.clients.values()].filter(Boolean) as Promise<DbClient>[];
     await Promise.all(all.map(async (pending) => {
       try {
@@ -170,6 +211,5 @@ export class Session {
         // a client that never connected or a server that went away: nothing to close
       }
     }));
-    await Promise.all([...this.adapterCache.values()].map((a) => a.close?.().catch(() => undefined)));
   }
 }

@@ -15,6 +15,8 @@ export interface PolymigrateOptions {
   cwd?: string;
   /** Overrides the config's databaseUrl and DATABASE_URL. */
   databaseUrl?: string;
+  /** Like --direct-url: the URL up and down run on (default: the config's directUrl, else DIRECT_URL with DATABASE_URL). */
+  directUrl?: string;
   /** Retry the first connection for this long (like --wait). */
   waitSeconds?: number;
   lockTimeoutSeconds?: number;
@@ -50,6 +52,7 @@ export class Polymigrate extends EventEmitter<PolymigrateEvents> {
     const session = new Session({
       config,
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.directUrl ? { directUrl: options.directUrl } : {}),
       ...(options.waitSeconds !== undefined ? { waitSeconds: options.waitSeconds } : {}),
       ...(options.lockTimeoutSeconds !== undefined ? { lockTimeoutSeconds: options.lockTimeoutSeconds } : {}),
       events: {

@@ -14,6 +14,7 @@ import { writeJsonLog, type LogLevel } from './output/json-log.js';
 export interface GlobalOptions {
   config?: string;
   url?: string;
+  directUrl?: string;
   json?: boolean;
   logFormat?: 'pretty' | 'json';
   wait?: number;
@@ -113,6 +114,7 @@ export function createCli(global: GlobalOptions): Cli {
       session = new Session({
         config: resolved,
         ...(url ? { databaseUrl: url } : {}),
+        ...(global.directUrl ? { directUrl: global.directUrl } : {}),
         ...(global.wait !== undefined ? { waitSeconds: global.wait } : {}),
         ...(global.lockTimeout !== undefined ? { lockTimeoutSeconds: global.lockTimeout } : {}),
         ...(global.ddlLockTimeout !== undefined ? { ddlLockTimeoutSeconds: global.ddlLockTimeout } : {}),

@@ -10,6 +10,13 @@ export type EngineConfig = SqlEngineConfig | PrismaEngineConfig | DrizzleEngineC
 export interface PolymigrateConfig {
   /** Defaults to DATABASE_URL. `--url` overrides both. */
   databaseUrl?: string;
+  /**
+   * A direct (or session-mode pooler) URL of the same database, for the commands that take the lock
+   * (`up`, `down`, `resolve`) when `databaseUrl` goes through a transaction-mode pooler; `status`
+   * and the health route keep `databaseUrl`. Defaults to DIRECT_URL when the database URL is
+   * DATABASE_URL. `--direct-url` overrides it.
+   */
+  directUrl?: string;
   /** polymigrate's own schema: journal of runs and the SQL-folder history. Default "polymigrate". */
   journalSchema?: string;
   /** Seconds to wait for another run's lock before giving up (exit 5). Default 60. */
@@ -43,6 +50,7 @@ export interface ResolvedConfig {
   file: string;
   dir: string;
   databaseUrl?: string;
+  directUrl?: string;
   journalSchema: string;
   lockTimeoutSeconds: number;
   ddlLockTimeoutSeconds?: number;

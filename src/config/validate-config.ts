@@ -7,6 +7,7 @@ import type { ResolvedConfig, ResolvedEngine } from './config-types.js';
 
 const topLevelSchema = v.strictObject({
   databaseUrl: v.optional(v.string()),
+  directUrl: v.optional(v.string()),
   journalSchema: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a PostgreSQL identifier')), 'polymigrate'),
   lockTimeout: v.optional(v.pipe(v.number(), v.minValue(0, 'expected a number of seconds (0 or more)')), 60),
   ddlLockTimeout: v.optional(v.pipe(v.number(), v.gtValue(0, 'expected a number of seconds (more than 0)'))),
@@ -99,6 +100,8 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
     file,
     dir,
     ...(top.output.databaseUrl ? { databaseUrl: top.output.databaseUrl } : {}),
+    // `directUrl: process.env.DIRECT_URL` with the variable unset is no direct URL.
+    ...(top.output.directUrl ? { directUrl: top.output.directUrl } : {}),
     journalSchema: top.output.journalSchema,
     lockTimeoutSeconds: top.output.lockTimeout,
     ...(top.output.ddlLockTimeout !== undefined ? { ddlLockTimeoutSeconds: top.output.ddlLockTimeout } : {}),

@@ -2,6 +2,7 @@ import type { Queryable } from '../adapter/contract.js';
 import { InterruptedError, LockTimeoutError } from '../errors.js';
 import { backoffDelay, sleep } from '../db/backoff.js';
 import type { Journal } from '../journal/journal.js';
+import { transactionPoolerRefusal } from '../pooler/pooler-refusal.js';
 
 /**
  * polymigrate's session-level advisory lock key. Distinct from every engine's own key
@@ -55,8 +56,7 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let warned = false;
   for (let attempt = 1; ; attempt += 1) {
-    const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key.toString()]);
-    if (rows[0]?.locked) return;
+    if (await tryTake(db, key)) return;
     const remaining = deadline - Date.now();
     if (!warned && options.onWait) {
       warned = true;
@@ -72,8 +72,86 @@ export async function acquireAdvisoryLock(db: Queryable, key: bigint, options: L
   }
 }
 
+/**
+ * What this process holds on each connection: the server session it took its first key on, and
+ * how many times it took each key (advisory locks stack). Behind a transaction-mode pooler that
+ * the probe (src/pooler/session-probe.ts) missed, a connection's queries move between server
+ * sessions, and a session may hold a key another client took there: every take and release
+ * checks both on the server, in its own statement — so the lock never takes a key on a session
+ * that is not this connection's, never counts another run's key as its own, and never releases
+ * another run's key.
+ */
+interface Holdings {
+  pid?: number;
+  counts: Map<bigint, number>;
+  /** A release was served by another session: what `counts` still has is out of this connection's reach. */
+  stranded?: boolean;
+}
+const holdings = new WeakMap<Queryable, Holdings>();
+
+function holdingsOf(db: Queryable): Holdings {
+  let held = holdings.get(db);
+  if (!held) holdings.set(db, held = { counts: new Map() });
+  return held;
+}
+
+/**
+ * What this connection still holds on a server session it no longer reaches — a release of it was
+ * served by another session (src/lock/stranded-locks.ts frees them).
+ */
+export function heldKeys(db: Queryable): { pid: number; keys: Array<[bigint, number]> } | undefined {
+  const held = holdings.get(db);
+  if (!held?.stranded || held.pid === undefined || held.counts.size === 0) return undefined;
+  return { pid: held.pid, keys: [...held.counts] };
+}
+
+/** The keys of `heldKeys` were released another way (on their session, by another connection). */
+export function forgetHeldKeys(db: Queryable): void {
+  holdings.get(db)?.counts.clear();
+}
+
+/** `$1` among this session's granted advisory locks (pg_locks lists every database's: filter on ours). */
+const HELD_HERE = `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid = pg_backend_pid()
+      AND (classid::bigint << 32) + objid::bigint = $1::bigint AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
+
+async function tryTake(db: Queryable, key: bigint): Promise<boolean> {
+  const held = holdingsOf(db);
+  const mine = (held.counts.get(key) ?? 0) > 0;
+  // The pid and what the session holds are read in a materialized CTE, before the target list
+  // tries the lock — which it does only on this connection's own session.
+  const { rows } = await db.query<{ pid: number; foreign: boolean; locked: boolean | null }>(
+    `WITH s AS MATERIALIZED (SELECT pg_backend_pid() AS pid, ${HELD_HERE} AS held)
+     SELECT s.pid, s.held AND NOT $3::boolean AS foreign,
+            CASE WHEN ($2::int IS NULL OR s.pid = $2::int) AND (NOT s.held OR $3::boolean) THEN pg_try_advisory_lock($1::bigint) END AS locked
+       FROM s`,
+    [key.toString(), held.pid ?? null, mine]);
+  const row = rows[0]!;
+  if (held.pid !== undefined && row.pid !== held.pid) {
+    throw transactionPoolerRefusal({ evidence: `a connection that took a lock on server session ${held.pid} was then served by session ${row.pid}` });
+  }
+  if (row.foreign) {
+    throw transactionPoolerRefusal({ evidence: `server session ${row.pid} already held lock key ${key}, which this connection never took there` });
+  }
+  if (!row.locked) return false;
+  held.pid = row.pid;
+  held.counts.set(key, (held.counts.get(key) ?? 0) + 1);
+  return true;
+}
+
+/** Release one hold of `key` — one this connection took, and only on the server session it took it on. */
 export async function releaseAdvisoryLock(db: Queryable, key: bigint): Promise<void> {
-  await db.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
+  const held = holdingsOf(db);
+  const count = held.counts.get(key) ?? 0;
+  if (count === 0) return;
+  const { rows } = await db.query<{ pid: number; released: boolean | null }>(
+    'SELECT pg_backend_pid() AS pid, CASE WHEN pg_backend_pid() = $2::int THEN pg_advisory_unlock($1::bigint) END AS released',
+    [key.toString(), held.pid]);
+  if (rows[0]!.released === null) {
+    held.stranded = true;
+    throw transactionPoolerRefusal({ evidence: `lock key ${key}, taken on server session ${held.pid}, could not be released: the connection was then served by session ${rows[0]!.pid}` });
+  }
+  if (count === 1) held.counts.delete(key);
+  else held.counts.set(key, count - 1);
 }
 
 /**

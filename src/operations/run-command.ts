@@ -1,8 +1,10 @@
 import type { MigrationAdapter, Queryable } from '../adapter/contract.js';
-import { describeLostConnection, isConnectionLost } from '../db/connect.js';
+import { describeLostConnection, isConnectionLost, type DbClient } from '../db/connect.js';
 import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
+import { freeStrandedKeys } from '../lock/stranded-locks.js';
+import { refuseKnownTransactionPooler, refuseTransactionPooler, refuseTransactionPoolerAt } from '../pooler/pooler-check.js';
 import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-pipeline.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
@@ -13,7 +15,7 @@ import { InterruptedError } from '../errors.js';
 import type { EngineStatus } from '../status/engine-status.js';
 import type { Session } from '../session.js';
 import { VERSION } from '../version.js';
-import { collectStatus, discoverFiles, readStatuses } from './status.js';
+import { collectStatus, discoverFiles, readStatuses, type DiscoveredFiles } from './status.js';
 
 export interface RunReport {
   command: 'up' | 'down';
@@ -47,7 +49,8 @@ export interface RunCommandInput {
  * take the lock first, re-read under the lock (another replica may have just finished), journal
  * the run and execute. A dry run never takes the lock and writes nothing, not even the journal.
  */
-export async function runCommand(session: Session, input: RunCommandInput): Promise<RunReport> {
+export async function runCommand(given: Session, input: RunCommandInput): Promise<RunReport> {
+  const session = given.forRun();
   const adapters = await session.adapters(input.engines);
   if (input.dryRun) {
     const { plan } = await planAndPrepare(input, await collectStatus(session, input.engines), adapters);
@@ -99,7 +102,12 @@ function warmUp(session: Session, adapters: Map<string, MigrationAdapter>, plan:
   }
 }
 
-async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
+/**
+ * The files, and the run's two connections — checked to be sessions of their own, not a
+ * transaction-mode pooler's (src/pooler/pooler-check.ts), before any lock is taken.
+ */
+async function openRun(session: Session, input: RunCommandInput): Promise<{ files: DiscoveredFiles; db: DbClient; lockDb: DbClient }> {
+  refuseKnownTransactionPooler(session.databaseUrl);
   // Files first (a file problem is a usage error whether or not the database is up; they do not
   // depend on the lock). Without --wait the connections are opened meanwhile.
   const connect = () => Promise.all([session.db(), session.lockDb()]);
@@ -107,6 +115,12 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
   connecting?.catch(() => undefined); // awaited just below
   const files = await discoverFiles(session, input.engines);
   const [db, lockDb] = await (connecting ?? connect());
+  await refuseTransactionPooler(session.databaseUrl, { name: 'the lock connection', db: lockDb }, { name: 'the run connection', db });
+  return { files, db, lockDb };
+}
+
+async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
+  const { files, db, lockDb } = await openRun(session, input);
   const held = new HeldLocks(lockDb, db);
   try {
     await takeRunLocks(session, input, adapters, held);
@@ -126,12 +140,16 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
     await held.release();
+    // A key whose release a pooler served on another session (the pooler probe missed it).
+    await freeStrandedKeys([{ url: session.databaseUrl, db: lockDb }, { url: session.databaseUrl, db }, ...held.engineSessions]);
   }
 }
 
 /** The advisory locks a run holds, released in reverse order whatever happened. */
 class HeldLocks {
   private readonly locks: Array<{ db: Queryable; key: bigint }> = [];
+  /** The sessions of engines on databases of their own, which hold the step guard there. */
+  readonly engineSessions: Array<{ url: string; db: Queryable }> = [];
   constructor(readonly lockDb: Queryable, readonly db: Queryable) {}
   add(db: Queryable, key: bigint): void {
     this.locks.push({ db, key });
@@ -158,9 +176,13 @@ async function takeRunLocks(session: Session, input: RunCommandInput, adapters: 
   };
   await acquireAdvisoryLock(held.lockDb, POLYMIGRATE_LOCK_KEY, waiting);
   held.add(held.lockDb, POLYMIGRATE_LOCK_KEY);
-  for (const stepDb of [held.db, ...await session.separateEngineDbs(input.engines)]) {
-    await acquireAdvisoryLock(stepDb, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
-    held.add(stepDb, POLYMIGRATE_STEP_GUARD_KEY);
+  await acquireAdvisoryLock(held.db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
+  held.add(held.db, POLYMIGRATE_STEP_GUARD_KEY);
+  for (const engine of await session.separateEngineDbs(input.engines)) {
+    await refuseTransactionPoolerAt(engine.url, engine.db);
+    held.engineSessions.push(engine);
+    await acquireAdvisoryLock(engine.db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
+    held.add(engine.db, POLYMIGRATE_STEP_GUARD_KEY);
   }
   session.events.lockAcquired?.(Date.now() - waitStarted);
   for (const adapter of adapters.values()) {

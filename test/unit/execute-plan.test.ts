@@ -68,7 +68,7 @@ describe('executePlan', () => {
   it('takes and releases an engine\'s extra lock keys around its steps', async () => {
     const a = memoryAdapter('a', [{ id: '1' }], { capabilities: { lockKeys: [72707369n] } });
     const { db } = await run([a]);
-    expect(db.queries.filter((q) => q.includes('pg_try_advisory_lock') || q.includes('pg_advisory_unlock'))).toHaveLength(2);
+    expect(db.texts.filter((t) => t.includes('pg_try_advisory_lock') || t.includes('pg_advisory_unlock'))).toHaveLength(2);
   });
 
   it('commits the journal row and the session reset inside a transactional step, and resets after a bare one', async () => {
