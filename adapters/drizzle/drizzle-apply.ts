@@ -34,10 +34,10 @@ export async function runDrizzleSql(
  * run: what came before it is committed first, it runs on its own, then a new transaction starts.
  * Migrations rolled back with the failing one get no result (the core reports them "not-run").
  */
-export async function runAtomically(
-  migrations: DiscoveredMigration[],
+export async function runAtomically<M extends DiscoveredMigration<unknown>>(
+  migrations: M[],
   db: Queryable,
-  step: (migration: DiscoveredMigration, inTransaction: boolean) => Promise<void>,
+  step: (migration: M, inTransaction: boolean) => Promise<void>,
 ): Promise<BatchStepResult[]> {
   const results: BatchStepResult[] = [];
   let open: BatchStepResult[] = [];
@@ -70,6 +70,3 @@ export async function runAtomically(
   return results;
 }
 
-export function metaOf(migration: DiscoveredMigration): DrizzleMigrationMeta {
-  return migration.meta as DrizzleMigrationMeta;
-}

@@ -46,10 +46,10 @@ function formatMismatch(where: string, format: DrizzleFormat): ConfigError {
  * tied by hash (the journal's `when` was changed after it was applied), newest migration first,
  * so two identical files (e.g. two empty custom migrations) each keep their own row.
  */
-function matchJournalRows(rows: DrizzleHistoryRow[], discovered: DiscoveredMigration[]): Map<DrizzleHistoryRow, { migration: DiscoveredMigration; by: 'created_at' | 'hash' }> {
-  const matches = new Map<DrizzleHistoryRow, { migration: DiscoveredMigration; by: 'created_at' | 'hash' }>();
+function matchJournalRows(rows: DrizzleHistoryRow[], discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): Map<DrizzleHistoryRow, { migration: DiscoveredMigration<DrizzleMigrationMeta>; by: 'created_at' | 'hash' }> {
+  const matches = new Map<DrizzleHistoryRow, { migration: DiscoveredMigration<DrizzleMigrationMeta>; by: 'created_at' | 'hash' }>();
   const taken = new Set<string>();
-  const when = (m: DiscoveredMigration) => (m.meta as DrizzleMigrationMeta).when;
+  const when = (m: DiscoveredMigration<DrizzleMigrationMeta>) => m.meta!.when;
   for (const pass of ['exact', 'when'] as const) {
     for (const row of rows) {
       if (matches.has(row) || row.created_at === null) continue;
@@ -82,7 +82,7 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
      * One query. `SELECT *` so the columns tell which drizzle wrote the table (the field list comes
      * back even with no rows); a missing schema or table means nothing applied.
      */
-    async read(db: Queryable, format: DrizzleFormat, discovered: DiscoveredMigration[]): Promise<HistoryEntry[]> {
+    async read(db: Queryable, format: DrizzleFormat, discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): Promise<HistoryEntry[]> {
       let result: Awaited<ReturnType<Queryable['query']>> & { fields?: Array<{ name: string }> };
       try {
         result = await db.query(`SELECT * FROM ${table} ORDER BY id`);
@@ -119,7 +119,7 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
       return rows.map((row) => {
         const match = matches.get(row);
         const meta: DrizzleHistoryMeta = match
-          ? { row, matchedBy: match.by, expectedWhen: (match.migration.meta as DrizzleMigrationMeta).when }
+          ? { row, matchedBy: match.by, expectedWhen: match.migration.meta!.when }
           : { row };
         return {
           // Rows that belong to no migration on disk are named by what identifies them.

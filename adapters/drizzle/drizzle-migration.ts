@@ -5,7 +5,7 @@ import { findNonTransactionalStatement } from '../../src/db/sql-lexer.js';
 import { readDownScriptFile } from '../../src/discover/script-text.js';
 
 /**
- * What discover() hands to apply()/revert() for one drizzle migration (DiscoveredMigration.meta).
+ * What discover() hands to apply()/revert() for one drizzle migration (DiscoveredMigration<DrizzleMigrationMeta>.meta).
  */
 export interface DrizzleMigrationMeta {
   format: DrizzleFormat;
@@ -63,7 +63,7 @@ export function drizzleMigration(input: {
   /** Why the file cannot be applied as read (see decodeScript). */
   problem?: string;
   format: DrizzleFormat; when: number; folderName?: string;
-}): DiscoveredMigration {
+}): DiscoveredMigration<DrizzleMigrationMeta> {
   const downText = fs.existsSync(input.downFile) ? readDownScriptFile(input.downFile) : undefined;
   const meta: DrizzleMigrationMeta = {
     format: input.format, when: input.when, text: input.text, chunks: splitOnBreakpoints(input.text),

@@ -16,7 +16,7 @@ function whenText(when: number): string {
  *   migrate skips it forever (a merged branch, a back-dated or hand-edited journal entry);
  * - missing: a row that belongs to no journal entry.
  */
-export function reconcileJournal(discovered: DiscoveredMigration[], history: HistoryEntry[], engine: string): MigrationStatus[] {
+export function reconcileJournal(discovered: DiscoveredMigration<DrizzleMigrationMeta>[], history: HistoryEntry[], engine: string): MigrationStatus<DrizzleMigrationMeta>[] {
   const rowOf = (h: HistoryEntry) => (h.meta as DrizzleHistoryMeta).row;
   const createdAts = history.map((h) => rowOf(h).created_at).filter((c): c is number => c !== null);
   const newest = createdAts.length > 0 ? Math.max(...createdAts) : undefined;
@@ -24,8 +24,8 @@ export function reconcileJournal(discovered: DiscoveredMigration[], history: His
   const byId = new Map<string, HistoryEntry>();
   for (const entry of history) if (!byId.has(entry.id)) byId.set(entry.id, entry);
 
-  const statuses: MigrationStatus[] = discovered.map((migration) => {
-    const { when } = migration.meta as DrizzleMigrationMeta;
+  const statuses: MigrationStatus<DrizzleMigrationMeta>[] = discovered.map((migration) => {
+    const { when } = migration.meta!;
     const entry = byId.get(migration.id);
     if (entry) {
       const { row, matchedBy } = entry.meta as DrizzleHistoryMeta;

@@ -4,7 +4,7 @@ import type { DiscoveredMigration } from '../../src/adapter/contract.js';
 import type { DirectoryEntry } from '../../src/discover/read-migration-directory.js';
 import { readScriptFile } from '../../src/discover/script-text.js';
 import { MigrationFileError } from '../../src/errors.js';
-import { drizzleMigration, type DrizzleFormat } from './drizzle-migration.js';
+import { drizzleMigration, type DrizzleFormat, type DrizzleMigrationMeta } from './drizzle-migration.js';
 import { journalPath } from './journal-format.js';
 
 const FOLDER = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_(.+)$/;
@@ -24,9 +24,9 @@ export function detectFormat(dir: string, entries: DirectoryEntry[]): DrizzleFor
  * drizzle 1.0: one folder per migration, applied in name (timestamp) order; its history records
  * the folder name. created_at is taken from the folder's UTC timestamp.
  */
-export function discoverFolders(dir: string, entries: DirectoryEntry[]): DiscoveredMigration[] {
+export function discoverFolders(dir: string, entries: DirectoryEntry[]): DiscoveredMigration<DrizzleMigrationMeta>[] {
   const folders = entries.filter((e) => e.isDirectory() && e.name !== 'meta').map((e) => e.name).sort();
-  const migrations: DiscoveredMigration[] = [];
+  const migrations: DiscoveredMigration<DrizzleMigrationMeta>[] = [];
   for (const folder of folders) {
     const match = FOLDER.exec(folder);
     const file = path.join(dir, folder, 'migration.sql');

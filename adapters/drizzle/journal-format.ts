@@ -4,7 +4,7 @@ import type { DiscoveredMigration, EngineProblem } from '../../src/adapter/contr
 import { readScriptFile, type ScriptText } from '../../src/discover/script-text.js';
 import { isMissing, unreadable } from '../../src/discover/unreadable-path.js';
 import { MigrationFileError } from '../../src/errors.js';
-import { drizzleMigration } from './drizzle-migration.js';
+import { drizzleMigration, type DrizzleMigrationMeta } from './drizzle-migration.js';
 
 export interface JournalEntry {
   tag: string;
@@ -50,7 +50,7 @@ export function readJournal(dir: string): JournalEntry[] {
 }
 
 /** drizzle-kit 0.x: the journal decides which files exist and in which order; other .sql files are ignored, as drizzle does. */
-export function discoverJournal(dir: string): DiscoveredMigration[] {
+export function discoverJournal(dir: string): DiscoveredMigration<DrizzleMigrationMeta>[] {
   return readJournal(dir).map(({ tag, when }) => {
     const file = path.join(dir, `${tag}.sql`);
     let script: ScriptText;
@@ -74,7 +74,7 @@ export function discoverJournal(dir: string): DiscoveredMigration[] {
  * and neither does polymigrate — said as a warning, because real projects have such files (a
  * migration written by hand and never added to the journal, a leftover of a squash).
  */
-export function strayFileWarnings(dir: string, discovered: DiscoveredMigration[]): EngineProblem[] {
+export function strayFileWarnings(dir: string, discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): EngineProblem[] {
   if (!fs.existsSync(journalPath(dir))) return [];
   const listed = new Set(discovered.map((m) => path.basename(m.path)));
   const stray = fs.readdirSync(dir).filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql') && !listed.has(f)).sort();

@@ -74,7 +74,7 @@ export function sortPrismaFolders(names: string[]): string[] {
 }
 
 /** The migration folders, in Prisma's order (sortPrismaFolders). */
-export function discoverPrismaMigrations(dir: string, engine: string): DiscoveredMigration[] {
+export function discoverPrismaMigrations(dir: string, engine: string): Array<DiscoveredMigration<PrismaMeta>> {
   const entries = readMigrationDirectory(dir, engine);
   checkMigrationLock(dir);
   const names: string[] = [];
@@ -82,7 +82,7 @@ export function discoverPrismaMigrations(dir: string, engine: string): Discovere
   const folders = sortPrismaFolders(names);
   // Listed names hold no separator: the directory is normalised once instead of path.join per file.
   const base = path.join(dir, path.sep);
-  const migrations = new Array<DiscoveredMigration>(folders.length);
+  const migrations = new Array<DiscoveredMigration<PrismaMeta>>(folders.length);
   for (let i = 0; i < folders.length; i += 1) {
     const id = folders[i]!;
     const folder = base + id;

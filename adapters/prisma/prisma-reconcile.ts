@@ -20,7 +20,7 @@ interface RowsOfName {
  *   it `rolled-back` (the planner applies it like a pending one);
  * - an edit is only a change of content: the line-ending variants of the file are accepted.
  */
-export function reconcilePrisma(discovered: DiscoveredMigration[], history: HistoryEntry[]): MigrationStatus[] {
+export function reconcilePrisma(discovered: Array<DiscoveredMigration<PrismaMeta>>, history: HistoryEntry[]): Array<MigrationStatus<PrismaMeta>> {
   // Indexed loops, no intermediate arrays: at tens of thousands of migrations the garbage costs
   // more collector time than the matching itself.
   const byName = new Map<string, RowsOfName>();
@@ -36,7 +36,7 @@ export function reconcilePrisma(discovered: DiscoveredMigration[], history: Hist
     else rows.rolledBack = entry;
   }
 
-  const statuses: MigrationStatus[] = [];
+  const statuses: Array<MigrationStatus<PrismaMeta>> = [];
   const onDisk = new Set<string>();
   for (let i = 0; i < discovered.length; i += 1) {
     const migration = discovered[i]!;
@@ -55,14 +55,14 @@ export function reconcilePrisma(discovered: DiscoveredMigration[], history: Hist
   return statuses;
 }
 
-function statusOf(migration: DiscoveredMigration, rows: RowsOfName | undefined): MigrationStatus {
+function statusOf(migration: DiscoveredMigration<PrismaMeta>, rows: RowsOfName | undefined): MigrationStatus<PrismaMeta> {
   if (rows?.failed) {
     return { id: migration.id, state: 'failed', migration, history: rows.failed,
       reason: rows.failed.detail ?? 'started but never finished' };
   }
   if (rows?.applied) {
     const recorded = rows.applied.checksum;
-    const bytes = (migration.meta as PrismaMeta | undefined)?.bytes;
+    const bytes = migration.meta?.bytes;
     // The plain hash matches almost always; hash the line-ending variants only when it does not.
     const edited = recorded !== undefined && recorded !== migration.checksum &&
       !(bytes ? acceptedPrismaChecksums(bytes) : []).includes(recorded);

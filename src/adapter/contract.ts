@@ -1,43 +1,48 @@
 /**
- * The adapter contract: how polymigrate talks to one migration engine.
+ * The adapter contract: how polymigrate talks to one migration engine. Logic-free; read it top to
+ * bottom to write an engine.
  *
- * How to implement an adapter
- * ---------------------------
- * An adapter is a plain object. It describes one engine's migrations on disk and its history
- * table in the database, and knows how to apply (and maybe revert) one migration exactly the way
- * that engine would, so that the engine's own CLI keeps agreeing afterwards. The core does
- * everything else: ordering engines, planning, refusing unsafe runs, the advisory lock, the
- * journal, transactions, output and exit codes.
+ * How to implement an engine
+ * --------------------------
+ * An adapter is a plain object of three small parts plus a few facts. It describes one engine's
+ * migrations on disk and its history table in the database, and says how a migration runs, so
+ * that the engine's own CLI keeps agreeing afterwards. The core does everything else: ordering
+ * engines, planning, refusing unsafe runs, the advisory locks, the journal, transactions, session
+ * hygiene, interrupts, output and exit codes.
  *
- * 1. `discover()` lists the migrations on disk **in the order the engine applies them**. It never
- *    touches the database. Read errors (a directory that does not exist, a file that cannot be
- *    parsed) are thrown as `ConfigError`/`MigrationFileError` that name the path.
- * 2. `readHistory(db)` reads the engine's **own** history table, with as few queries as possible
- *    (one, ideally), and returns it normalised. A table that does not exist yet means "nothing
- *    applied", not an error. It must never create anything: `status` and `--dry-run` call it.
- * 3. `reconcile` (optional) turns files + history into a state per migration. The default in
- *    `src/status/reconcile.ts` matches by id and compares checksums; an engine with another
- *    pending rule (Drizzle's "newer than the newest applied") supplies its own.
- * 4. An engine whose migrations are SQL scripts provides `sql` (SqlStepEngine): for each step,
- *    the script and the history writes as SQL text. The core runs them (src/run/step-pipeline.ts):
- *    in one transaction with the history write, outside a transaction statement by statement, or,
- *    for a script with its own BEGIN/COMMIT, the way the engine runs such scripts.
- * 5. Any other engine provides `apply(migration, ctx)` / `revert(migration, ctx)`, which run one
- *    migration and record (or remove) it in the engine's history. When the engine is
- *    `transactional` and the migration does not opt out (`transactional: false`), the core has
- *    already opened a transaction on `ctx.db` and commits it afterwards, so the script and its
- *    history row commit together. The core only reverts when `capabilities.rollback` is not
- *    `'none'` and `migration.hasDown` is true (or rollback is `'native'`).
- * 6. `create(name)` writes a new migration in the engine's own file conventions.
- * 7. `rollbackHint(migration)` explains, for a migration that cannot be reverted, how a person
- *    does it by hand with that engine's tools. It is printed by `down` when it stops there.
+ * 1. `source` (MigrationSource) — where migrations come from. `discover()` lists them **in the
+ *    order the engine applies them**, without touching the database; unreadable input is thrown
+ *    as `ConfigError`/`MigrationFileError` naming the path. `create(name)` writes a new one in the
+ *    engine's own conventions.
+ * 2. `history` (HistoryStore) — the engine's **own** history table. `read(db)` returns it normalised,
+ *    in one query ideally; a table that does not exist yet means "nothing applied", and it must
+ *    never create anything (`status` and `--dry-run` call it). Optional: `reconcile` when the
+ *    engine's pending rule is not "match by id, compare checksums" (Drizzle's is "newer than the
+ *    newest applied"); `problems` for engine-wide trouble; `prepare` to create the table before a
+ *    run; `resolve` to repair a failed entry the way the engine's own CLI would.
+ * 3. `runner` (StepRunner) — how a step runs; one of three, chosen by `granularity`:
+ *    - `'sql'`: the migrations are SQL scripts. Say what a step's script is (`script`) and what
+ *      the history records for it (`history`, SQL text); the core runs them through its step
+ *      protocol (src/run/step-pipeline.ts): one transaction with the history row, or, for a
+ *      script with its own BEGIN/COMMIT, the engine's own way (`ownTransactions`).
+ *    - `'single'`: the adapter runs each step itself (`apply`, `revert`). With `transactional`,
+ *      the core has opened a transaction on `ctx.db` and commits it afterwards.
+ *    - `'batch'`: every planned step of the engine at once (`applyBatch`, `revertBatch`), for
+ *      runtimes expensive to start (Payload's). It must stop at the first failure and report
+ *      each migration it touched.
+ * 4. `capabilities` — declared, never discovered by trial, so `--dry-run` can say exactly what
+ *    `down` will do: `rollback` ('native', 'down-file', 'none') and `lockKeys` (the engine CLI's
+ *    own advisory lock, held while its steps run). `rollbackHint` says how a person undoes a
+ *    migration that cannot be reverted.
+ * 5. Run the shared suite: `adapterContract` from `polymigrate/testing`, with a deliberately
+ *    irregular fixture (gaps in ids, a migration without a down, files whose order on disk is not
+ *    their apply order). It applies, reverts, fails and resolves against real PostgreSQL.
  *
- * Errors thrown from `apply`/`revert` may be PostgreSQL errors; the core adds engine, migration and
- * direction. Scripts run through `sql` get the file, line, column and statement number of the
- * failing statement in their errors; `runSqlScript` (src/db/run-sql-script.ts) does that for apply().
+ * The type parameter `Meta` is the adapter's own per-migration data (`DiscoveredMigration.meta`):
+ * what `discover` learned and the runner needs, typed end to end.
  *
- * Capabilities are declared, never discovered by trial: the planner reads them before anything
- * runs so `--dry-run` can say exactly what `down` will and will not do.
+ * A custom engine is such an object in the config's `engines`; it is checked when the config
+ * loads (src/adapter/verify-adapter.ts) and a missing part is reported with its key.
  */
 
 /** Anything that can run a query: a `pg.Client`, a pooled client, or a test double. */
@@ -59,14 +64,6 @@ export type RollbackSupport =
 
 export interface AdapterCapabilities {
   rollback: RollbackSupport;
-  /** Can a migration run inside a transaction opened by the core? */
-  transactional: boolean;
-  /**
-   * 'single': the core calls apply/revert once per migration.
-   * 'batch': the core hands every planned migration of this engine to `applyBatch`/`revertBatch`
-   * at once (engines whose runtime is expensive to start, like Payload's).
-   */
-  granularity: 'single' | 'batch';
   /**
    * Extra advisory-lock keys held (besides polymigrate's own) while this engine's steps run, so
    * that the engine's own CLI started elsewhere waits for us (Prisma: 72707369).
@@ -75,7 +72,7 @@ export interface AdapterCapabilities {
 }
 
 /** A migration as found on disk. */
-export interface DiscoveredMigration {
+export interface DiscoveredMigration<Meta = unknown> {
   /** Engine-unique id: what the engine's history records (folder name, file stem, tag…). */
   id: string;
   /** Human name, when the id carries a prefix (version/timestamp). */
@@ -93,8 +90,8 @@ export interface DiscoveredMigration {
    * transactional file): the planner refuses to run it, and this text says why and what to do.
    */
   invalid?: string;
-  /** Adapter-private data carried from discover() to apply()/revert(). */
-  meta?: unknown;
+  /** The adapter's own data, carried from discover() to its runner. */
+  meta?: Meta;
 }
 
 export type HistoryState = 'applied' | 'failed' | 'rolled-back';
@@ -128,11 +125,11 @@ export type MigrationState =
   | 'rolled-back';
 
 /** What the status model says about one migration. */
-export interface MigrationStatus {
+export interface MigrationStatus<Meta = unknown> {
   id: string;
   state: MigrationState;
   /** Present for everything found on disk. */
-  migration?: DiscoveredMigration;
+  migration?: DiscoveredMigration<Meta>;
   history?: HistoryEntry;
   /** Why it is in a problem state, in words for the user. */
   reason?: string;
@@ -171,6 +168,37 @@ export interface StepContext {
   signal?: AbortSignal;
 }
 
+/** Where migrations come from (part 1 of an adapter). */
+export interface MigrationSource<Meta = unknown> {
+  /** The migrations on disk, in the order the engine applies them. Never touches the database. */
+  discover(): Promise<Array<DiscoveredMigration<Meta>>>;
+  /** A new migration in the engine's own file conventions. */
+  create(name: string, options?: CreateOptions): Promise<CreatedMigration>;
+}
+
+/** The engine's own history table (part 2 of an adapter). */
+export interface HistoryStore<Meta = unknown> {
+  /** The history rows, normalised; a missing table is an empty history. Creates nothing. */
+  read(db: Queryable): Promise<HistoryEntry[]>;
+  /** Files + history → a state per migration (default: match by id, compare checksums). */
+  reconcile?(discovered: Array<DiscoveredMigration<Meta>>, history: HistoryEntry[]): Array<MigrationStatus<Meta>>;
+  /** Engine-wide problems (and warnings) found in the history and the files. */
+  problems?(history: HistoryEntry[], discovered: Array<DiscoveredMigration<Meta>>): EngineProblem[];
+  /**
+   * Create the history table (and schema) if the engine does so before applying. Called once per
+   * run, under the lock, never for --dry-run or status.
+   */
+  prepare?(db: Queryable): Promise<void>;
+  /** Repair an entry the way the engine's own `resolve` would; the message says what was done. */
+  resolve?(id: string, mark: 'applied' | 'rolled-back', ctx: ResolveContext): Promise<string>;
+}
+
+/**
+ * How steps run (part 3 of an adapter), by granularity. The compiler holds each kind to the
+ * functions it needs; the core picks its runner by `granularity`.
+ */
+export type StepRunner<Meta = unknown> = SqlRunner<Meta> | SingleRunner<Meta> | BatchRunner<Meta>;
+
 /**
  * SQL engines (the SQL folders, Prisma, Drizzle) do not run their steps themselves: they say what
  * SQL a step is and what its history writes are, and the core's step protocol
@@ -179,7 +207,8 @@ export interface StepContext {
  * protocol's invariants (what is recorded applied, the first statement of a transaction, session
  * state between migrations) in one place.
  */
-export interface SqlStepEngine {
+export interface SqlRunner<Meta = unknown> {
+  granularity: 'sql';
   /**
    * How the engine runs a script that takes control of transactions itself (BEGIN/COMMIT,
    * SAVEPOINT, SET TRANSACTION, CALL…), which never runs inside polymigrate's transaction:
@@ -201,9 +230,30 @@ export interface SqlStepEngine {
    */
   session?: readonly string[];
   /** The script of one step, read from the discovered migration (no I/O). */
-  script(migration: DiscoveredMigration, direction: Direction): SqlStepScript;
+  script(migration: DiscoveredMigration<Meta>, direction: Direction): SqlStepScript;
   /** The history writes of one step, as SQL text (values inlined as literals). */
-  history(migration: DiscoveredMigration, direction: Direction): Promise<StepHistory>;
+  history(migration: DiscoveredMigration<Meta>, direction: Direction): Promise<StepHistory>;
+}
+
+/** An engine that runs each step itself (custom engines). */
+export interface SingleRunner<Meta = unknown> {
+  granularity: 'single';
+  /** The core opens a transaction on `ctx.db` around each step (unless the migration opts out). */
+  transactional: boolean;
+  apply(migration: DiscoveredMigration<Meta>, ctx: StepContext): Promise<void>;
+  /** Required unless `capabilities.rollback` is 'none'. */
+  revert?(migration: DiscoveredMigration<Meta>, ctx: StepContext): Promise<void>;
+}
+
+/** An engine that runs all its planned steps at once (Payload; Drizzle with atomic: true). */
+export interface BatchRunner<Meta = unknown> {
+  granularity: 'batch';
+  /** Must stop at the first failure and report every migration it touched. */
+  applyBatch(migrations: Array<DiscoveredMigration<Meta>>, ctx: StepContext): Promise<BatchStepResult[]>;
+  /** Required unless `capabilities.rollback` is 'none'. */
+  revertBatch?(migrations: Array<DiscoveredMigration<Meta>>, ctx: StepContext): Promise<BatchStepResult[]>;
+  /** When the steps are SQL scripts: the core checks each one before anything runs. */
+  script?(migration: DiscoveredMigration<Meta>, direction: Direction): SqlStepScript;
 }
 
 export interface SqlStepScript {
@@ -270,51 +320,28 @@ export interface ResolveContext {
   databaseUrl: string;
 }
 
-export interface MigrationAdapter {
+export interface MigrationAdapter<Meta = unknown> {
   /** Config key, unique within a config ("auth", "cms", "prisma"). */
   readonly name: string;
   /** Engine family ("sql", "prisma", "drizzle", "payload", or a custom word). */
   readonly kind: string;
-  readonly capabilities: AdapterCapabilities;
   /** Where the migrations live, for messages. */
   readonly location: string;
+  readonly capabilities: AdapterCapabilities;
 
-  discover(): Promise<DiscoveredMigration[]>;
-  readHistory(db: Queryable): Promise<HistoryEntry[]>;
-  reconcile?(discovered: DiscoveredMigration[], history: HistoryEntry[]): MigrationStatus[];
-  /**
-   * Create the engine's history table (and schema) if the engine does so before applying.
-   * Called once per run, under the lock, never for --dry-run or status.
-   */
-  prepare?(db: Queryable): Promise<void>;
-  /** Engine-wide problems found in the history (checked by status and before up). */
-  problems?(history: HistoryEntry[], discovered: DiscoveredMigration[]): EngineProblem[];
+  readonly source: MigrationSource<Meta>;
+  readonly history: HistoryStore<Meta>;
+  readonly runner: StepRunner<Meta>;
 
-  /**
-   * SQL engines: the steps are SQL the core runs (see SqlStepEngine). With granularity 'single',
-   * an adapter provides either this or apply/revert; a 'batch' adapter may provide it too, so the
-   * core can check its scripts before anything runs.
-   */
-  sql?: SqlStepEngine;
-  /** granularity 'single', when the adapter runs its own steps (custom engines) */
-  apply?(migration: DiscoveredMigration, ctx: StepContext): Promise<void>;
-  revert?(migration: DiscoveredMigration, ctx: StepContext): Promise<void>;
-  /** granularity 'batch': must stop at the first failure and report every migration it touched. */
-  applyBatch?(migrations: DiscoveredMigration[], ctx: StepContext): Promise<BatchStepResult[]>;
-  revertBatch?(migrations: DiscoveredMigration[], ctx: StepContext): Promise<BatchStepResult[]>;
-
-  create(name: string, options?: CreateOptions): Promise<CreatedMigration>;
-  /** Repair a history entry the way the engine's own `resolve` would (Prisma). */
-  resolve?(id: string, mark: 'applied' | 'rolled-back', ctx: ResolveContext): Promise<string>;
   /** The manual recipe for undoing a migration that has no down. */
-  rollbackHint(migration: DiscoveredMigration | undefined, id: string): string;
+  rollbackHint(migration: DiscoveredMigration<Meta> | undefined, id: string): string;
   /**
    * Optional: start slow, side-effect-free start-up work early (Payload's child process loading
    * Payload and its config), so it overlaps the journal set-up and the steps of the engines before
    * this one. The core calls it for `up` and `down` (never `--dry-run` or `status`), under the lock,
    * once the plan holds steps of this engine — never when it has none. It must not connect to a
-   * database, change anything or throw: a failure is reported by the next applyBatch/revertBatch,
-   * as if there had been no warm-up. The core calls `close()` when the command ends.
+   * database, change anything or throw: a failure is reported by the engine's first step, as if
+   * there had been no warm-up. The core calls `close()` when the command ends.
    */
   warmUp?(ctx: WarmUpContext): void;
   /** Release anything the adapter holds (child processes, pools). The adapter stays usable. */

@@ -3,7 +3,7 @@ import { describeLostConnection, isConnectionLost, type DbClient } from '../db/c
 import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
-import { freeStrandedKeys } from '../lock/stranded-locks.js';
+import { HeldLocks } from '../lock/held-locks.js';
 import { refuseKnownTransactionPooler, refuseTransactionPooler, refuseTransactionPoolerAt } from '../pooler/pooler-check.js';
 import { MODE_NOTES, prepareSqlSteps, type PreparedSqlStep } from '../run/step-pipeline.js';
 import type { PlannedStep } from '../plan/plan-types.js';
@@ -121,9 +121,9 @@ async function openRun(session: Session, input: RunCommandInput): Promise<{ file
 
 async function runLocked(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, warmed: MigrationAdapter[]): Promise<RunReport> {
   const { files, db, lockDb } = await openRun(session, input);
-  const held = new HeldLocks(lockDb, db);
+  const held = new HeldLocks();
   try {
-    await takeRunLocks(session, input, adapters, held);
+    await takeRunLocks(session, input, adapters, { held, db, lockDb });
     const { plan, prepared } = await planAndPrepare(input, await readStatuses(session, files), adapters);
     session.events.planReady?.(plan, false);
     // A refusal changes nothing at all, not even the journal.
@@ -134,28 +134,12 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
     const runId = await session.journal.startRun(db, { command: input.command, options: input.options, version: VERSION });
     session.events.runStarted?.(runId);
     const engaged = [...new Set(plan.steps.map((s) => s.engine))];
-    for (const name of engaged) await adapters.get(name)!.prepare?.(await session.engineDb(name));
+    for (const name of engaged) await adapters.get(name)!.history.prepare?.(await session.engineDb(name));
     return await execute(session, input, { plan, prepared, adapters, runId, db, lockDb });
   } catch (error) {
     throw isConnectionLost(error) ? describeLostConnection(error as Error, session.databaseUrl) : error;
   } finally {
     await held.release();
-    // A key whose release a pooler served on another session (the pooler probe missed it).
-    await freeStrandedKeys([{ url: session.databaseUrl, db: lockDb }, { url: session.databaseUrl, db }, ...held.engineSessions]);
-  }
-}
-
-/** The advisory locks a run holds, released in reverse order whatever happened. */
-class HeldLocks {
-  private readonly locks: Array<{ db: Queryable; key: bigint }> = [];
-  /** The sessions of engines on databases of their own, which hold the step guard there. */
-  readonly engineSessions: Array<{ url: string; db: Queryable }> = [];
-  constructor(readonly lockDb: Queryable, readonly db: Queryable) {}
-  add(db: Queryable, key: bigint): void {
-    this.locks.push({ db, key });
-  }
-  async release(): Promise<void> {
-    for (const { db, key } of this.locks.reverse()) await releaseAdvisoryLock(db, key).catch(() => undefined);
   }
 }
 
@@ -166,7 +150,11 @@ class HeldLocks {
  * keys (Prisma's), before the status read: otherwise the engine's CLI elsewhere could apply
  * between our read and our steps. Advisory locks stack, so executePlan taking them again is fine.
  */
-async function takeRunLocks(session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>, held: HeldLocks): Promise<void> {
+async function takeRunLocks(
+  session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>,
+  { held, db, lockDb }: { held: HeldLocks; db: Queryable; lockDb: Queryable },
+): Promise<void> {
+  const url = session.databaseUrl;
   const waitStarted = Date.now();
   const waiting = {
     timeoutSeconds: session.lockTimeoutSeconds,
@@ -174,21 +162,16 @@ async function takeRunLocks(session: Session, input: RunCommandInput, adapters: 
     ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
   };
-  await acquireAdvisoryLock(held.lockDb, POLYMIGRATE_LOCK_KEY, waiting);
-  held.add(held.lockDb, POLYMIGRATE_LOCK_KEY);
-  await acquireAdvisoryLock(held.db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
-  held.add(held.db, POLYMIGRATE_STEP_GUARD_KEY);
+  await held.take(lockDb, url, POLYMIGRATE_LOCK_KEY, waiting);
+  await held.take(db, url, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
   for (const engine of await session.separateEngineDbs(input.engines)) {
     await refuseTransactionPoolerAt(engine.url, engine.db);
-    held.engineSessions.push(engine);
-    await acquireAdvisoryLock(engine.db, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
-    held.add(engine.db, POLYMIGRATE_STEP_GUARD_KEY);
+    await held.take(engine.db, engine.url, POLYMIGRATE_STEP_GUARD_KEY, { ...waiting, lock: STEP_GUARD });
   }
   session.events.lockAcquired?.(Date.now() - waitStarted);
   for (const adapter of adapters.values()) {
     for (const key of adapter.capabilities.lockKeys ?? []) {
-      await acquireAdvisoryLock(held.lockDb, key, { timeoutSeconds: session.lockTimeoutSeconds, ...(input.signal ? { signal: input.signal } : {}) });
-      held.add(held.lockDb, key);
+      await held.take(lockDb, url, key, { timeoutSeconds: session.lockTimeoutSeconds, ...(input.signal ? { signal: input.signal } : {}) });
     }
   }
 }
@@ -243,6 +226,7 @@ async function execute(session: Session, input: RunCommandInput, run: Execution)
       engineDb: (name) => session.engineDb(name),
       engineUrl: (name) => session.engineUrl(name),
       lockDb: run.lockDb,
+      lockUrl: session.databaseUrl,
       lockTimeoutSeconds: session.lockTimeoutSeconds,
       journal: session.journal,
       journalDb: run.db,

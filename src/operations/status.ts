@@ -25,7 +25,7 @@ export async function discoverFiles(session: Session, names?: string[]): Promise
 /** An engine's files; a path it cannot read is named with the engine (its reader may not know the engine). */
 async function discoverEngine(adapter: MigrationAdapter): Promise<DiscoveredMigration[]> {
   try {
-    return await adapter.discover();
+    return await adapter.source.discover();
   } catch (error) {
     throw error instanceof UnreadablePathError ? error.forEngine(adapter.name) : error;
   }

@@ -1,6 +1,8 @@
-import type { BatchStepResult, MigrationAdapter, Queryable, StepContext } from '../adapter/contract.js';
+import type {
+  BatchRunner, BatchStepResult, MigrationAdapter, Queryable, SingleRunner, StepContext,
+} from '../adapter/contract.js';
 import type { Journal } from '../journal/journal.js';
-import { acquireAdvisoryLock, releaseAdvisoryLock } from '../lock/advisory-lock.js';
+import { withAdvisoryLocks } from '../lock/held-locks.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { RunEvents } from './run-events.js';
 import { SESSION_RESET, type PreparedSqlStep } from './step-pipeline.js';
@@ -21,6 +23,8 @@ export interface ExecuteContext {
   engineUrl(engine: string): string;
   /** The session that holds polymigrate's lock; engine lock keys are taken there too. */
   lockDb: Queryable;
+  /** Its database's URL. */
+  lockUrl: string;
   lockTimeoutSeconds: number;
   journal: Journal;
   /** Journal writes go to the main database. */
@@ -56,9 +60,10 @@ export async function executePlan(steps: PlannedStep[], ctx: ExecuteContext): Pr
     }
     const adapter = ctx.adapters.get(group[0]!.engine)!;
     await withEngineLocks(ctx, adapter, async () => {
-      if (adapter.capabilities.granularity === 'batch') await runBatchGroup(group, adapter, ctx, log);
-      else if (adapter.sql) await runSqlGroup(group, adapter, ctx, log);
-      else await runAdapterGroup(group, adapter, ctx, log);
+      const { runner } = adapter;
+      if (runner.granularity === 'batch') await runBatchGroup(group, adapter, runner, ctx, log);
+      else if (runner.granularity === 'sql') await runSqlGroup(group, adapter, runner, ctx, log);
+      else await runAdapterGroup(group, adapter, runner, ctx, log);
     });
   }
   return log.results;
@@ -77,12 +82,8 @@ function groupByEngine(steps: PlannedStep[]): PlannedStep[][] {
 
 async function withEngineLocks(ctx: ExecuteContext, adapter: MigrationAdapter, fn: () => Promise<void>): Promise<void> {
   const keys = adapter.capabilities.lockKeys ?? [];
-  for (const key of keys) await acquireAdvisoryLock(ctx.lockDb, key, { timeoutSeconds: ctx.lockTimeoutSeconds });
-  try {
-    await fn();
-  } finally {
-    for (const key of [...keys].reverse()) await releaseAdvisoryLock(ctx.lockDb, key).catch(() => undefined);
-  }
+  if (keys.length === 0) return fn();
+  await withAdvisoryLocks(ctx.lockDb, ctx.lockUrl, keys, { timeoutSeconds: ctx.lockTimeoutSeconds }, fn);
 }
 
 /**
@@ -90,7 +91,7 @@ async function withEngineLocks(ctx: ExecuteContext, adapter: MigrationAdapter, f
  * whose BEGIN goes out just before the adapter's first query; the session is reset after every
  * step, inside that transaction when there is one (step-pipeline.ts, invariant 4).
  */
-async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
+async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, runner: SingleRunner, ctx: ExecuteContext, log: RunLog): Promise<void> {
   const db = await ctx.engineDb(adapter.name);
   const databaseUrl = ctx.engineUrl(adapter.name);
   for (const step of group) {
@@ -101,13 +102,13 @@ async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, 
     }
     ctx.events.stepStarted?.(step);
     const startedAt = new Date();
-    const tx = adapter.capabilities.transactional && step.migration.transactional ? new StepTransaction(db) : undefined;
+    const tx = runner.transactional && step.migration.transactional ? new StepTransaction(db) : undefined;
     const context: StepContext = {
       db: tx ? tx.connection : db, inTransaction: tx !== undefined, databaseUrl, log: stepLogger(ctx, step.engine, step.id),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
     try {
-      await (step.direction === 'up' ? adapter.apply!(step.migration, context) : adapter.revert!(step.migration, context));
+      await (step.direction === 'up' ? runner.apply(step.migration, context) : (runner.revert ?? missingRevert(adapter)).call(runner, step.migration, context));
       const journalRow = tx ? log.journalRow(step, seq, db) : undefined;
       if (tx) await tx.commit([...SESSION_RESET, ...(journalRow ? [journalRow] : [])]);
       else await db.query(SESSION_RESET.join(';\n'));
@@ -121,18 +122,18 @@ async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, 
 }
 
 /** Batch engines (Payload, Drizzle with atomic: true): the whole group in one call. */
-async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
+async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, runner: BatchRunner, ctx: ExecuteContext, log: RunLog): Promise<void> {
   const first = group[0]!;
   const startedAt = new Date();
   for (const step of group) ctx.events.stepStarted?.(step);
-  const run = first.direction === 'up' ? adapter.applyBatch! : adapter.revertBatch!;
+  const run = first.direction === 'up' ? runner.applyBatch : runner.revertBatch ?? missingRevert(adapter);
   const context: StepContext = {
     db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   let batch: BatchStepResult[];
   try {
-    batch = await run.call(adapter, group.map((s) => s.migration), context);
+    batch = await run.call(runner, group.map((s) => s.migration), context);
   } catch (error) {
     batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
   }
@@ -148,4 +149,12 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ct
       : { ...failedResult(step, startedAt, outcome.error), durationMs: outcome.durationMs };
     await log.record(result, startedAt, seq);
   }
+}
+
+/**
+ * The planner plans a revert only for a migration that has a down (capabilities.rollback), so a
+ * runner without one here is an adapter that declared more than it can do.
+ */
+function missingRevert(adapter: MigrationAdapter): never {
+  throw new Error(`${adapter.name}: capabilities.rollback is "${adapter.capabilities.rollback}", but its runner cannot revert`);
 }

@@ -1,4 +1,4 @@
-import type { MigrationAdapter, Queryable, SqlStepEngine } from '../adapter/contract.js';
+import type { MigrationAdapter, Queryable, SqlRunner } from '../adapter/contract.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { ExecuteContext } from './execute-plan.js';
 import { isLockTimeout, lockTimeoutStatement, withLockRetries } from './lock-retry.js';
@@ -23,11 +23,11 @@ interface InFlight {
  * committed. With --ddl-lock-timeout they are not (a retried step would invalidate the one queued
  * behind it), and a one-query step that times out on a lock is tried again.
  */
-export async function runSqlGroup(group: PlannedStep[], adapter: MigrationAdapter, ctx: ExecuteContext, log: RunLog): Promise<void> {
+export async function runSqlGroup(group: PlannedStep[], adapter: MigrationAdapter, runner: SqlRunner, ctx: ExecuteContext, log: RunLog): Promise<void> {
   const db = await ctx.engineDb(adapter.name);
   const watch = new GroupWatch(ctx, await ctx.lockWatch?.(adapter.name));
   try {
-    await new SqlGroup(adapter.sql!, db, ctx, log, watch).run(group);
+    await new SqlGroup(runner, db, ctx, log, watch).run(group);
   } finally {
     await watch.close();
   }
@@ -38,7 +38,7 @@ class SqlGroup {
   private readonly session: readonly string[];
 
   constructor(
-    private readonly engine: SqlStepEngine, private readonly db: Queryable, private readonly ctx: ExecuteContext,
+    private readonly engine: SqlRunner, private readonly db: Queryable, private readonly ctx: ExecuteContext,
     private readonly log: RunLog, private readonly watch: GroupWatch,
   ) {
     this.session = [...(engine.session ?? []), ...(ctx.lockRetry ? [lockTimeoutStatement(ctx.lockRetry)] : [])];

@@ -1,5 +1,5 @@
 import type {
-  Direction, MigrationAdapter, Queryable, SqlStepScript, StepHistory, StepLogger,
+  BatchRunner, Direction, MigrationAdapter, Queryable, SqlRunner, SqlStepScript, StepHistory, StepLogger,
 } from '../adapter/contract.js';
 import { parseScript, PARSER_PG_MAJOR } from '../db/pg-parser.js';
 import { lineColumnAtIndex, SqlScriptError, type FailedStatement } from '../db/run-sql-script.js';
@@ -13,7 +13,7 @@ import { withLockRetries, type LockRetryPolicy } from './lock-retry.js';
 /**
  * The step protocol: how one SQL migration and its history writes reach PostgreSQL. Everything
  * about it lives here; SQL engines only say what a step's script is and what their history
- * records (SqlStepEngine in src/adapter/contract.ts).
+ * records (SqlRunner in src/adapter/contract.ts).
  *
  * Invariants, in order of importance, and why each holds:
  *
@@ -32,7 +32,7 @@ import { withLockRetries, type LockRetryPolicy } from './lock-retry.js';
  *    engine's session settings) runs in a transaction of its own, committed first.
  * 3. A script that takes control of transactions (BEGIN/COMMIT/ROLLBACK/SAVEPOINT/SET TRANSACTION/
  *    CALL…, decided by PostgreSQL's own parser before the run) never runs inside polymigrate's
- *    transaction: it runs the way its engine runs it (SqlStepEngine.ownTransactions).
+ *    transaction: it runs the way its engine runs it (SqlRunner.ownTransactions).
  * 4. Every migration starts from the session state the run began with: after each script, still
  *    inside its transaction, SESSION_RESET undoes what it set (search_path, role, settings, temp
  *    tables, prepared statements, cursors, listeners) before the history rows are written, so they
@@ -101,10 +101,10 @@ export async function prepareSqlSteps(
   const prepared = new Map<PlannedStep, PreparedSqlStep>();
   const refusals: Refusal[] = [];
   for (const step of steps) {
-    const adapter = adapters.get(step.engine)!;
-    if (!adapter.sql) continue;
-    const script = adapter.sql.script(step.migration, step.direction);
-    const decided = await decideMode(script, step.direction, adapter);
+    const { runner } = adapters.get(step.engine)!;
+    if (runner.granularity === 'single' || !runner.script) continue;
+    const script = runner.script(step.migration, step.direction);
+    const decided = await decideMode(script, step.direction, runner);
     if ('problem' in decided) refusals.push(refusalFor(step, script, decided.problem));
     else prepared.set(step, decided);
   }
@@ -113,7 +113,7 @@ export async function prepareSqlSteps(
 
 type Decision = PreparedSqlStep | { problem: ScriptProblem };
 
-async function decideMode(script: SqlStepScript, direction: Direction, adapter: MigrationAdapter): Promise<Decision> {
+async function decideMode(script: SqlStepScript, direction: Direction, runner: SqlRunner | BatchRunner): Promise<Decision> {
   const analysis = await analyzeTransactionControl(script.source.text);
   const [problem] = analysis.problems;
   if (problem) return { problem };
@@ -126,10 +126,10 @@ async function decideMode(script: SqlStepScript, direction: Direction, adapter: 
   }
   if (!analysis.takesControl) return { script, mode: 'transaction' };
   const { statements } = analysis;
-  if (adapter.capabilities.granularity === 'batch') {
+  if (runner.granularity === 'batch') {
     return { problem: { offset: firstControl(statements), message: 'it controls transactions itself (BEGIN/COMMIT…), and this engine runs all pending migrations in one transaction', hint: 'Remove the transaction control, or run this engine with atomic: false.' } };
   }
-  const policy = direction === 'down' ? 'atomic-only' : adapter.sql!.ownTransactions;
+  const policy = direction === 'down' ? 'atomic-only' : runner.ownTransactions;
   if (policy === 'row-first') return { script, mode: 'row-first', statements };
   if (analysis.commits === 'at-end') {
     return { script, mode: 'own-transaction', statements, ...(analysis.finalCommit !== undefined ? { finalCommit: analysis.finalCommit } : {}) };
@@ -172,7 +172,7 @@ export interface SqlStepContext {
   history: StepHistory;
   /** The journal row to commit with the step (when the step's connection is the journal's). */
   journalRow?: string;
-  /** The engine's session statements (SqlStepEngine.session), and `SET lock_timeout` with --ddl-lock-timeout. */
+  /** The engine's session statements (SqlRunner.session), and `SET lock_timeout` with --ddl-lock-timeout. */
   session: readonly string[];
   log: StepLogger;
   /** --ddl-retries: a statement run on its own (one-by-one) is tried again after a lock timeout. */

@@ -22,9 +22,9 @@ export const PROBLEM_STATES = new Set(['failed', 'modified', 'missing', 'unreach
  * reported before any connection is attempted).
  */
 export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable, discovered?: DiscoveredMigration[]): Promise<EngineStatus> {
-  const [files, history] = await Promise.all([discovered ?? adapter.discover(), adapter.readHistory(db)]);
-  const migrations = adapter.reconcile ? adapter.reconcile(files, history) : reconcileById(files, history);
-  const problems = adapter.problems ? adapter.problems(history, files) : [];
+  const [files, history] = await Promise.all([discovered ?? adapter.source.discover(), adapter.history.read(db)]);
+  const migrations = adapter.history.reconcile ? adapter.history.reconcile(files, history) : reconcileById(files, history);
+  const problems = adapter.history.problems ? adapter.history.problems(history, files) : [];
   for (let i = 0; i < migrations.length; i += 1) {
     const status = migrations[i]!;
     // A reason may quote the engine's history (Prisma's logs hold PostgreSQL's error text): status,

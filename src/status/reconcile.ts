@@ -9,7 +9,7 @@ import type { DiscoveredMigration, HistoryEntry, MigrationStatus } from '../adap
  * - files without a row → pending.
  * Files come first, in apply order; missing rows follow in history order.
  */
-export function reconcileById(discovered: DiscoveredMigration[], history: HistoryEntry[]): MigrationStatus[] {
+export function reconcileById<Meta>(discovered: Array<DiscoveredMigration<Meta>>, history: HistoryEntry[]): Array<MigrationStatus<Meta>> {
   // Indexed loops, no intermediate arrays: with tens of thousands of migrations the garbage
   // (iterator results, id lists) costs more collector time than the matching itself.
   const latest = new Map<string, HistoryEntry>();
@@ -19,7 +19,7 @@ export function reconcileById(discovered: DiscoveredMigration[], history: Histor
     // A failed row stays visible until resolved, even when an older applied row exists.
     if (!previous || entry.state === 'failed' || previous.state !== 'failed') latest.set(entry.id, entry);
   }
-  const statuses: MigrationStatus[] = [];
+  const statuses: Array<MigrationStatus<Meta>> = [];
   const onDisk = new Set<string>();
   for (let i = 0; i < discovered.length; i += 1) {
     const migration = discovered[i]!;
@@ -38,7 +38,7 @@ export function reconcileById(discovered: DiscoveredMigration[], history: Histor
   return statuses;
 }
 
-function statusOf(migration: DiscoveredMigration, entry: HistoryEntry | undefined): MigrationStatus {
+function statusOf<Meta>(migration: DiscoveredMigration<Meta>, entry: HistoryEntry | undefined): MigrationStatus<Meta> {
   if (!entry) {
     return { id: migration.id, state: 'pending', migration };
   }

@@ -55,7 +55,7 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture): 
     });
 
     it('discovers the irregular fixture in apply order, with absolute paths that exist', async () => {
-      const found = await adapter.discover();
+      const found = await adapter.source.discover();
       expect(found.map((m) => m.id)).toEqual(fixture.expectedOrder);
       for (const m of found) {
         expect(path.isAbsolute(m.path)).toBe(true);
@@ -84,7 +84,7 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture): 
         const report = await up(session);
         expect(report.outcome).toBe('succeeded');
         expect(report.results.map((r) => [r.id, r.status])).toEqual(fixture.expectedOrder.map((id) => [id, 'applied']));
-        const history = await adapter.readHistory(await session.db());
+        const history = await adapter.history.read(await session.db());
         expect(new Set(history.filter((h) => h.state === 'applied').map((h) => h.id))).toEqual(new Set(fixture.expectedOrder));
         const after = await status(session);
         expect(after.upToDate).toBe(true);
@@ -131,10 +131,10 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture): 
     });
 
     it('creates a new migration that is discovered last and pending', async () => {
-      const created = await adapter.create('contract check', { empty: true });
+      const created = await adapter.source.create('contract check', { empty: true });
       expect(created.files.length).toBeGreaterThan(0);
       for (const file of created.files) expect(fs.existsSync(file)).toBe(true);
-      const found = await adapter.discover();
+      const found = await adapter.source.discover();
       expect(found[found.length - 1]!.id).toBe(created.id);
     });
   });

@@ -23,8 +23,8 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
   applied?: string[];
   history?: HistoryEntry[];
   capabilities?: Partial<AdapterCapabilities>;
-} = {}): MigrationAdapter & { history: HistoryEntry[]; calls: string[] } {
-  const history: HistoryEntry[] = options.history ?? (options.applied ?? []).map((id) => ({
+} = {}): MigrationAdapter & { rows: HistoryEntry[]; calls: string[] } {
+  const rows: HistoryEntry[] = options.history ?? (options.applied ?? []).map((id) => ({
     id, state: 'applied' as const, checksum: migrations.find((m) => m.id === id)?.checksum ?? `sum-${id}`,
   }));
   const calls: string[] = [];
@@ -33,39 +33,47 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
     name,
     kind: 'memory',
     location: `memory:${name}`,
-    capabilities: { rollback: 'down-file', transactional: true, granularity: 'single', ...options.capabilities },
-    history,
+    capabilities: { rollback: 'down-file', ...options.capabilities },
+    rows,
     calls,
-    async discover(): Promise<DiscoveredMigration[]> {
-      return migrations.map((m) => ({
-        id: m.id, path: `/memory/${name}/${m.id}.sql`, checksum: m.checksum ?? `sum-${m.id}`,
-        hasDown: m.down ?? false, transactional: m.transactional ?? true,
-      }));
+    source: {
+      async discover(): Promise<DiscoveredMigration[]> {
+        return migrations.map((m) => ({
+          id: m.id, path: `/memory/${name}/${m.id}.sql`, checksum: m.checksum ?? `sum-${m.id}`,
+          hasDown: m.down ?? false, transactional: m.transactional ?? true,
+        }));
+      },
+      async create(newName) {
+        migrations.push({ id: `${migrations.length + 1}_${newName}`, down: true });
+        return { id: `${migrations.length}_${newName}`, files: [] };
+      },
     },
-    async readHistory() {
-      return [...history];
+    history: {
+      async read() {
+        return [...rows];
+      },
     },
-    async apply(migration, ctx) {
-      calls.push(`apply ${migration.id} tx=${ctx.inTransaction}`);
-      const failure = find(migration.id).failUp;
-      if (failure) {
+    runner: {
+      granularity: 'single',
+      transactional: true,
+      async apply(migration, ctx) {
+        calls.push(`apply ${migration.id} tx=${ctx.inTransaction}`);
+        const failure = find(migration.id).failUp;
+        if (failure) {
+          await ctx.db.query(memoryStatement('apply', migration.id));
+          throw new Error(failure);
+        }
         await ctx.db.query(memoryStatement('apply', migration.id));
-        throw new Error(failure);
-      }
-      await ctx.db.query(memoryStatement('apply', migration.id));
-      history.push({ id: migration.id, state: 'applied', checksum: migration.checksum });
-    },
-    async revert(migration, ctx) {
-      calls.push(`revert ${migration.id} tx=${ctx.inTransaction}`);
-      const failure = find(migration.id).failDown;
-      await ctx.db.query(memoryStatement('revert', migration.id));
-      if (failure) throw new Error(failure);
-      const index = history.findIndex((h) => h.id === migration.id);
-      if (index >= 0) history.splice(index, 1);
-    },
-    async create(newName) {
-      migrations.push({ id: `${migrations.length + 1}_${newName}`, down: true });
-      return { id: `${migrations.length}_${newName}`, files: [] };
+        rows.push({ id: migration.id, state: 'applied', checksum: migration.checksum });
+      },
+      async revert(migration, ctx) {
+        calls.push(`revert ${migration.id} tx=${ctx.inTransaction}`);
+        const failure = find(migration.id).failDown;
+        await ctx.db.query(memoryStatement('revert', migration.id));
+        if (failure) throw new Error(failure);
+        const index = rows.findIndex((h) => h.id === migration.id);
+        if (index >= 0) rows.splice(index, 1);
+      },
     },
     rollbackHint: (_migration, id) => `write a down for ${id}`,
   };

@@ -20,22 +20,30 @@ const scripts: MigrationAdapter = {
   name: 'scripts',
   kind: 'script-folder',
   location: dir,
-  capabilities: { rollback: 'none', transactional: true, granularity: 'single' },
-  async discover() {
-    return fs.readdirSync(dir).sort().map((file) => {
-      if (!file.endsWith('.sql')) throw new MigrationFileError(path.join(dir, file), 'is not a .sql file.', 'Rename it or move it out.');
-      return { id: file.replace(/\\.sql$/, ''), path: path.join(dir, file), hasDown: false, transactional: true };
-    });
+  capabilities: { rollback: 'none' },
+  source: {
+    async discover() {
+      return fs.readdirSync(dir).sort().map((file) => {
+        if (!file.endsWith('.sql')) throw new MigrationFileError(path.join(dir, file), 'is not a .sql file.', 'Rename it or move it out.');
+        return { id: file.replace(/\\.sql$/, ''), path: path.join(dir, file), hasDown: false, transactional: true };
+      });
+    },
+    async create() {
+      throw new Error('not supported');
+    },
   },
-  async readHistory() {
-    return applied.map((id) => ({ id, state: 'applied' as const }));
+  history: {
+    async read() {
+      return applied.map((id) => ({ id, state: 'applied' as const }));
+    },
   },
-  async apply(migration, ctx) {
-    await runSqlScript(ctx.db, { file: migration.path, text: fs.readFileSync(migration.path, 'utf8'), lineOffset: 0 });
-    applied.push(migration.id);
-  },
-  async create() {
-    throw new Error('not supported');
+  runner: {
+    granularity: 'single',
+    transactional: true,
+    async apply(migration, ctx) {
+      await runSqlScript(ctx.db, { file: migration.path, text: fs.readFileSync(migration.path, 'utf8'), lineOffset: 0 });
+      applied.push(migration.id);
+    },
   },
   rollbackHint: () => 'undo it by hand',
 };

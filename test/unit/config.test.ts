@@ -40,7 +40,7 @@ describe('config validation', () => {
   it('accepts a custom adapter object and checks its shape', () => {
     const ok = validateConfig({ engines: [memoryAdapter('custom', [])] }, '/r/c.json');
     expect(ok.engines[0]!.adapter?.name).toBe('custom');
-    const broken = { ...memoryAdapter('custom', []), capabilities: { rollback: 'sometimes', transactional: true, granularity: 'single' } };
+    const broken = { ...memoryAdapter('custom', []), capabilities: { rollback: 'sometimes' } };
     expect(() => validateConfig({ engines: [broken] }, '/r/c.json')).toThrow(/engines\[0\] is a custom adapter object but:\n.*capabilities.rollback/);
   });
 });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { DiscoveredMigration, HistoryEntry } from '../../src/adapter/contract.js';
 import type { DrizzleHistoryMeta, DrizzleHistoryRow } from '../../adapters/drizzle/drizzle-history.js';
 import { nullCreatedAtProblems, reconcileJournal } from '../../adapters/drizzle/drizzle-reconcile.js';
+import type { DrizzleMigrationMeta } from '../../adapters/drizzle/drizzle-migration.js';
 
-const migration = (id: string, when: number, checksum = `h-${id}`): DiscoveredMigration => ({
+const migration = (id: string, when: number, checksum = `h-${id}`): DiscoveredMigration<DrizzleMigrationMeta> => ({
   id, path: `/m/${id}.sql`, checksum, hasDown: false, transactional: true,
   meta: { format: 'journal', when, text: '', chunks: [] },
 });

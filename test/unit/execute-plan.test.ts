@@ -34,6 +34,7 @@ async function run(adapters: MigrationAdapter[]) {
     engineDb: async () => db,
     engineUrl: () => 'postgres://x',
     lockDb: db,
+    lockUrl: 'postgres://x',
     lockTimeoutSeconds: 1,
     journal: new Journal('polymigrate'),
     journalDb: db,
@@ -149,10 +150,10 @@ function serverLikeDb(failing: RegExp | undefined, log: string[]) {
 /** An SQL engine of memory migrations: each step's script is `SELECT 'script <id>'`. */
 function sqlMemoryAdapter(name: string, ids: string[]): MigrationAdapter {
   const base = memoryAdapter(name, ids.map((id) => ({ id })));
-  const { apply: _apply, revert: _revert, ...rest } = base;
   return {
-    ...rest,
-    sql: {
+    ...base,
+    runner: {
+      granularity: 'sql',
       ownTransactions: 'atomic-only',
       script: (migration) => ({ source: { file: migration.path, text: `SELECT 'script ${migration.id}'`, lineOffset: 0 } }),
       history: async (migration) => ({ done: `INSERT INTO history VALUES ('${migration.id}')` }),
@@ -165,7 +166,7 @@ async function runSql(db: Queryable & { queries: string[]; texts: string[] }, ad
   const plan = planUp([await readEngineStatus(adapter, db)]);
   const { prepared } = await prepareSqlSteps(plan.steps, adapters);
   return executePlan(plan.steps, {
-    adapters, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockTimeoutSeconds: 1,
+    adapters, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockUrl: 'postgres://x', lockTimeoutSeconds: 1,
     journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared,
     events: { stepStarted: (s) => log.push(`start ${s.id}`), stepFinished: (r) => log.push(`${r.status} ${r.id}`) },
   });

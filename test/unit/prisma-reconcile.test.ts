@@ -3,14 +3,15 @@ import type { DiscoveredMigration, HistoryEntry } from '../../src/adapter/contra
 import { prismaChecksum } from '../../adapters/prisma/prisma-checksum.js';
 import { summarizeLogs } from '../../adapters/prisma/prisma-history.js';
 import { reconcilePrisma } from '../../adapters/prisma/prisma-reconcile.js';
+import type { PrismaMeta } from '../../adapters/prisma/prisma-migrations-folder.js';
 
-function migration(id: string, script = `-- ${id}\nSELECT 1;\n`): DiscoveredMigration {
+function migration(id: string, script = `-- ${id}\nSELECT 1;\n`): DiscoveredMigration<PrismaMeta> {
   const bytes = Buffer.from(script);
   return { id, path: `/m/${id}`, checksum: prismaChecksum(bytes), hasDown: false, transactional: true,
     meta: { scriptFile: `/m/${id}/migration.sql`, script, bytes } };
 }
 const row = (id: string, state: HistoryEntry['state'], checksum = migration(id).checksum): HistoryEntry => ({ id, state, ...(checksum ? { checksum } : {}) });
-const states = (d: DiscoveredMigration[], h: HistoryEntry[]) => reconcilePrisma(d, h).map((s) => [s.id, s.state]);
+const states = (d: Array<DiscoveredMigration<PrismaMeta>>, h: HistoryEntry[]) => reconcilePrisma(d, h).map((s) => [s.id, s.state]);
 
 describe('reconcilePrisma (Prisma\'s status rules)', () => {
   it('a finished row that is not rolled back means applied, whatever rolled-back rows sit beside it', () => {
