@@ -39,6 +39,8 @@ export const STEP_MS = {
   payload: 60_000,
   /** One run of Prisma's CLI as the oracle (quiet: 2–5 s, most of it loading its WASM schema engine). */
   prisma: 60_000,
+  /** Starting or stopping an embedded PostgreSQL (initdb, pg_ctl; quiet: 1–4 s). */
+  server: 60_000,
 } as const;
 
 export type StepKind = keyof typeof STEP_MS;
