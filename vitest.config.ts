@@ -5,9 +5,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
-    // A test without its own budget runs a handful of fast CLI steps; one that runs more (Payload,
-    // Prisma's CLI, loops of runs) says so with testBudget() (test/helpers/time-budget.ts).
-    testTimeout: budget(2 * STEP_MS.cli),
+    // A test without its own budget runs up to four fast CLI steps (most integration tests: a set-up
+    // run, the run under test, a status, a check); one that runs more, or Payload, Prisma's CLI or
+    // a server, counts its steps with testBudget() (test/helpers/time-budget.ts).
+    testTimeout: budget(4 * STEP_MS.cli),
     // A file's set-up: creating its database, a project copy, sometimes a first run.
     hookTimeout: budget(4 * STEP_MS.cli),
     pool: 'forks',
