@@ -5,7 +5,7 @@
 // any exit or signal of this script; should this script itself be killed with -9, each burner
 // notices that its parent changed and exits on its own.
 //
-// The tests read POLYMIGRATE_TEST_SLOWDOWN (test/helpers/slowdown.ts) to widen their time budgets;
+// The tests read POLYMIGRATE_TEST_SLOWDOWN (test/helpers/time-budget.ts) to widen their time budgets;
 // this script sets it to 3 unless it is already set. Exits with the suite's exit code.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
