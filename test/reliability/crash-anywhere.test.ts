@@ -12,12 +12,13 @@ import {
 
 /**
  * kill -9 of `up` at moments spread over a whole run of the example project. Two migrations are
- * added to the copy's reporting SQL folder: a transactional one that pauses (it widens the span
- * the timed kills are spread over; no kill relies on it), and a non-transactional one
- * (CREATE INDEX CONCURRENTLY, the test's barrier, another CONCURRENTLY) whose interruption
- * leaves the `failed` state a user has to resolve. The barrier is held only by the trial that
- * must land inside that step: it kills the run while the step waits there. In the other trials
- * nobody holds it and the step runs straight through.
+ * added to the copy's reporting SQL folder: a transactional one that pauses, and a
+ * non-transactional one (CREATE INDEX CONCURRENTLY, the test's barrier, a pause, another
+ * CONCURRENTLY) whose interruption leaves the `failed` state a user has to resolve. The pauses
+ * only widen the span the timed kills are spread over, so that more of them land inside those
+ * steps; no assertion relies on them. The kill that must land inside the non-transactional step
+ * holds the barrier and kills the run while the step waits there; in the other trials nobody
+ * holds it and the step runs straight through.
  */
 const PAUSE = '20260120500000_pause';
 const CONCURRENT = '20260122500000_concurrent_pause';
@@ -27,6 +28,7 @@ const EXTRA = {
     '-- migrate:up transaction:false',
     'CREATE INDEX CONCURRENTLY IF NOT EXISTS kpi_snapshots_value_idx ON reporting.kpi_snapshots (value);',
     barrierSql(),
+    'SELECT pg_sleep(0.3);',
     'CREATE INDEX CONCURRENTLY IF NOT EXISTS kpi_definitions_label_idx ON reporting.kpi_definitions (label);',
     '',
   ].join('\n'),
