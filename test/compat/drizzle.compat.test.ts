@@ -7,16 +7,19 @@ import { createTestDatabase, query } from '../helpers/database.js';
 import { DRIZZLE_KIT } from '../helpers/drizzle-project.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 
-/** drizzle-kit itself, as the oracle: same project, same database. */
+/** drizzle-kit itself, as the oracle: same project, same database. Killed after a CLI run's budget. */
 function drizzleKit(cwd: string, databaseUrl: string, ...args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(DRIZZLE_KIT, args, { cwd, env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
+    const timeoutMs = budget(STEP_MS.cli);
+    const timer = setTimeout(() => { output += `\n[test] drizzle-kit was still running after ${timeoutMs} ms (its budget): killed\n`; child.kill('SIGKILL'); }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, output }); });
   });
 }
 
@@ -59,7 +62,7 @@ describe('drizzle compat: drizzle-kit migrate agrees with polymigrate', () => {
     } finally {
       await db.drop();
     }
-  });
+  }, testBudget({ cli: 2, query: 2 }));
 
   it('after drizzle-kit migrate, polymigrate status shows everything applied; down + drizzle-kit migrate re-applies the newest', async () => {
     const db = await createTestDatabase('dzcompat');
@@ -86,5 +89,5 @@ describe('drizzle compat: drizzle-kit migrate agrees with polymigrate', () => {
     } finally {
       await db.drop();
     }
-  });
+  }, testBudget({ cli: 5, query: 2 }));
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/run-cli.js';
+import { budget, STEP_MS } from '../helpers/time-budget.js';
 
 /**
  * The real Prisma CLI as a test oracle, offline. Prisma's normal path needs a native schema
@@ -23,8 +24,9 @@ export interface OracleResult {
 }
 
 /**
- * Run `prisma <args> --schema <schema>` against `databaseUrl`. Killed after `timeoutMs`: an
- * oracle call must never hang a test run (a timeout is reported as an exception, not as an exit code).
+ * Run `prisma <args> --schema <schema>` against `databaseUrl`. Killed after `timeoutMs` (default:
+ * the budget of one Prisma CLI run; a call that first waits for a lock passes more): an oracle call
+ * must never hang a test run (a timeout is reported as an exception, not as an exit code).
  */
 export async function prismaOracle(args: string[], options: { schema: string; databaseUrl: string; timeoutMs?: number }): Promise<OracleResult> {
   const env: NodeJS.ProcessEnv = {
@@ -39,7 +41,7 @@ export async function prismaOracle(args: string[], options: { schema: string; da
     NODE_OPTIONS: `--require ${PRELOAD}`,
     NO_COLOR: '1',
   };
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? budget(STEP_MS.prisma);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PRISMA_CLI, ...args, '--schema', options.schema, '--config', path.join(ORACLE_DIR, 'prisma.config.ts')], {
       cwd: path.dirname(options.schema), env, stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { createTestDatabase, query } from '../helpers/database.js';
 import { ENGINES, expectHistoryMatchesCatalog } from '../helpers/engine-under-test.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { testBudget } from '../helpers/time-budget.js';
 import { prismaOracle, prismaOracleAvailable } from './prisma-oracle.js';
 
 /**
@@ -69,7 +70,7 @@ describe.skipIf(!prismaOracleAvailable)('Prisma transaction control, checked by 
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(deploy.stdout).toContain('No pending migrations to apply.');
     expect(await query(t.db.url, 'SELECT count(*)::int AS n FROM "Plain"')).toEqual([{ n: 10 }]);
-  });
+  }, testBudget({ prisma: 2, cli: 2, query: 1 }));
 
   it('a script that fails after its own COMMIT leaves the failed row Prisma\'s deploy refuses with P3009', async () => {
     const t = await setup();
@@ -81,7 +82,7 @@ describe.skipIf(!prismaOracleAvailable)('Prisma transaction control, checked by 
     expect(deploy.code).toBe(1);
     expect(deploy.stdout + deploy.stderr).toMatch(/P3009/);
     expect(deploy.stdout + deploy.stderr).toContain(id);
-  });
+  }, testBudget({ prisma: 1, cli: 2, query: 1 }));
 
   it('a failing statement inside the script\'s own BEGIN block: Prisma\'s protocol records it failed, with the real error in logs', async () => {
     const t = await setup();
@@ -95,5 +96,5 @@ describe.skipIf(!prismaOracleAvailable)('Prisma transaction control, checked by 
     const status = await t.prisma('migrate', 'status');
     expect(status.code).toBe(1);
     expect(status.stdout + status.stderr).toMatch(/failed/i);
-  });
+  }, testBudget({ prisma: 1, cli: 2, query: 1 }));
 });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { testBudget } from '../helpers/time-budget.js';
 import { prismaOracle, prismaOracleAvailable } from './prisma-oracle.js';
 import type { PrismaMigrationRow as Row } from '../../adapters/prisma/prisma-history.js';
 
@@ -80,7 +81,7 @@ describe.skipIf(!prismaOracleAvailable)('Prisma compatibility (the Prisma CLI as
       query(url, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '_prisma_migrations' ORDER BY 1`),
     ]);
     expect(await tableShape(ours.db.url)).toEqual(await tableShape(theirs.db.url));
-  });
+  }, testBudget({ prisma: 3, cli: 1, query: 2 }));
 
   it('after Prisma deploys some migrations, polymigrate status agrees and up applies only the rest', async () => {
     const t = await setup({ without: [AUDIT] });
@@ -104,7 +105,7 @@ describe.skipIf(!prismaOracleAvailable)('Prisma compatibility (the Prisma CLI as
     const status = await t.prisma('migrate', 'status');
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('Database schema is up to date!');
-  });
+  }, testBudget({ prisma: 3, cli: 3, query: 1 }));
 
   it('after polymigrate down of the migration with down.sql, Prisma sees it pending and re-applies it', async () => {
     const t = await setup();
@@ -124,7 +125,7 @@ describe.skipIf(!prismaOracleAvailable)('Prisma compatibility (the Prisma CLI as
     expect(deploy.stdout).toContain(AUDIT);
     const again = await t.pm('status');
     expect(again.code, again.stdout + again.stderr).toBe(0);
-  });
+  }, testBudget({ prisma: 2, cli: 3, query: 1 }));
 
   it('a migration that failed under Prisma is failed for polymigrate, blocks up, and resolve --rolled-back satisfies Prisma', async () => {
     const t = await setup();
@@ -161,6 +162,6 @@ describe.skipIf(!prismaOracleAvailable)('Prisma compatibility (the Prisma CLI as
     expect(redeploy.stdout).toContain(broken);
     const final = await t.pm('status', '--json');
     expect(final.code, final.stdout).toBe(0);
-  });
+  }, testBudget({ prisma: 3, cli: 4, query: 1 }));
 });
 

@@ -26,6 +26,8 @@ export interface ContractFixture {
   revertible: string[];
   /** Remove temp files. */
   cleanup?(): Promise<void> | void;
+  /** What one test may take, when the engine's runs cost more than the default allows (a child process per run). */
+  testTimeoutMs?: number;
 }
 
 function sessionFor(adapter: MigrationAdapter, url: string): Session {
@@ -35,7 +37,7 @@ function sessionFor(adapter: MigrationAdapter, url: string): Session {
 
 /** The suite every adapter passes: discovery, history, apply, revert, create, against real PostgreSQL. */
 export function adapterContract(engineLabel: string, fixture: ContractFixture): void {
-  describe(`adapter contract: ${engineLabel}`, () => {
+  describe(`adapter contract: ${engineLabel}`, fixture.testTimeoutMs ? { timeout: fixture.testTimeoutMs } : {}, () => {
     let db: Awaited<ReturnType<typeof createTestDatabase>>;
     let adapter: MigrationAdapter;
 

@@ -1,6 +1,7 @@
 import { createPayloadAdapter } from '../../adapters/payload/payload-adapter.js';
 import { PAYLOAD_EXAMPLE_MIGRATIONS, PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import type { TempProject } from '../helpers/project.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { adapterContract } from './adapter-contract.js';
 
 let project: TempProject;
@@ -18,10 +19,12 @@ adapterContract('payload', {
     project = payloadProject('pm-contract-payload-');
     return createPayloadAdapter({
       options: { kind: 'payload', name: 'payload', config: 'payload/payload.config.ts', migrations: project.path('payload/migrations'),
-        secretEnv: 'PAYLOAD_SECRET', timeoutSeconds: 120, schema: 'public' },
+        secretEnv: 'PAYLOAD_SECRET', timeoutSeconds: budget(2 * STEP_MS.payload) / 1000, schema: 'public' },
       configDir: project.dir,
       journalSchema: 'polymigrate',
     });
   },
   cleanup: () => project.cleanup(),
+  // The slowest test runs Payload twice (down, then up again).
+  testTimeoutMs: testBudget({ payload: 2, query: 2 }),
 });

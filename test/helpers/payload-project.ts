@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TempProject } from './project.js';
 import { REPO_ROOT } from './run-cli.js';
+import { budget, STEP_MS } from './time-budget.js';
 
 /** A distinctive PAYLOAD_SECRET: the tests forbid it in every output. */
 export const PAYLOAD_TEST_SECRET = 'pm-payload-Secr3t-71d0';
@@ -41,7 +42,7 @@ export function payloadCli(project: TempProject, databaseUrl: string, ...args: s
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), budget(STEP_MS.payload));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { serverPassword } from './database.js';
+import { budget, STEP_MS } from './time-budget.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { polymigrate: string } };
@@ -25,7 +26,8 @@ export function forbidInOutput(secret: string): void {
 
 /**
  * Run the built CLI as a real process. Every run's stdout and stderr are checked for the
- * database password: no output may ever contain it.
+ * database password: no output may ever contain it. Killed after `timeoutMs` (default: the budget
+ * of one fast-engine run; a run that loads Payload passes budget(STEP_MS.payload)).
  */
 export interface RunCliOptions {
   cwd: string;
@@ -46,7 +48,7 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<Cl
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? budget(STEP_MS.cli));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

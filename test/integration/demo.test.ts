@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
+
+/** The demo starts an embedded PostgreSQL and runs six commands; up, down and up load Payload. */
+const DEMO_MS = testBudget({ server: 2, payload: 3, cli: 3 });
 
 /** The README's first command must keep working: run the demo and check what it shows. */
 describe('npm run demo', () => {
@@ -13,8 +17,9 @@ describe('npm run demo', () => {
       let text = '';
       child.stdout.on('data', (d) => { text += d; });
       child.stderr.on('data', (d) => { text += d; });
+      const timer = setTimeout(() => { text += `\n[test] the demo was still running after ${DEMO_MS} ms (its budget): killed\n`; child.kill('SIGKILL'); }, DEMO_MS);
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code, text }));
+      child.on('close', (code) => { clearTimeout(timer); resolve({ code, text }); });
     });
     expect(output.text).not.toContain('expected');
     expect(output.code).toBe(0);
@@ -26,5 +31,5 @@ describe('npm run demo', () => {
     expect(output.text).not.toContain('DeprecationWarning');
     expect(output.text).toContain('To undo it by hand:');
     expect(output.text).not.toContain('demo-password');
-  }, 120_000);
+  }, DEMO_MS + budget(STEP_MS.query));
 });

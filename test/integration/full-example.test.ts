@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { forbidInOutput, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 
 const SECRET = 'full-example-payload-secret-4821';
 
 /**
  * The repository's own example (polymigrate.config.ts: Prisma → Drizzle → Payload → SQL on one
- * database) through the built CLI: up, the unified down, and up again.
+ * database) through the built CLI: up, the unified down, and up again. An up or down here loads
+ * Payload and runs the other engines too; status loads none.
  */
 describe('the full example project', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const cli = (...args: string[]) => runCli(args, { cwd: REPO_ROOT, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: SECRET }, timeoutMs: 120_000 });
+  const cli = (...args: string[]) => runCli(args, { cwd: REPO_ROOT, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: SECRET }, timeoutMs: budget(STEP_MS.payload + STEP_MS.cli) });
   const tables = async () => (await query<{ t: string }>(db.url,
     "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('public','reporting') ORDER BY 1")).map((r) => r.t);
 
@@ -33,7 +35,7 @@ describe('the full example project', () => {
       expect(all).toContain(t);
     }
     expect((await cli('status')).code).toBe(0);
-  }, 180_000);
+  }, testBudget({ payload: 1, cli: 2, query: 1 }));
 
   it('down reverts SQL, Payload and Drizzle\'s migration with a down file, then stops at Drizzle\'s first without one', async () => {
     const down = await cli('down', '--json');
@@ -51,7 +53,7 @@ describe('the full example project', () => {
     expect(all).not.toContain('public.daily_rollups');
     expect(all).toContain('public.events');
     expect(all).toContain('public.User');
-  }, 180_000);
+  }, testBudget({ payload: 1, cli: 1, query: 1 }));
 
   it('up brings everything back', async () => {
     const up = await cli('up', '--json');
@@ -60,5 +62,5 @@ describe('the full example project', () => {
     const status = await cli('status', '--json');
     expect(status.code).toBe(0);
     expect(status.json().engines.map((e: any) => e.migrations.every((m: any) => m.state === 'applied'))).toEqual([true, true, true, true]);
-  }, 180_000);
+  }, testBudget({ payload: 1, cli: 2 }));
 });

@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../../src/lock/advisory-lock.js';
+import { Barrier, barrierSql } from '../helpers/barrier.js';
 import { query } from '../helpers/database.js';
 import { cliProject } from '../helpers/cli-project.js';
-import { CLI } from '../helpers/run-cli.js';
+import { pollUntil } from '../helpers/poll-until.js';
+import { budget, testBudget } from '../helpers/time-budget.js';
+import { spawnCli } from '../reliability/reliability-helpers.js';
 
 /** Run `body` while another session (named `applicationName`) holds advisory lock `key`. */
 async function whileHeld(url: string, key: bigint, applicationName: string, body: () => Promise<void>): Promise<void> {
@@ -21,17 +23,34 @@ async function whileHeld(url: string, key: bigint, applicationName: string, body
 describe('one lock for the whole run', () => {
   const t = cliProject('lock', async (project) => {
     project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
-    // Slow enough that the second process certainly finds the lock taken.
-    project.write('db/1_slow.sql', 'CREATE TABLE slow (id int);\nSELECT pg_sleep(1.5);\n');
+    // Waits at the test's barrier while the test holds it (the first test), so that the second
+    // process certainly finds the lock taken.
+    project.write('db/1_slow.sql', `CREATE TABLE slow (id int);\n${barrierSql()}\n`);
     project.write('db/2_more.sql', 'CREATE TABLE more (id int);\n');
   });
   const { cli } = t;
 
   it('two up processes started together: one applies, the other waits and applies nothing', async () => {
-    const [a, b] = await Promise.all([cli('up', '--json'), cli('up', '--json')]);
-    expect([a.code, b.code]).toEqual([0, 0]);
-    const applied = [a, b].map((r) => r.json().results.length).sort();
-    expect(applied).toEqual([0, 2]);
+    const barrier = await Barrier.hold(t.db.url);
+    const ups = [0, 1].map(() => spawnCli(['up', '--json'], { cwd: t.project.dir, env: { DATABASE_URL: t.db.url }, timeoutMs: testBudget({ cli: 2 }) }));
+    const output = () => ups.map((r) => r.output().stderr).join('\n---\n');
+    let first: (typeof ups)[number];
+    let second: (typeof ups)[number];
+    try {
+      // One holds the lock and waits at the barrier in 1_slow; the other must then be waiting for the lock.
+      const atBarrier = await barrier.waiter({ detail: output });
+      const index = ups.findIndex((r) => atBarrier.applicationName.endsWith(`:${r.child.pid}`));
+      expect(index, atBarrier.applicationName).toBeGreaterThanOrEqual(0);
+      first = ups[index]!;
+      second = ups[1 - index]!;
+      await pollUntil('the second up to wait for the lock', () => second.output().stderr.includes('Waiting for the migration lock'), { detail: output });
+    } finally {
+      await barrier.release();
+    }
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect([a.code, b.code], output()).toEqual([0, 0]);
+    expect(JSON.parse(a.stdout).results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual(['1_slow:applied', '2_more:applied']);
+    expect(JSON.parse(b.stdout).results).toEqual([]);
     const history = await query(t.db.url, 'SELECT id FROM polymigrate.sql_migrations ORDER BY id');
     expect(history).toEqual([{ id: '1_slow' }, { id: '2_more' }]);
     const runs = await query<{ steps: string }>(t.db.url,
@@ -45,7 +64,7 @@ describe('one lock for the whole run', () => {
       const started = Date.now();
       const up = await cli('up', '--lock-timeout', '1');
       expect(up.code).toBe(5);
-      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(Date.now() - started).toBeLessThan(budget(15_000));
       expect(up.stderr).toContain('Timed out after 1s waiting for the migration lock');
       expect(up.stderr).toContain('deploy-bot on ci-7');
       expect(up.stderr).toMatch(/server pid \d+/);
@@ -57,25 +76,33 @@ describe('one lock for the whole run', () => {
   });
 
   it('kill -9 mid-step: the steps already sent commit on the server; the next up waits for them and applies only the rest', async () => {
-    t.project.write('db/4_killed.sql', 'CREATE TABLE killed_mid (id int);\nSELECT pg_sleep(2);\n');
+    t.project.write('db/4_killed.sql', `CREATE TABLE killed_mid (id int);\n${barrierSql()}\n`);
     t.project.write('db/5_after.sql', 'CREATE TABLE after_killed (id int);\n');
     t.project.write('db/6_last.sql', 'CREATE TABLE last_one (id int);\n');
-    const child = spawn(process.execPath, [CLI, 'up'], { cwd: t.project.dir, env: { ...process.env, DATABASE_URL: t.db.url }, stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    // Kill the process once the server is running the step's query.
-    for (let i = 0; i < 400; i += 1) {
-      if ((await query(t.db.url, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%killed_mid%' AND state = 'active' AND pid <> pg_backend_pid()")).length > 0) break;
-      await new Promise((r) => setTimeout(r, 10));
+    const barrier = await Barrier.hold(t.db.url);
+    let next: ReturnType<typeof spawnCli>;
+    try {
+      const child = spawnCli(['up'], { cwd: t.project.dir, env: { DATABASE_URL: t.db.url } });
+      // Kill the process while the server runs the step's query: it waits at the barrier.
+      const atBarrier = await barrier.waiter({ detail: () => child.output().stderr });
+      expect(atBarrier.applicationName).toContain(`:${child.child.pid}`);
+      child.child.kill('SIGKILL');
+      expect((await child.done).signal).toBe('SIGKILL');
+      // The dead run's step is still running on the server: not yet in the history.
+      expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
+      // The next up must wait for that session (the step guard) before it reads any history.
+      next = spawnCli(['up', '--json'], { cwd: t.project.dir, env: { DATABASE_URL: t.db.url } });
+      await pollUntil('the next up to wait for the step guard', () => next.output().stderr.includes('Waiting for the step guard'),
+        { detail: () => next.output().stderr });
+      expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
+    } finally {
+      await barrier.release();
     }
-    child.kill('SIGKILL');
-    await exited;
-    // The dead run's step is still running on the server: not yet in the history.
-    expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
-    const next = await cli('up', '--json');
-    expect(next.code, next.stderr).toBe(0);
+    const done = await next.done;
+    expect(done.code, done.stderr).toBe(0);
     // It waited for the killed run's session: 4 and 5 (sent behind 4, see sendOneQueryStep)
     // committed there; 6 had not been sent. So this run applied 6 only, and 4 and 5 exactly once.
-    expect(next.json().results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['6_last:applied']);
+    expect(JSON.parse(done.stdout).results.map((r: { id: string; status: string }) => `${r.id}:${r.status}`)).toEqual(['6_last:applied']);
     const history = await query<{ id: string }>(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id IN ('4_killed', '5_after', '6_last') ORDER BY id");
     expect(history.map((r) => r.id)).toEqual(['4_killed', '5_after', '6_last']);
     expect((await cli('status')).code).toBe(0);

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { PAYLOAD_EXAMPLE_MIGRATIONS, PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
+import { pollUntil } from '../helpers/poll-until.js';
 import type { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { spawnCli } from '../reliability/reliability-helpers.js';
 
 forbidInOutput(PAYLOAD_TEST_SECRET);
@@ -62,6 +65,20 @@ const TABLES = "SELECT table_name FROM information_schema.tables WHERE table_sch
 const ROWS = 'SELECT name, batch::int AS batch FROM payload_migrations ORDER BY id';
 
 /**
+ * When the lock session of polymigrate process `pid` last started a pg_try_advisory_lock (its
+ * query_start in pg_stat_activity), or undefined. Each new value is one more try of a run that
+ * waits for the lock (it polls with backoff).
+ */
+async function lastLockTry(url: string, pid: number): Promise<string | undefined> {
+  const rows = await query<{ at: string }>(url, `SELECT query_start::text AS at FROM pg_stat_activity
+    WHERE application_name = $1 AND query LIKE '%pg_try_advisory_lock%'`, [`polymigrate lock ${os.hostname()}:${pid}`.slice(0, 63)]);
+  return rows[0]?.at;
+}
+
+/** A Payload run, or Payload's own CLI: one Payload load (seconds), with the queries around it. */
+const PAYLOAD_TEST_MS = testBudget({ payload: 1, query: 2 });
+
+/**
  * up and down start Payload's child process as soon as their plan (made under the lock) holds
  * Payload steps, so that loading Payload overlaps the journal set-up and the other engines' steps.
  * No child is started when the plan has no Payload step (or before the lock is held); the child must
@@ -104,7 +121,7 @@ describe('payload engine: the child process started early', () => {
   /** Run the CLI with the tracer; returns the result and what the tracer saw. */
   async function traced(args: string[], extraEnv: Record<string, string | undefined> = {}) {
     const { file, env } = tracing(extraEnv);
-    const result = await runCli(args, { cwd: project.dir, env, timeoutMs: 90_000 });
+    const result = await runCli(args, { cwd: project.dir, env, timeoutMs: budget(STEP_MS.payload) });
     return { result, trace: readTrace(file) };
   }
 
@@ -130,7 +147,7 @@ describe('payload engine: the child process started early', () => {
     } finally {
       project.write('payload/payload.config.ts', config);
     }
-  });
+  }, PAYLOAD_TEST_MS);
 
   it('a config that never finishes loading fails the step instead of hanging until timeoutSeconds', async () => {
     const config = project.read('payload/payload.config.ts');
@@ -143,7 +160,7 @@ describe('payload engine: the child process started early', () => {
     } finally {
       project.write('payload/payload.config.ts', config);
     }
-  });
+  }, PAYLOAD_TEST_MS);
 
   it('a missing PAYLOAD_SECRET is reported as before, and no child is started', async () => {
     const { result, trace } = await traced(['up'], { PAYLOAD_SECRET: undefined });
@@ -161,10 +178,10 @@ describe('payload engine: the child process started early', () => {
     expect(trace.runners).toHaveLength(1);
     expect(trace.connected.has(trace.runners[0]!)).toBe(true);
     expect(trace.runners.filter(alive)).toEqual([]);
-  });
+  }, PAYLOAD_TEST_MS);
 
   it('a run that has to wait for the lock starts no Payload child before it holds it; once it does, one child applies the steps', async () => {
-    const down = await runCli(['down', '--engine', 'cms'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, timeoutMs: 90_000 });
+    const down = await runCli(['down', '--engine', 'cms'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, timeoutMs: budget(STEP_MS.payload) });
     expect(down.code, down.stderr).toBe(0);
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
@@ -172,13 +189,18 @@ describe('payload engine: the child process started early', () => {
     let run: ReturnType<typeof spawnCli> | undefined;
     try {
       await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_LOCK_KEY.toString()]);
-      run = spawnCli(['up', '--json'], { cwd: project.dir, env, secrets: [PAYLOAD_TEST_SECRET] });
-      // Bounded poll until it waits for the lock; then it keeps waiting a while without loading Payload.
-      for (let i = 0; !run.output().stderr.includes('Waiting for the migration lock'); i += 1) {
-        expect(i, run.output().stderr).toBeLessThan(600);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await new Promise((r) => setTimeout(r, 1_500));
+      run = spawnCli(['up', '--json'], { cwd: project.dir, env, secrets: [PAYLOAD_TEST_SECRET], timeoutMs: testBudget({ payload: 1, cli: 1 }) });
+      const waiting = run;
+      await pollUntil('the up to wait for the lock', () => waiting.output().stderr.includes('Waiting for the migration lock'),
+        { detail: () => waiting.output().stderr });
+      // Then it keeps trying for the lock without loading Payload: seen by its lock session's
+      // tries (each a new query_start), not by a time that passed.
+      const tries = new Set<string>();
+      await pollUntil('three more tries for the lock', async () => {
+        const at = await lastLockTry(db.url, waiting.child.pid!);
+        if (at) tries.add(at);
+        return tries.size >= 3;
+      }, { detail: () => waiting.output().stderr });
       expect(readTrace(file).runners).toEqual([]);
       expect(run.child.exitCode).toBeNull();
     } finally {
@@ -192,7 +214,7 @@ describe('payload engine: the child process started early', () => {
     expect(trace.runners).toHaveLength(1);
     expect(trace.connected.has(trace.runners[0]!)).toBe(true);
     expect(trace.runners.filter(alive)).toEqual([]);
-  });
+  }, testBudget({ payload: 2, cli: 1, query: 2 }));
 
   it('with everything applied, no Payload child is started; Payload\'s tables and rows are unchanged', async () => {
     const tables = await query(db.url, TABLES);

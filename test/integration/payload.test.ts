@@ -3,6 +3,7 @@ import { createTestDatabase, query } from '../helpers/database.js';
 import { PAYLOAD_EXAMPLE_MIGRATIONS, PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import type { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 
 forbidInOutput(PAYLOAD_TEST_SECRET);
 
@@ -13,11 +14,12 @@ const ROWS = 'SELECT name, batch::int AS batch FROM payload_migrations ORDER BY 
  * Payload driven through the built CLI: failures, the dev-push marker, what loads when, and
  * secrets. Each Payload child process costs seconds, so the databases are shared within a block.
  */
-describe('payload engine through the CLI', () => {
+// Each test loads Payload at most once (up or down; status never does), besides a status run.
+describe('payload engine through the CLI', { timeout: testBudget({ payload: 1, cli: 1, query: 2 }) }, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let project: TempProject;
   const env = () => ({ DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET });
-  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: env(), timeoutMs: 90_000 });
+  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: env(), timeoutMs: budget(STEP_MS.payload) });
 
   beforeAll(async () => {
     db = await createTestDatabase('payload');
@@ -153,12 +155,13 @@ export async function down(): Promise<void> {}
 `);
     try {
       const started = Date.now();
-      const result = await runCli(['up'], { cwd: timed.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET } });
+      const result = await runCli(['up'], { cwd: timed.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, timeoutMs: budget(STEP_MS.payload) });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('did not finish within');
-      expect(Date.now() - started).toBeLessThan(15_000);
+      // Loading Payload comes first, and costs seconds on a busy machine.
+      expect(Date.now() - started).toBeLessThan(budget(15_000));
     } finally {
       timed.cleanup();
     }
-  });
+  }, testBudget({ payload: 1, query: 1 }));
 });

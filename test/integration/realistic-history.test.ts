@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query, withClient } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { testBudget } from '../helpers/time-budget.js';
 
 /**
  * A large, messy, real-shaped history — the benchmark's generator (scripts/bench/realistic-history.mjs):
@@ -14,6 +15,8 @@ import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
  * with the same schema and the same rows.
  */
 const COUNT = 300;
+/** Applying the whole history once (a CLI run of COUNT migrations, or the psql-style loop): several fast runs' worth. */
+const APPLY = { cli: 6 } as const;
 
 interface Generated { files: string[]; concurrently: Set<string> }
 
@@ -60,7 +63,8 @@ describe(`a realistic ${COUNT}-migration history, applied three ways`, () => {
     project.write('prisma.json', JSON.stringify({ engines: [{ kind: 'prisma', name: 'app', migrations: 'prisma/migrations' }] }));
     project.write('sql.json', JSON.stringify({ engines: [{ kind: 'sql', name: 'app', migrations: 'sql' }] }));
     for (let i = 0; i < 3; i += 1) dbs.push(await createTestDatabase('realistic'));
-  }, 120_000);
+    // Generating 2 × COUNT files and three databases.
+  }, testBudget({ cli: 4 }));
   afterAll(async () => {
     for (const db of dbs) await db.drop();
     project.cleanup();
@@ -75,10 +79,10 @@ describe(`a realistic ${COUNT}-migration history, applied three ways`, () => {
         else await c.query(`BEGIN;\n${text}\n;\nCOMMIT`);
       }
     });
-    const byPrisma = await runCli(['up', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url }, timeoutMs: 180_000 });
+    const byPrisma = await runCli(['up', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url }, timeoutMs: testBudget(APPLY) });
     expect(byPrisma.code, byPrisma.stderr).toBe(0);
     expect(byPrisma.json().results).toHaveLength(COUNT);
-    const bySql = await runCli(['up', '--config', 'sql.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaSql.url }, timeoutMs: 180_000 });
+    const bySql = await runCli(['up', '--config', 'sql.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaSql.url }, timeoutMs: testBudget(APPLY) });
     expect(bySql.code, bySql.stderr).toBe(0);
     expect(bySql.json().results).toHaveLength(COUNT);
 
@@ -90,5 +94,5 @@ describe(`a realistic ${COUNT}-migration history, applied three ways`, () => {
       .toEqual([{ n: COUNT, rows: COUNT }]);
     const status = await runCli(['status', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url } });
     expect(status.code).toBe(0);
-  });
+  }, 3 * testBudget(APPLY) + testBudget({ cli: 1, query: 3 }));
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminUrl, catalogSnapshot, query, urlFor, withClient } from '../helpers/database.js';
 import type { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
+import { testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { exampleProject, jsonLogLines } from './reliability-helpers.js';
 
@@ -166,7 +167,7 @@ describe('bad input: a clear error, the documented exit code, nothing changed', 
     const message = (lines.find((l) => /^(error|refused) /.test(l)) ?? lines.find((l) => c.message.test(l)) ?? '')
       .replace(/^error /, '').replaceAll(project.dir, '…').replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*/g, '').replace(/\s+/g, ' ').trim();
     results.row({ case: c.name, exit: c.exit, held: `${shorten(message, 200)}${c.exit === 0 ? '' : c.journalRecords ? ' — rolled back; only the journal records the attempt' : ' — nothing changed'}` });
-  }, 60_000);
+  }, testBudget({ cli: 2, query: 3 }));
 
   it('migration names with quotes, spaces and unicode apply, show in status and revert', async () => {
     const url = await databaseFrom(applied);
@@ -186,7 +187,7 @@ describe('bad input: a clear error, the documented exit code, nothing changed', 
     expect(down.stdout).toContain(id);
     expect(withoutJournal(await catalogSnapshot(url))).toBe(withoutJournal(before));
     results.row({ case: 'migration named `it\'s a café ☕` (quote, spaces, unicode)', exit: 0, held: 'applied, shown in status, reverted by `down`: the database is as before' });
-  }, 60_000);
+  }, testBudget({ cli: 3, query: 3 }));
 
   it('an unknown flag and a bad flag value are usage errors', async () => {
     const project = exampleProject('pm-rel-bad-');

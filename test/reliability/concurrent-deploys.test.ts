@@ -2,13 +2,21 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prismaOracle, prismaOracleAvailable } from '../compat/prisma-oracle.js';
 import { createTestDatabase, query } from '../helpers/database.js';
+import { pollUntil } from '../helpers/poll-until.js';
 import type { TempProject } from '../helpers/project.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { PRISMA_LOCK_KEY } from '../../adapters/prisma/prisma-adapter.js';
+import { POLYMIGRATE_STEP_GUARD_KEY } from '../../src/lock/advisory-lock.js';
 import { DRIZZLE_TAGS, advisoryHolders, PRISMA_IDS, REPORTING_IDS, exampleProject, historyCounts, spawnCli, waitForNoHolder } from './reliability-helpers.js';
 
 const REPLICAS = 20;
 const TOTAL = PRISMA_IDS.length + DRIZZLE_TAGS.length + REPORTING_IDS.length;
+/**
+ * How long a replica may wait for the lock: one full run by whichever replica won, then each of
+ * the others in turn (they only read and find nothing to do), with Prisma's CLI sharing the machine.
+ */
+const STAMPEDE_MS = testBudget({ cli: 4 });
 
 const results = new ResultRecorder('1-concurrent-deploys', {
   order: 1,
@@ -30,10 +38,10 @@ describe('concurrent deploys: replicas booting together', () => {
   /** Start every process at once; resolve when all have exited. */
   async function stampede(url: string, withOracle: boolean) {
     const started = Date.now();
-    const cli = Array.from({ length: REPLICAS }, (_, i) =>
-      spawnCli(['up', '--json', '--lock-timeout', '120'], { cwd: project.dir, env: { DATABASE_URL: url, REPLICA: String(i) } }));
+    const cli = Array.from({ length: REPLICAS }, (_, i) => spawnCli(['up', '--json', '--lock-timeout', String(STAMPEDE_MS / 1000)],
+      { cwd: project.dir, env: { DATABASE_URL: url, REPLICA: String(i) }, timeoutMs: STAMPEDE_MS + budget(STEP_MS.cli) }));
     const oracle = withOracle
-      ? prismaOracle(['migrate', 'deploy'], { schema: project.path('prisma/schema.prisma'), databaseUrl: url, timeoutMs: 120_000 })
+      ? prismaOracle(['migrate', 'deploy'], { schema: project.path('prisma/schema.prisma'), databaseUrl: url, timeoutMs: testBudget({ prisma: 1, cli: 2 }) })
       : undefined;
     const [runs, oracleResult] = await Promise.all([Promise.all(cli.map((c) => c.done)), oracle]);
     return { runs, oracle: oracleResult, ms: Date.now() - started };
@@ -89,7 +97,7 @@ describe('concurrent deploys: replicas booting together', () => {
     } finally {
       await db.drop();
     }
-  }, 180_000);
+  }, STAMPEDE_MS + testBudget({ cli: 2, query: 2 }));
 
   it.runIf(prismaOracleAvailable)('prisma migrate deploy wins Prisma\'s lock while an up waits for it: the up skips what Prisma applied', async () => {
     const db = await createTestDatabase('relconc');
@@ -99,16 +107,19 @@ describe('concurrent deploys: replicas booting together', () => {
     try {
       const started = Date.now();
       await other.query('SELECT pg_advisory_lock($1::bigint)', [PRISMA_LOCK_KEY.toString()]);
-      const upRun = spawnCli(['up', '--json', '--lock-timeout', '60'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
-      // Wait until the up holds polymigrate's lock (it has planned, or is about to).
-      while ((await advisoryHolders(db.url)).length === 0) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 500));
-      // Prisma's CLI queues behind the key (a blocking pg_advisory_lock), so it gets it first on release.
-      const oracle = prismaOracle(['migrate', 'deploy'], { schema: project.path('prisma/schema.prisma'), databaseUrl: db.url, timeoutMs: 60_000 });
-      while ((await query(db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).length === 0) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const lockWait = testBudget({ prisma: 1, cli: 1 });
+      const upRun = spawnCli(['up', '--json', '--lock-timeout', String(lockWait / 1000)],
+        { cwd: project.dir, env: { DATABASE_URL: db.url }, timeoutMs: lockWait + budget(STEP_MS.cli) });
+      // The up holds polymigrate's lock and the step guard: what it does next is poll for Prisma's
+      // key (pg_try_advisory_lock), before it reads any history.
+      await pollUntil('the up to hold the step guard', async () => (await advisoryHolders(db.url, POLYMIGRATE_STEP_GUARD_KEY)).length > 0,
+        { detail: () => upRun.output().stderr });
+      expect((await advisoryHolders(db.url)).length).toBe(1);
+      // Prisma's CLI queues behind the key (a blocking pg_advisory_lock): PostgreSQL grants it the
+      // key at the release, before the up's next try.
+      const oracle = prismaOracle(['migrate', 'deploy'], { schema: project.path('prisma/schema.prisma'), databaseUrl: db.url, timeoutMs: lockWait });
+      await pollUntil('Prisma\'s CLI to wait for its key', async () => (await query(db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).length > 0, { timeoutMs: budget(STEP_MS.prisma) });
       await other.query('SELECT pg_advisory_unlock($1::bigint)', [PRISMA_LOCK_KEY.toString()]);
       const [run, oracleResult] = await Promise.all([upRun.done, oracle]);
       expect(oracleResult.code, oracleResult.stdout + oracleResult.stderr).toBe(0);
@@ -117,7 +128,9 @@ describe('concurrent deploys: replicas booting together', () => {
       const doc = JSON.parse(run.stdout) as { results: Array<{ engine: string; status: string }> };
       const prismaByUs = doc.results.filter((r) => r.engine === 'prisma').length;
       const prismaByOracle = /successfully applied|applied successfully/.test(oracleResult.stdout + oracleResult.stderr) ? PRISMA_IDS.length : 0;
-      expect(prismaByUs + prismaByOracle).toBe(PRISMA_IDS.length);
+      // Prisma's CLI was first in the queue for its key, so it applied them all; the up, none.
+      expect(prismaByOracle, oracleResult.stdout + oracleResult.stderr).toBe(PRISMA_IDS.length);
+      expect(prismaByUs).toBe(0);
       results.row({
         case: "`prisma migrate deploy` queued on Prisma's key (72707369) while an `up` held polymigrate's lock and waited for that key",
         held: `both exit 0; Prisma's ${PRISMA_IDS.length} rows once (${prismaByOracle} applied by Prisma's CLI, ${prismaByUs} by polymigrate); the \`up\` applied the other ${doc.results.length - prismaByUs} steps`,
@@ -127,5 +140,5 @@ describe('concurrent deploys: replicas booting together', () => {
       await other.end();
       await db.drop();
     }
-  }, 120_000);
+  }, testBudget({ prisma: 2, cli: 2, query: 2 }));
 });

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Barrier, barrierSql } from '../helpers/barrier.js';
 import { createTestDatabase, query } from '../helpers/database.js';
+import { pollUntil } from '../helpers/poll-until.js';
 import type { TempProject } from '../helpers/project.js';
 import { runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import {
   DRIZZLE_TAGS, advisoryHolders, PRISMA_IDS, REPORTING_IDS, exampleProject, historyTruth, normalisedSnapshot, spawnCli, statusTruth, waitForNoHolder,
@@ -9,9 +12,13 @@ import {
 
 /**
  * kill -9 of `up` at moments spread over a whole run of the example project. Two migrations are
- * added to the copy's reporting SQL folder to widen the window: a transactional one that pauses,
- * and a non-transactional one (CREATE INDEX CONCURRENTLY, a pause, another CONCURRENTLY) whose
- * interruption leaves the `failed` state a user has to resolve.
+ * added to the copy's reporting SQL folder: a transactional one that pauses, and a
+ * non-transactional one (CREATE INDEX CONCURRENTLY, the test's barrier, a pause, another
+ * CONCURRENTLY) whose interruption leaves the `failed` state a user has to resolve. The pauses
+ * only widen the span the timed kills are spread over, so that more of them land inside those
+ * steps; no assertion relies on them. The kill that must land inside the non-transactional step
+ * holds the barrier and kills the run while the step waits there; in the other trials nobody
+ * holds it and the step runs straight through.
  */
 const PAUSE = '20260120500000_pause';
 const CONCURRENT = '20260122500000_concurrent_pause';
@@ -20,6 +27,7 @@ const EXTRA = {
   [`${CONCURRENT}.sql`]: [
     '-- migrate:up transaction:false',
     'CREATE INDEX CONCURRENTLY IF NOT EXISTS kpi_snapshots_value_idx ON reporting.kpi_snapshots (value);',
+    barrierSql(),
     'SELECT pg_sleep(0.3);',
     'CREATE INDEX CONCURRENTLY IF NOT EXISTS kpi_definitions_label_idx ON reporting.kpi_definitions (label);',
     '',
@@ -34,8 +42,8 @@ const TRIALS = 26;
 const PARALLEL = 1;
 
 interface Trial {
-  /** What the delay is measured from. */
-  from: 'spawn' | 'lock' | 'non-transactional start';
+  /** What the delay is measured from ('barrier': the non-transactional step waits at the test's barrier). */
+  from: 'spawn' | 'lock' | 'barrier';
   ms: number;
 }
 
@@ -101,16 +109,16 @@ describe('crash at any point: kill -9 during up', () => {
     expect(cleanMs).toBeGreaterThan(0);
     // A few kills while the process starts, loads and connects (timed from the spawn); most spread
     // evenly over the part of the run that holds the lock (timed from the moment the lock is seen
-    // taken); and a few timed from the moment the non-transactional step has recorded its start,
-    // so that some certainly land inside it whatever the machine's load.
+    // taken); and one while the non-transactional step waits at the test's barrier, between its
+    // two statements, so that one certainly lands inside it whatever the machine's load.
     const early = 3;
-    const inside = [0, 100, 200];
+    const inside = [0];
     const window = cleanMs - lockedAt;
     const spread = TRIALS - early - inside.length;
     const delays: Trial[] = [
       ...Array.from({ length: early }, (_, i) => ({ from: 'spawn' as const, ms: Math.round((lockedAt * i) / early) })),
       ...Array.from({ length: spread }, (_, i) => ({ from: 'lock' as const, ms: Math.round((window * i) / (spread - 1)) })),
-      ...inside.map((ms) => ({ from: 'non-transactional start' as const, ms })),
+      ...inside.map((ms) => ({ from: 'barrier' as const, ms })),
     ];
     const phases: string[] = [];
     const byPhase = new Map<string, { kills: string[]; statusExit: Set<number>; resolved: boolean }>();
@@ -119,31 +127,33 @@ describe('crash at any point: kill -9 during up', () => {
     let lockReleasedMax = 0;
     const trial = async ({ from, ms: delay }: Trial) => {
       const db = await createTestDatabase('relcrash');
+      const barrier = from === 'barrier' ? await Barrier.hold(db.url) : undefined;
       try {
         const run = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
-        const started = async () => {
-          if (from === 'lock') return (await advisoryHolders(db.url)).length > 0;
-          if (from === 'non-transactional start') {
-            return (await query(db.url, `SELECT 1 FROM pg_tables WHERE schemaname = 'polymigrate' AND tablename = 'sql_migrations'`)).length > 0 &&
-              (await query(db.url, 'SELECT 1 FROM polymigrate.sql_migrations WHERE id = $1 AND finished_at IS NULL', [CONCURRENT])).length > 0;
-          }
-          return true;
-        };
-        while (run.child.exitCode === null && !(await started())) await new Promise((r) => setTimeout(r, 5));
+        if (barrier) {
+          const waiter = await barrier.waiter({ detail: () => run.output().stderr });
+          expect(waiter.applicationName).toContain(`:${run.child.pid}`);
+        } else if (from === 'lock') {
+          // The delays are timed from here: the kill moments are spread over the run by design.
+          while (run.child.exitCode === null && (await advisoryHolders(db.url)).length === 0) await new Promise((r) => setTimeout(r, 5));
+        }
         await new Promise((r) => setTimeout(r, delay));
         const exitedBefore = run.child.exitCode !== null;
         run.child.kill('SIGKILL');
         const dead = await run.done;
+        // The step waiting at the barrier goes on on the server (its backend notices the dead client after it).
+        await barrier?.release();
         // PostgreSQL ends the dead client's sessions (and with them its locks) once it notices.
         const lockGoneMs = await waitForNoHolder(db.url);
         expect(lockGoneMs, 'the killed process\'s advisory lock must be released').toBeGreaterThanOrEqual(0);
-        // A statement already running finishes on the server before its backend notices; wait for it.
+        // A statement already running finishes on the server before its backend notices: what the
+        // history says is read once every session of the dead run has ended.
         const pid = dead.signal ? run.child.pid : undefined;
         const lingerStarted = Date.now();
-        for (let i = 0; pid && i < 100; i += 1) {
-          const rows = await query(db.url, `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1`, [`polymigrate % %:${pid}`]);
-          if (rows.length === 0) break;
-          await new Promise((r) => setTimeout(r, 50));
+        if (pid) {
+          await pollUntil(`the killed run's sessions to end (after a kill ${delay} ms after ${from})`, async () =>
+            (await query(db.url, `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1`, [`polymigrate % %:${pid}`])).length === 0,
+          { timeoutMs: budget(STEP_MS.query), intervalMs: 50 });
         }
         lingerMax = Math.max(lingerMax, Date.now() - lingerStarted);
         lockReleasedMax = Math.max(lockReleasedMax, lockGoneMs);
@@ -180,17 +190,19 @@ describe('crash at any point: kill -9 during up', () => {
           const resolved = await cli(db.url, 'resolve', engine, id, '--rolled-back');
           expect(resolved.code, resolved.stderr).toBe(0);
         }
+        if (barrier) expect(phase, 'a kill at the barrier lands inside the non-transactional step').toBe(`inside non-transactional ${CONCURRENT}`);
         const again = await cli(db.url, 'up');
         expect(again.code, `after a kill ${delay} ms after ${from} (${phase}):\n${again.stderr}`).toBe(0);
         expect(await normalisedSnapshot(db.url), `after a kill ${delay} ms after ${from} (${phase})`).toBe(cleanSnapshot);
         expect(await waitForNoHolder(db.url)).toBeGreaterThanOrEqual(0);
         phases.push(phase);
         const group = byPhase.get(phase) ?? { kills: [], statusExit: new Set<number>(), resolved: false };
-        group.kills.push(`${delay} ms after ${from === 'spawn' ? 'start' : from === 'lock' ? 'lock' : 'step start'}`);
+        group.kills.push(from === 'barrier' ? 'at the barrier between its statements' : `${delay} ms after ${from === 'spawn' ? 'start' : 'lock'}`);
         group.statusExit.add(status.code);
         group.resolved ||= failedSteps.length > 0;
         byPhase.set(phase, group);
       } finally {
+        await barrier?.release();
         await db.drop();
       }
     };
@@ -211,5 +223,6 @@ describe('crash at any point: kill -9 during up', () => {
     // Spread over the run: many different moments, including inside the non-transactional step.
     expect(distinct.size).toBeGreaterThanOrEqual(5);
     expect(phases.some((p) => p.startsWith('inside non-transactional'))).toBe(true);
-  }, 240_000);
+    // Each trial: the killed up, status, maybe resolve (and once the refused up), the next up.
+  }, testBudget({ cli: TRIALS * 4, query: TRIALS }));
 });

@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { query, withClient } from '../helpers/database.js';
+import { Barrier, barrierSql } from '../helpers/barrier.js';
+import { withClient } from '../helpers/database.js';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/embedded-server.js';
+import { pollUntil } from '../helpers/poll-until.js';
 import type { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { DRIZZLE_TAGS, PRISMA_IDS, REPORTING_IDS, exampleProject, historyCounts, jsonLogLines, spawnCli } from './reliability-helpers.js';
 
 forbidInOutput(TEST_PASSWORD);
 
 const SLOW = '20260121500000_slow_report';
+/** `up --wait`'s retry window while the server is down: long enough for the server to start again on a busy machine. */
+const WAIT_S = Math.round(budget(20_000) / 1000);
+const SERVER_MS = budget(STEP_MS.server);
 
 const results = new ResultRecorder('3-database-goes-away', {
   order: 3,
@@ -23,7 +29,7 @@ describe('the database goes away', () => {
   let server: TestServer;
   let project: TempProject;
   let url: string;
-  const cli = (args: string[], timeoutMs = 60_000) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: url }, timeoutMs });
+  const cli = (args: string[], timeoutMs = budget(STEP_MS.cli)) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: url }, timeoutMs });
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -32,7 +38,8 @@ describe('the database goes away', () => {
     url = admin.toString();
     await withClient(server.adminUrl, (c) => c.query('CREATE DATABASE restart'));
     project = exampleProject('pm-rel-restart-', {
-      reporting: { [`${SLOW}.sql`]: 'CREATE TABLE reporting.slow_report (id int);\nSELECT pg_sleep(3);\n' },
+      // Waits at the test's barrier while the test holds it: the server is stopped under it there.
+      reporting: { [`${SLOW}.sql`]: `CREATE TABLE reporting.slow_report (id int);\n${barrierSql()}\n` },
     });
   });
   beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
@@ -43,22 +50,25 @@ describe('the database goes away', () => {
   });
 
   it('a server restart in the middle of a migration: exit 1 with a clear message, no hang; the next up completes', async () => {
+    // The barrier's session goes down with the server, and with it the barrier.
+    const barrier = await Barrier.hold(url);
     const run = spawnCli(['up', '--log-format', 'json'], { cwd: project.dir, env: { DATABASE_URL: url } });
-    // Wait until the slow migration is running on the server, then restart the server under it.
-    for (let i = 0; ; i += 1) {
-      const rows = await query(url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()`);
-      if (rows.length > 0) break;
-      expect(i, 'the slow migration never started').toBeLessThan(600);
-      await new Promise((r) => setTimeout(r, 25));
+    let failedAfterMs: number;
+    let dead: Awaited<typeof run.done>;
+    try {
+      // The slow migration waits at the barrier on the server: restart the server under it.
+      await barrier.waiter({ detail: () => run.output().stderr });
+      const stoppedAt = Date.now();
+      await server.pause();
+      const restarted = server.resume();
+      dead = await run.done;
+      failedAfterMs = Date.now() - stoppedAt;
+      await restarted;
+    } finally {
+      await barrier.release();
     }
-    const stoppedAt = Date.now();
-    await server.pause();
-    const restarted = server.resume();
-    const dead = await run.done;
-    const failedAfterMs = Date.now() - stoppedAt;
-    await restarted;
     expect(dead.code, dead.stderr).toBe(1);
-    expect(failedAfterMs).toBeLessThan(15_000);
+    expect(failedAfterMs).toBeLessThan(budget(15_000));
     const logs = jsonLogLines(dead.stderr);
     const messages = logs.map((l) => String(l.message)).join('\n');
     // The step that was running fails, naming engine, migration and PostgreSQL's reason.
@@ -81,18 +91,26 @@ describe('the database goes away', () => {
       held: `\`up\` failed after ${failedAfterMs} ms (no hang), exit 1: "${firstLine(String(error!.message))}"; the next \`up\` completed`,
       exit: '1 → 0', ms: failedAfterMs,
     });
-  }, 90_000);
+  }, testBudget({ cli: 4 }) + 2 * SERVER_MS);
 
-  it('--wait 20 while the server is down: it retries with backoff and succeeds once the server is back', async () => {
+  it(`--wait ${WAIT_S} while the server is down: it retries with backoff and succeeds once the server is back`, async () => {
     await withClient(server.adminUrl, async (c) => {
       await c.query('DROP DATABASE restart WITH (FORCE)');
       await c.query('CREATE DATABASE restart');
     });
     await server.pause();
     const started = Date.now();
-    const run = spawnCli(['up', '--wait', '20'], { cwd: project.dir, env: { DATABASE_URL: url } });
-    await new Promise((r) => setTimeout(r, 2_000));
-    await server.resume();
+    const run = spawnCli(['up', '--wait', String(WAIT_S)], { cwd: project.dir, env: { DATABASE_URL: url }, timeoutMs: WAIT_S * 1000 + budget(STEP_MS.cli) });
+    let downMs: number;
+    try {
+      // The server comes back once the run has seen it down and said it retries.
+      await pollUntil('up to retry the connection', () => run.output().stderr.includes('Database not reachable yet'),
+        { detail: () => run.output().stderr });
+      expect(run.child.exitCode).toBeNull();
+      downMs = Date.now() - started;
+    } finally {
+      await server.resume();
+    }
     const done = await run.done;
     const ms = Date.now() - started;
     expect(done.code, done.stderr).toBe(0);
@@ -100,8 +118,11 @@ describe('the database goes away', () => {
     expect(retries.length).toBeGreaterThan(0);
     expect(done.stderr).not.toContain(TEST_PASSWORD);
     expect(await historyCounts(url)).toEqual({ prisma: PRISMA_IDS.length, drizzle: DRIZZLE_TAGS.length, reporting: REPORTING_IDS.length + 1 });
-    results.row({ case: '`up --wait 20` started while the server is down; server back after 2 s', held: `${retries.length} retries with backoff, then every migration applied`, exit: 0, ms });
-  }, 60_000);
+    results.row({
+      case: `\`up --wait ${WAIT_S}\` started while the server is down; server started again once \`up\` said it retries (${downMs} ms after the start)`,
+      held: `${retries.length} retries with backoff, then every migration applied`, exit: 0, ms,
+    });
+  }, testBudget({ cli: 2 }) + WAIT_S * 1000 + 2 * SERVER_MS);
 
   it('--wait 2 with the server down: gives up with a clear message naming the masked URL, exit 1', async () => {
     await server.pause();
@@ -112,7 +133,7 @@ describe('the database goes away', () => {
       expect(result.code).toBe(1);
       const masked = url.replace(encodeURIComponent(TEST_PASSWORD), '****');
       expect(result.stderr).toContain(`Cannot connect to ${masked} after retrying for 2s`);
-      expect(ms).toBeLessThan(10_000);
+      expect(ms).toBeLessThan(budget(10_000));
       const json = await cli(['up', '--wait', '1', '--json', '--log-format', 'json']);
       expect(json.code).toBe(1);
       expect(json.json().error.message).toContain(masked);
@@ -121,7 +142,7 @@ describe('the database goes away', () => {
     } finally {
       await server.resume();
     }
-  }, 60_000);
+  }, testBudget({ cli: 2 }) + 2 * SERVER_MS);
 });
 
 function firstLine(text: string): string {

@@ -6,6 +6,7 @@ import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
 import { serverPassword, withClient } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { CLI, REPO_ROOT } from '../helpers/run-cli.js';
+import { budget, STEP_MS } from '../helpers/time-budget.js';
 
 /** The example project's migrations, per engine, in apply order (checked against the disk below). */
 export const PRISMA_IDS = fs.readdirSync(path.join(REPO_ROOT, 'prisma/migrations'), { withFileTypes: true })
@@ -149,8 +150,11 @@ export async function advisoryHolders(url: string, key = POLYMIGRATE_LOCK_KEY): 
     [(key >> 32n).toString(), (key & 0xffffffffn).toString()])).rows.map((r) => r.pid));
 }
 
-/** Wait until no session of the test database holds `key` (PostgreSQL notices a dead client within moments). */
-export async function waitForNoHolder(url: string, key = POLYMIGRATE_LOCK_KEY, timeoutMs = 5_000): Promise<number> {
+/**
+ * Wait until no session of the test database holds `key` (PostgreSQL notices a dead client within
+ * moments); returns how long that took, or -1 when it still was held after `timeoutMs`.
+ */
+export async function waitForNoHolder(url: string, key = POLYMIGRATE_LOCK_KEY, timeoutMs = budget(STEP_MS.query)): Promise<number> {
   const started = Date.now();
   for (;;) {
     if ((await advisoryHolders(url, key)).length === 0) return Date.now() - started;
@@ -169,9 +173,11 @@ export interface SpawnedCli {
 /**
  * Start the built CLI without waiting for it (runCli waits): the crash and fault tests need the
  * process handle to kill it, or to start the database while it waits. Output is still checked
- * for the database password (and `secrets`) when it ends.
+ * for the database password (and `secrets`) when it ends. Killed after `timeoutMs` (default: the
+ * budget of one fast-engine run), saying so on its stderr, so that a run that hangs fails its test
+ * with its output rather than running into the test's timeout.
  */
-export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; secrets?: string[] }): SpawnedCli {
+export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; secrets?: string[]; timeoutMs?: number }): SpawnedCli {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -179,9 +185,16 @@ export function spawnCli(args: string[], options: { cwd: string; env?: Record<st
   let stderr = '';
   child.stdout!.on('data', (d) => { stdout += d; });
   child.stderr!.on('data', (d) => { stderr += d; });
+  const timeoutMs = options.timeoutMs ?? budget(STEP_MS.cli);
+  const timer = setTimeout(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    stderr += `\n[test] polymigrate ${args.join(' ')} was still running after ${timeoutMs} ms (its budget): killed\n`;
+    child.kill('SIGKILL');
+  }, timeoutMs);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       for (const secret of [serverPassword(), ...(options.secrets ?? [])]) {
         expect(stdout, 'stdout must not contain a secret').not.toContain(secret);
         expect(stderr, 'stderr must not contain a secret').not.toContain(secret);
