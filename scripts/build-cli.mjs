@@ -2,7 +2,7 @@
 // loads its code from a few chunks rather than one file per module (each file costs a resolve, a
 // read and a compile). Commands and engine adapters stay lazily imported chunks: `--help` loads
 // only the CLI module and commander.
-// The library (`polymigrate`, `polymigrate/config`) stays tsc's output in dist/src.
+// The library (`polymigrate`, `polymigrate/config`, `polymigrate/adapter-kit`, `polymigrate/testing`) stays tsc's output in dist/src.
 //
 // dist/cli/ sits two levels below the package root, like dist/src/: src/version.ts finds
 // package.json at ../../, and adapters/payload/run-payload.ts finds the Payload runner (a separate
@@ -27,7 +27,7 @@ const BUNDLED_PACKAGES = new Set(['commander', 'valibot']);
 /**
  * Modules the CLI takes from the library build (dist/src) instead of bundling a copy:
  * - errors.ts and run-sql-script.ts hold classes the CLI checks with `instanceof`; a custom
- *   adapter in a config imports them from 'polymigrate', so both must be the same class;
+ *   adapter in a config imports them from 'polymigrate/adapter-kit', so both must be the same class;
  * - pg-runtime-probe.ts must run before pg is evaluated. A chunk's imports of external packages
  *   are hoisted above its own code, so the probe has to be an import too, placed before 'pg'.
  */

@@ -4,7 +4,7 @@ import { redactSecrets, registerSecret } from '../secrets/secret-registry.js';
 import { ConfigError, LockTimeoutError } from '../errors.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { up } from '../operations/up.js';
-import { runJson } from '../cli/output/json-report.js';
+import { runDocument } from '../report/documents.js';
 import { Session } from '../session.js';
 import { resolveConfigInput, type ConfigInput } from './config-input.js';
 
@@ -63,7 +63,7 @@ export function createMigrateHandler(options: MigrateHandlerOptions): (request: 
       const report = await up(session, { dryRun, ...(options.engines?.length ? { engines: options.engines } : {}) });
       // A refusal (a failed or edited migration, an input no engine can run) is the request's
       // problem, not the server's: 422, with the plan's refusals saying what to fix.
-      return json(report.outcome === 'failed' ? 500 : report.outcome === 'refused' ? 422 : 200, runJson(report));
+      return json(report.outcome === 'failed' ? 500 : report.outcome === 'refused' ? 422 : 200, runDocument(report));
     } catch (error) {
       if (error instanceof LockTimeoutError) return json(409, { error: 'another migration run holds the lock; try again when it has finished' });
       return json(500, { error: (error as Error).message ?? String(error) });

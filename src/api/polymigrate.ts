@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { statusJson, runJson } from '../cli/output/json-report.js';
+import type { CreatedMigration, CreateOptions } from '../adapter/contract.js';
+import { create } from '../operations/create.js';
+import { resolve } from '../operations/resolve.js';
+import { runDocument, statusDocument, type RunDocument, type SkippedDocument, type StatusDocument } from '../report/documents.js';
 import { down, type DownCommandOptions } from '../operations/down.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { status, type StatusOptions } from '../operations/status.js';
@@ -34,12 +37,11 @@ export interface PolymigrateEvents {
   log: [entry: { level: 'info' | 'warn'; engine: string; migration?: string; message: string }];
 }
 
-export type StatusDocument = ReturnType<typeof statusJson>;
-export type RunDocument = ReturnType<typeof runJson> | { version: 1; command: 'up'; outcome: 'skipped'; reason: string };
 
 /**
- * The library API: the CLI's operations with the same options, returning the same documents as
- * its `--json`, with progress as events. Call `close()` when done (it closes connections).
+ * The library API — the one facade of the package root: the CLI's operations with the same
+ * options, returning the same documents as its `--json` (src/report/documents.ts), with progress
+ * as events. Call `close()` when done (it closes connections).
  */
 export class Polymigrate extends EventEmitter<PolymigrateEvents> {
   private constructor(private readonly session: Session, private readonly options: PolymigrateOptions) {
@@ -68,17 +70,27 @@ export class Polymigrate extends EventEmitter<PolymigrateEvents> {
   }
 
   async status(options: StatusOptions = {}): Promise<StatusDocument> {
-    return statusJson(await status(this.session, options));
+    return statusDocument(await status(this.session, options));
   }
 
-  async up(options: UpCommandOptions = {}): Promise<RunDocument> {
+  async up(options: UpCommandOptions = {}): Promise<RunDocument | SkippedDocument> {
     const skip = this.options.respectSkipSwitches === false ? undefined : skipReason();
     if (skip) return { version: 1, command: 'up', outcome: 'skipped', reason: skip };
-    return runJson(await up(this.session, options));
+    return runDocument(await up(this.session, options));
   }
 
   async down(options: DownCommandOptions = {}): Promise<RunDocument> {
-    return runJson(await down(this.session, options));
+    return runDocument(await down(this.session, options));
+  }
+
+  /** A new migration in the engine's own conventions (like `polymigrate create`); touches no database. */
+  async create(engine: string, name: string, options: CreateOptions = {}): Promise<CreatedMigration> {
+    return create(this.session, engine, name, options);
+  }
+
+  /** Repair a failed migration's history the way the engine's own tooling would (like `polymigrate resolve`). */
+  async resolve(engine: string, id: string, mark: 'applied' | 'rolled-back'): Promise<string> {
+    return resolve(this.session, engine, id, mark);
   }
 
   async close(): Promise<void> {

@@ -63,7 +63,7 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
       const problems = adapterProblems(entry);
       if (problems.length > 0) {
         throw new ConfigError(`Invalid config ${file}: ${at} is a custom adapter object but:\n  ${problems.join('\n  ')}`,
-          'See src/adapter/contract.ts for the adapter contract.');
+          'Build it on the MigrationAdapter type from polymigrate/adapter-kit, and run the suite from polymigrate/testing against it (README: Custom engines).');
       }
       engine = { name: entry.name, kind: entry.kind, adapter: entry };
     } else {

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import { TempProject } from '../helpers/project.js';
 import { createPrismaAdapter } from '../../adapters/prisma/prisma-adapter.js';
-import { adapterContract } from './adapter-contract.js';
+import { adapterContract } from '../../src/testing/adapter-contract.js';
+import { createTestDatabase } from '../helpers/database.js';
 
 let project: TempProject;
 
@@ -44,5 +46,21 @@ adapterContract('prisma', {
       journalSchema: 'polymigrate',
     });
   },
+  addFailing() {
+    const file = project.write('prisma/migrations/20260101000000_broken/migration.sql',
+      '-- A generated migration with a typo two statements in.\nCREATE TABLE "Broken" ("id" INTEGER);\nALTER TABLE "Brokn" ADD COLUMN "x" TEXT;\n');
+    return { id: '20260101000000_broken', file, line: 3 };
+  },
+  modify(id) {
+    const file = project.path(`prisma/migrations/${id}/migration.sql`);
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, `${original}-- edited after it ran\n`);
+    return () => fs.writeFileSync(file, original);
+  },
+  addNonTransactional() {
+    // Prisma sends the script as one query: a lone CREATE INDEX CONCURRENTLY runs outside a transaction.
+    project.write('prisma/migrations/20251201000000_tag_index/migration.sql', 'CREATE INDEX CONCURRENTLY "Tag_name_idx" ON "Tag"("name");\n');
+    return { id: '20251201000000_tag_index' };
+  },
   cleanup: () => project.cleanup(),
-});
+}, { createDatabase: () => createTestDatabase('contract') });

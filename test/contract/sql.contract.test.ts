@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import { TempProject } from '../helpers/project.js';
 import { createSqlAdapter } from '../../adapters/sql/sql-adapter.js';
-import { adapterContract } from './adapter-contract.js';
+import { adapterContract } from '../../src/testing/adapter-contract.js';
+import { createTestDatabase } from '../helpers/database.js';
 
 let project: TempProject;
 
@@ -21,5 +23,19 @@ adapterContract('sql', {
       journalSchema: 'polymigrate',
     });
   },
+  addFailing() {
+    const file = project.write('db/30_broken.sql', 'CREATE TABLE broken_ok (id int);\n\nSELECT 1 / 0;\n-- migrate:down\nDROP TABLE broken_ok;\n');
+    return { id: '30_broken', file, line: 3 };
+  },
+  modify(id) {
+    const file = project.path(`db/${id}.sql`);
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, `${original}-- edited after it ran\n`);
+    return () => fs.writeFileSync(file, original);
+  },
+  addNonTransactional() {
+    project.write('db/25_accounts_index.sql', '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY accounts_id_idx ON accounts (id);\n');
+    return { id: '25_accounts_index' };
+  },
   cleanup: () => project.cleanup(),
-});
+}, { createDatabase: () => createTestDatabase('contract') });

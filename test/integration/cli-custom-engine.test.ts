@@ -4,11 +4,11 @@ import { cliProject } from '../helpers/cli-project.js';
 import { REPO_ROOT } from '../helpers/run-cli.js';
 
 /**
- * A custom engine in a TypeScript config, built on what 'polymigrate' exports (error classes,
+ * A custom engine in a TypeScript config, built on what 'polymigrate/adapter-kit' exports (error classes,
  * runSqlScript), run by the shipped bin. The bin is a bundle and the config imports the library:
  * errors raised with the library's classes must still map to their exit codes and details.
  */
-const CONFIG = `import { MigrationFileError, runSqlScript, type MigrationAdapter } from 'polymigrate';
+const CONFIG = `import { MigrationFileError, runSqlScript, type MigrationAdapter } from 'polymigrate/adapter-kit';
 import fs from 'node:fs';
 import path from 'node:path';
 
