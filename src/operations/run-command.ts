@@ -193,6 +193,7 @@ async function lockWatcherFor(session: Session, engine: string): Promise<LockWat
     connect: () => connectDb(url, { purpose: 'watch' }),
     firstMs: Math.min(3_000, timeoutMs !== undefined ? Math.max(100, timeoutMs / 4) : 3_000),
     repeatMs: 10_000,
+    eager: timeoutMs !== undefined,
   });
 }
 

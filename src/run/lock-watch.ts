@@ -34,6 +34,12 @@ export interface LockWatchOptions {
   /** First report after this long (ms); then every `repeatMs`. */
   firstMs: number;
   repeatMs: number;
+  /**
+   * Open the watch connection when a step starts rather than at the first look: with a short
+   * --ddl-lock-timeout a try lasts well under a second, and on a busy machine connecting can take
+   * longer than that, so the try would end before anyone saw what blocked it.
+   */
+  eager?: boolean;
 }
 
 /** Watches one session (by backend pid) while steps run on it. */
@@ -57,6 +63,7 @@ export class LockWatcher {
     this.clear();
     this.last = undefined;
     const generation = ++this.generation;
+    if (this.options.eager) this.connect();
     this.schedule(generation, this.options.firstMs);
   }
 
@@ -83,18 +90,28 @@ export class LockWatcher {
     this.timer.unref();
   }
 
+  /** The watch connection, opened once; a failed open is forgotten so the next look tries again. */
+  private connect(): Promise<Queryable & { end(): Promise<void> }> {
+    if (!this.reader) {
+      const reader = this.options.connect();
+      reader.catch(() => {
+        if (this.reader === reader) this.reader = undefined;
+      });
+      this.reader = reader;
+    }
+    return this.reader;
+  }
+
   private async look(generation: number): Promise<void> {
     try {
-      this.reader ??= this.options.connect();
-      const wait = await readLockWait(await this.reader, this.pid);
+      const wait = await readLockWait(await this.connect(), this.pid);
       if (generation !== this.generation) return; // the step ended meanwhile
       if (wait) {
         this.last = wait;
         this.listener?.(wait);
       }
     } catch {
-      // A report is a courtesy: never let it disturb the run.
-      return;
+      // A report is a courtesy: never let it disturb the run (the next look tries again).
     }
     if (generation === this.generation) this.schedule(generation, this.options.repeatMs);
   }

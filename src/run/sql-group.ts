@@ -87,7 +87,12 @@ class SqlGroup {
     this.ctx.events.stepStarted?.(step);
     this.watch.started(step);
     const startedAt = new Date();
-    const run = () => runSqlStep(prepared, stepCtx);
+    let tries = 0;
+    const run = () => {
+      // Each try waits afresh: watch it from its own start, so its retry line names its own blockers.
+      if (tries++ > 0) this.watch.started(step);
+      return runSqlStep(prepared, stepCtx);
+    };
     const { journaled } = isOneQuery(prepared)
       ? await withLockRetries(this.ctx.lockRetry, run, {
         onRetry: (attempt, delayMs, error) => stepCtx.log.warn(this.watch.retryLine(attempt, delayMs, error)),

@@ -5,6 +5,7 @@ import { createTestDatabase, query } from '../helpers/database.js';
 import { PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
+import { budget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { advisoryHolders, spawnCli } from './reliability-helpers.js';
 
@@ -13,11 +14,15 @@ forbidInOutput(PAYLOAD_TEST_SECRET);
 /**
  * Ctrl-C (SIGINT) and SIGTERM during `up`: what runs on the server is ended, nothing commits after
  * the signal, the run is journaled as interrupted with what did commit, no lock stays held, and
- * the process exits 130/143 within 2 s. Every wait is a barrier the test holds (an advisory lock
+ * the process exits 130/143 at once (quiet machine: well under a second; the bound is
+ * EXIT_MS, a budget for a busy one, and far below the step it would otherwise wait for, which the
+ * test's barrier holds indefinitely). Every wait is a barrier the test holds (an advisory lock
  * or a reader's transaction), released only after the signal: the migration would commit then, if
  * polymigrate had not ended it.
  */
 const BARRIER = 7_310_001;
+/** How soon after the signal the process must be gone, on a busy machine. */
+const EXIT_MS = budget(5_000);
 const results = new ResultRecorder('9-interrupts', {
   order: 9,
   title: 'Interrupts',
@@ -85,7 +90,7 @@ describe.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s during up', (sig
     const done = await run.done;
     const ms = Date.now() - signalled;
     expect(done.code).toBe(exitCode);
-    expect(ms).toBeLessThan(2_000);
+    expect(ms).toBeLessThan(EXIT_MS);
     // Release the barrier: had the step survived, it would commit now.
     await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
     expect(await tables(db.url)).toEqual(['fast']);
@@ -121,7 +126,7 @@ describe('SIGINT in other places', () => {
     const done = await run.done;
     const ms = Date.now() - signalled;
     expect(done.code).toBe(130);
-    expect(ms).toBeLessThan(2_000);
+    expect(ms).toBeLessThan(EXIT_MS);
     // Another session's read is not queued behind a dead ALTER: it answers while the reader still holds its transaction.
     const app = await connected(db.url);
     await app.query("SET statement_timeout = '5s'");
@@ -143,7 +148,7 @@ describe('SIGINT in other places', () => {
     run.child.kill('SIGINT');
     const done = await run.done;
     expect(done.code).toBe(130);
-    expect(Date.now() - signalled).toBeLessThan(2_000);
+    expect(Date.now() - signalled).toBeLessThan(EXIT_MS);
     await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
   });
 
@@ -172,7 +177,7 @@ export async function down({ db }: MigrateDownArgs): Promise<void> {
     const done = await run.done;
     const ms = Date.now() - signalled;
     expect(done.code).toBe(130);
-    expect(ms).toBeLessThan(2_000);
+    expect(ms).toBeLessThan(EXIT_MS);
     await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
     // Nothing of the held migration: no table, no row; the two before it applied in the same batch stay as Payload left them.
     expect(await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'held_by_payload'")).toEqual([]);
