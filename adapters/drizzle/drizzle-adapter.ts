@@ -3,6 +3,7 @@ import type { CreatedMigration, CreateOptions, MigrationAdapter, ResolveContext 
 import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { ConfigError, RefusedError } from '../../src/errors.js';
 import { snakeName } from '../../src/create/migration-name.js';
+import { missingPeerText, OPTIONAL_PEERS } from '../../src/peers/missing-peer.js';
 import type { DrizzleEngineOptions } from './config.js';
 import { DrizzleEngine } from './drizzle-engine.js';
 import { drizzleKitCwd } from './drizzle-kit-config.js';
@@ -49,8 +50,8 @@ async function createDrizzleMigration(engine: DrizzleEngine, name: string, optio
   const cwd = drizzleKitCwd(kitConfig, dir);
   const bin = findDrizzleKit([cwd, engine.env.configDir]);
   if (!bin) {
-    throw new ConfigError(`${engine.name}: drizzle-kit is not installed (no node_modules/.bin/drizzle-kit in ${cwd} or above).`,
-      'Install it in the project: npm i -D drizzle-kit');
+    const { message, hint } = missingPeerText(OPTIONAL_PEERS.drizzleKit, cwd, ` (no node_modules/.bin/drizzle-kit in ${cwd} or above)`);
+    throw new ConfigError(`${engine.name}: ${message}`, hint);
   }
   const before = fs.existsSync(dir) ? new Set(engine.scan().migrations.map((m) => m.id)) : new Set<string>();
   const filesBefore = listFiles(dir);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../src/errors.js';
+import { missingPeerText, OPTIONAL_PEERS } from '../../src/peers/missing-peer.js';
 
 /** The project's own drizzle-kit: node_modules/.bin/drizzle-kit in the folder it runs from or above. */
 export function findDrizzleKit(from: string[]): string | undefined {
@@ -44,7 +45,8 @@ export function runDrizzleKit(bin: string, args: string[], cwd: string, timeoutM
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
-      reject(new ConfigError(`Cannot run ${bin}: ${error.message}`, 'Install drizzle-kit in the project (npm i -D drizzle-kit).'));
+      const { hint } = missingPeerText(OPTIONAL_PEERS.drizzleKit, cwd);
+      reject(new ConfigError(`Cannot run ${bin}: ${error.message}`, hint));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);

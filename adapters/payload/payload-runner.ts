@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { installHint, isMissingPackage, OPTIONAL_PEERS, type OptionalPeer } from '../../src/peers/missing-peer.js';
 import {
   CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest,
 } from './runner-protocol.js';
@@ -110,8 +111,9 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
   let payloadEntry: string;
   try {
     payloadEntry = createRequire(configPath).resolve('payload');
-  } catch {
-    return fatal({ message: `Cannot find the "payload" package from ${configPath}. Install payload in the project that holds the Payload config.` });
+  } catch (error) {
+    if (!isMissingPackage(error, 'payload')) throw error;
+    return missing(OPTIONAL_PEERS.payload, configPath, `Cannot find the "payload" package from ${configPath}`);
   }
   // Payload and its postgres adapter are published as plain JavaScript: imported before tsx is
   // registered, Node loads their few thousand modules itself. After register(), every import
@@ -122,18 +124,47 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
 
   // The config, its collections and the migrations are TypeScript, and Payload loads some of
   // them with dynamic import(): only a global ESM loader covers that. tsx ships with payload.
-  const tsxApi = createRequire(payloadEntry).resolve('tsx/esm/api');
+  const tsxApi = resolveTsx(payloadEntry, configPath);
   const nodeModule = (await import('node:module')).default as unknown as Record<string, unknown>;
   // Payload's own bin does the same: on Node >= 23.5 tsx would pick registerHooks, which breaks this setup.
   if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks = undefined;
   (await import(pathToFileURL(tsxApi).href) as { register(): void }).register();
 
-  const configModule: Loose = await import(pathToFileURL(configPath).href);
+  let configModule: Loose;
+  try {
+    configModule = await import(pathToFileURL(configPath).href);
+  } catch (error) {
+    if (isMissingPackage(error, '@payloadcms/db-postgres')) {
+      return missing(OPTIONAL_PEERS.payloadPostgres, configPath, `${configPath} imports @payloadcms/db-postgres, which cannot be found`);
+    }
+    throw error;
+  }
   const config: Loose = await (configModule.default ?? configModule);
   if (!config || typeof config !== 'object' || !config.db) {
     return fatal({ message: `${configPath} does not export a Payload config (buildConfig(...)) as its default export.` });
   }
   return { payloadModule, config };
+}
+
+/**
+ * tsx, Payload's own dependency (its bin loads TypeScript configs with it), from beside payload;
+ * else the project's own.
+ */
+function resolveTsx(payloadEntry: string, configPath: string): string {
+  for (const from of [payloadEntry, configPath]) {
+    try {
+      return createRequire(from).resolve('tsx/esm/api');
+    } catch (error) {
+      if (!isMissingPackage(error, 'tsx')) throw error;
+    }
+  }
+  return missing({ name: 'tsx', neededFor: 'loading the Payload config and its TypeScript migrations', dev: true }, configPath,
+    `Cannot find tsx beside payload (${payloadEntry}) or from ${configPath}`);
+}
+
+/** A package Payload runs with is missing: say which, and the command that installs it. */
+function missing(peer: OptionalPeer, configPath: string, found: string): never {
+  return fatal({ message: `${found}; it is needed for ${peer.neededFor}.`, hint: installHint(peer, path.dirname(configPath)) });
 }
 
 /**

