@@ -2,11 +2,8 @@ import { planDown, type DownOptions } from '../plan/plan-down.js';
 import type { Session } from '../session.js';
 import { runCommand, type RunReport } from './run-command.js';
 
-export interface DownCommandOptions extends DownOptions {
-  dryRun?: boolean;
-  /** Abort (reason: the signal's name) to stop the run: see RunCommandInput.signal. */
-  signal?: AbortSignal;
-}
+export type { DownCommandOptions } from './reports.js';
+import type { DownCommandOptions } from './reports.js';
 
 export async function down(session: Session, options: DownCommandOptions = {}): Promise<RunReport> {
   const engines = options.engine ? [options.engine] : session.engineNames();

@@ -17,20 +17,8 @@ import type { Session } from '../session.js';
 import { VERSION } from '../version.js';
 import { collectStatus, discoverFiles, readStatuses, type DiscoveredFiles } from './status.js';
 
-export interface RunReport {
-  command: 'up' | 'down';
-  dryRun: boolean;
-  plan: Plan;
-  results: StepResult[];
-  /**
-   * succeeded: every step ran (or nothing to do); failed: a step failed; refused: a rule stopped
-   * it; interrupted: the process was told to stop (SIGINT/SIGTERM) and stopped what ran.
-   */
-  outcome: 'succeeded' | 'failed' | 'refused' | 'planned' | 'interrupted';
-  runId?: number;
-  /** The signal that interrupted the run. */
-  interruptedBy?: string;
-}
+export type { RunReport } from './reports.js';
+import type { RunReport } from './reports.js';
 
 export interface RunCommandInput {
   command: 'up' | 'down';

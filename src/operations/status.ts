@@ -4,9 +4,8 @@ import { selectEngines } from '../plan/plan-up.js';
 import type { Session } from '../session.js';
 import { UnreadablePathError } from '../errors.js';
 
-export interface StatusOptions {
-  engines?: string[];
-}
+export type { StatusOptions, StatusReport } from './reports.js';
+import type { StatusOptions, StatusReport } from './reports.js';
 
 /** The selected engines' migration files, read before any history. */
 export interface DiscoveredFiles {
@@ -50,13 +49,6 @@ export async function collectStatus(session: Session, names?: string[]): Promise
     for (const name of selectEngines(session.engineNames(), names)) session.engineDb(name).catch(() => undefined);
   }
   return readStatuses(session, await discoverFiles(session, names));
-}
-
-export interface StatusReport {
-  upToDate: boolean;
-  pending: number;
-  problems: number;
-  engines: EngineStatus[];
 }
 
 export async function status(session: Session, options: StatusOptions = {}): Promise<StatusReport> {

@@ -2,11 +2,8 @@ import { planUp, selectEngines, type UpOptions } from '../plan/plan-up.js';
 import type { Session } from '../session.js';
 import { runCommand, type RunReport } from './run-command.js';
 
-export interface UpCommandOptions extends UpOptions {
-  dryRun?: boolean;
-  /** Abort (reason: the signal's name) to stop the run: see RunCommandInput.signal. */
-  signal?: AbortSignal;
-}
+export type { UpCommandOptions } from './reports.js';
+import type { UpCommandOptions } from './reports.js';
 
 export async function up(session: Session, options: UpCommandOptions = {}): Promise<RunReport> {
   const engines = selectEngines(session.engineNames(), options.engines);

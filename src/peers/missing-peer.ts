@@ -34,6 +34,8 @@ export const OPTIONAL_PEERS = {
   drizzleKit: {
     name: 'drizzle-kit', neededFor: 'creating Drizzle migrations (polymigrate create runs drizzle-kit generate; status, up and down do not need it)', dev: true,
   },
+  // Imported by `polymigrate/testing` only: the adapter suite is a vitest suite.
+  vitest: { name: 'vitest', neededFor: 'polymigrate/testing (the adapter contract suite)', dev: true },
 } as const satisfies Record<string, OptionalPeer>;
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';

@@ -1,6 +1,5 @@
 import type { EngineProblem, MigrationState, MigrationStatus, RollbackSupport } from '../adapter/contract.js';
-import type { RunReport } from '../operations/run-command.js';
-import type { StatusReport } from '../operations/status.js';
+import type { RunReport, StatusReport } from '../operations/reports.js';
 import type { DownStop, Refusal } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
