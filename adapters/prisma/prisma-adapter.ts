@@ -9,7 +9,6 @@ import { prismaRunner } from './prisma-runner.js';
 import { reconcilePrisma } from './prisma-reconcile.js';
 import { resolvePrismaMigration } from './prisma-resolve.js';
 import { prismaRollbackHint } from './prisma-hints.js';
-import { createPrismaMigration } from './prisma-create.js';
 import { prismaProject, prismaProjectSync, type PrismaProjectOptions } from './prisma-project.js';
 
 /** `prisma migrate deploy` holds this advisory lock; holding it too makes a concurrent deploy wait for us. */
@@ -42,8 +41,9 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
     capabilities: { rollback: 'down-file', lockKeys: [PRISMA_LOCK_KEY] },
     source: {
       discover,
-      create: async (name, createOptions = {}) =>
-        createPrismaMigration({ engine: options.name, dir, name, options: createOptions, project: await prismaProject(projectOptions) }),
+      // Loaded on use: it spawns Prisma's CLI, which no other command needs.
+      create: async (name, createOptions = {}) => (await import('./prisma-create.js'))
+        .createPrismaMigration({ engine: options.name, dir, name, options: createOptions, project: await prismaProject(projectOptions) }),
     },
     history: {
       read: (db) => table.read(db),
