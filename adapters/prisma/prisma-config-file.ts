@@ -76,8 +76,18 @@ function literalOf(key: string, text: string): string | undefined {
   return value && !value.includes('${') ? value : undefined;
 }
 
+/**
+ * The file without its comments (a commented-out `// schema: 'old.prisma'` line must not count).
+ * A `//` counts as a comment only at a line's start or after white space: `postgres://…` in a
+ * string stays.
+ */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
+}
+
 /** The `schema` and `migrations: { path }` literals, read without running the file. */
-function readLiterals(text: string): Literals {
+function readLiterals(source: string): Literals {
+  const text = withoutComments(source);
   // Only the migrations block's `path`: `views` and `typedSql` have a `path` of their own.
   const migrationsBlock = /\bmigrations\s*:\s*\{([^}]*)\}/.exec(text)?.[1] ?? '';
   const schema = literalOf('schema', text);
@@ -116,7 +126,7 @@ export function readPrismaConfigLiterals(file: string): PrismaConfigFile {
  * is); a file that fails to load leaves the literal reading.
  */
 export async function readPrismaConfig(file: string, options: { execute: boolean }): Promise<PrismaConfigFile> {
-  const text = readText(file);
+  const text = withoutComments(readText(file));
   const literals = readLiterals(text);
   const computed = (/\bschema\s*:/.test(text) && !literals.schema) || (/\bmigrations\s*:/.test(text) && !literals.migrations);
   if (!options.execute || !computed) return resolved(file, literals);

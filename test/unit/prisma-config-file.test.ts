@@ -32,6 +32,19 @@ describe('Prisma config file', () => {
     expect(readPrismaConfigLiterals(file)).toEqual({ file, schema: p.path('apps/api/db/schema'), migrations: p.path('apps/api/db/migrations') });
   });
 
+  it('skips commented-out keys', () => {
+    const p = project();
+    const file = p.write('prisma.config.ts', [
+      'export default {',
+      "  // schema: 'old/schema.prisma',",
+      "  /* migrations: { path: 'old/migrations' }, */",
+      "  schema: 'prisma/schema.prisma', // was: 'db/schema.prisma'",
+      "  datasource: { url: 'postgres://localhost/app' },",
+      '};',
+    ].join('\n'));
+    expect(readPrismaConfigLiterals(file)).toEqual({ file, schema: p.path('prisma/schema.prisma') });
+  });
+
   it('leaves computed values out: path.join, a template literal with ${}, env()', () => {
     const p = project();
     const file = p.write('prisma.config.ts', [
