@@ -45,7 +45,7 @@ export function runCliInTerminal(args: string[], options: TerminalOptions): Term
   child.stderr.on('data', (d) => { output += d; });
   const done = new Promise<{ code: number; output: string }>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? budget(STEP_MS.cli));
-    child.on('error', reject);
+    child.on('error', (error) => reject(new Error(`Cannot start util-linux \`script\` for a terminal test (Debian: apt-get install bsdutils): ${error.message}`)));
     child.on('close', (code) => {
       ended = true;
       clearTimeout(timer);
