@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Barrier, barrierSql } from '../helpers/barrier.js';
 import { createTestDatabase, query } from '../helpers/database.js';
+import { pollUntil } from '../helpers/poll-until.js';
 import { TempProject } from '../helpers/project.js';
 import { runCliInTerminal, type TerminalOptions } from '../helpers/pseudo-terminal.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
@@ -143,6 +145,43 @@ describe('on a terminal, more than 20 steps', () => {
     expect(stepLines(screen.text).at(-1)).toMatchObject({ mark: '✗', id: id(12), status: 'interrupted' });
     expect(screen.text).toMatch(/Interrupted by SIGINT: 11 step\(s\) completed and stay applied[\s\S]*then polymigrate up again\.$/);
   }, testBudget({ cli: 2, query: 3 }));
+
+  it('a second Ctrl-C exits at once, and still leaves the line cleared and the cursor shown', async () => {
+    const url = await database();
+    const trace = long.path('trace-second-interrupt.txt');
+    const barrier = await Barrier.hold(url);
+    // Holds the journal's tables, so that after the first Ctrl-C the CLI waits to record the
+    // interruption: the second one then finds it still running, with its live line on screen.
+    const journal = new pg.Client({ connectionString: url, application_name: 'test journal lock' });
+    await journal.connect();
+    let result: { code: number; output: string };
+    try {
+      const run = inTerminal(['up'], long.dir, url, trace);
+      await barrier.waiter({ detail: run.output });
+      await run.waitFor(new RegExp(`11/30\\D.*app ${id(12)}`), 'the live line showing 0012');
+      await journal.query('BEGIN');
+      await journal.query('LOCK TABLE polymigrate.steps, polymigrate.runs IN ACCESS EXCLUSIVE MODE');
+      run.type('\u0003');
+      await pollUntil('the interrupted CLI to wait for the journal', async () => (await journal.query(
+        `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'relation' AND NOT l.granted AND a.application_name LIKE 'polymigrate%'`)).rowCount! > 0,
+      { detail: run.output });
+      expect(run.output()).toMatch(/SIGINT: stopping/);
+      run.type('\u0003');
+      result = await run.done;
+    } finally {
+      await journal.end().catch(() => undefined);
+      await barrier.release();
+    }
+
+    expect(result.code, result.output).toBe(130);
+    const screen = replayTerminal(result.output, COLUMNS);
+    expect(screen.hides).toBe(1);
+    expect(screen.cursorVisible, 'the cursor is shown again').toBe(true);
+    expect(screen.text, 'the live line is gone').not.toMatch(/elapsed/);
+    expect(screen.text, 'no summary: it exited at once').not.toMatch(/Interrupted by SIGINT/);
+    expect(stepLines(screen.text).at(-1)).toMatchObject({ mark: '✗', id: id(12), status: 'interrupted' });
+  }, testBudget({ cli: 2, query: 4 }));
 });
 
 describe('elsewhere, one line per step as before', () => {
