@@ -147,6 +147,11 @@ export interface EngineProblem {
    * journal does not list. Default: a problem (status exit 4, up refuses).
    */
   severity?: 'warning';
+  /**
+   * Set by the core when the problem is one migration's file (it cannot be applied as written): a
+   * plan that leaves that migration out (the shadow replay's `only`) does not refuse for it.
+   */
+  migrationId?: string;
 }
 
 export interface StepLogger {

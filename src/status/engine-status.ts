@@ -31,7 +31,7 @@ export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable,
     // plans, health and library callers all read it from here.
     if (status.reason) status.reason = redactSecrets(status.reason);
     if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {
-      problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.' });
+      problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.', migrationId: status.id });
     }
   }
   return {
