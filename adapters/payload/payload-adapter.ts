@@ -34,6 +34,8 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     // Payload runs each migration in its own transaction, all of a batch in one child process.
     runner: {
       granularity: 'batch',
+      // The child pauses after each committed migration when asked (the shadow replay).
+      pausesBetweenSteps: true,
       applyBatch: (migrations, ctx) => runtime.batch('up', migrations, ctx),
       // Exactly the planned migrations, newest first (the order the core hands them over).
       revertBatch: (migrations, ctx) => runtime.batch('down', migrations, ctx),

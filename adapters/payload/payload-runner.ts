@@ -106,6 +106,22 @@ function nextRequest(): Promise<RunnerRequest> {
   });
 }
 
+/**
+ * With `pauseBetween`: wait for polymigrate's `continue` (it looks at the database meanwhile). The
+ * channel is referenced while waiting (the open transaction of the next migration alone need not
+ * keep the process alive); a closed channel ends the child through its 'disconnect' handler.
+ */
+function nextContinue(): Promise<void> {
+  process.channel?.ref();
+  return new Promise((resolve) => {
+    process.once('message', (message: RunnerCommand) => {
+      process.channel?.unref();
+      if (message?.type !== 'continue') fatal({ message: `Unexpected message from polymigrate: ${JSON.stringify(message)}` });
+      resolve();
+    });
+  });
+}
+
 /** `payload` and `tsx` from the user's project: the same copy its config imports. */
 async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; config: Loose }> {
   let payloadEntry: string;
@@ -260,7 +276,7 @@ async function main(): Promise<void> {
     return (await payload.db.pool.query(`SELECT id, name, batch::float8 AS batch FROM ${table}`)).rows;
   };
   const recorded = await rows();
-  if (request.action === 'up') await up(payload, request.migrations, recorded);
+  if (request.action === 'up') await up(payload, request.migrations, recorded, request.pauseBetween === true);
   else await down(payload, payloadModule, request.migrations, recorded, table);
 }
 
@@ -271,7 +287,7 @@ async function main(): Promise<void> {
  * migration before starting the next), and each file is imported only when its turn comes, so
  * a file that does not load fails its own step and not the ones before it.
  */
-async function up(payload: Loose, planned: RunnerMigration[], recorded: Array<{ name: string; batch: number }>): Promise<void> {
+async function up(payload: Loose, planned: RunnerMigration[], recorded: Array<{ name: string; batch: number }>, pauseBetween: boolean): Promise<void> {
   if (recorded.some((row) => row.batch === -1)) {
     // Payload would ask an interactive question here (and hang without a terminal).
     fatal({ reason: 'dev-push', message: "payload_migrations holds Payload's dev-mode marker (name 'dev', batch -1): the schema was pushed in dev mode, so Payload would stop to ask before migrating." });
@@ -281,15 +297,22 @@ async function up(payload: Loose, planned: RunnerMigration[], recorded: Array<{ 
     emit({ type: 'step', name: migration.name, ok: true, durationMs: 0, note: 'already recorded in payload_migrations; Payload skips it' });
   }
   let current: { name: string; started: number } | undefined;
-  const settle = (ok: boolean, error?: RunnerError) => {
+  const settle = (ok: boolean, error?: RunnerError, waiting = false) => {
     if (!current) return;
-    emit({ type: 'step', name: current.name, ok, durationMs: Math.round(performance.now() - current.started), ...(error ? { error } : {}) });
+    emit({ type: 'step', name: current.name, ok, durationMs: Math.round(performance.now() - current.started), ...(error ? { error } : {}), ...(waiting ? { waiting } : {}) });
     current = undefined;
   };
   const migrations = planned.filter((m) => !already.has(m.name)).map((migration) => ({
     name: migration.name,
     async up(args: unknown) {
-      settle(true); // the previous migration's up(), row and commit are done
+      // The previous migration's up(), row and commit are done (Payload has only begun this one's
+      // transaction, with nothing in it yet).
+      if (current && pauseBetween) {
+        settle(true, undefined, true);
+        await nextContinue();
+      } else {
+        settle(true);
+      }
       current = { name: migration.name, started: performance.now() };
       await (await importMigration(migration)).up(args);
     },

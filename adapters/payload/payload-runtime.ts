@@ -16,7 +16,7 @@ function stepError(error: RunnerError): Error {
   });
 }
 
-type RunContext = Pick<StepContext, 'log' | 'signal'> & { databaseUrl?: string };
+type RunContext = Pick<StepContext, 'log' | 'signal' | 'afterStep'> & { databaseUrl?: string };
 
 /**
  * Payload's runtime for one engine entry: a child process (payload-runner.ts) that loads Payload
@@ -59,6 +59,7 @@ export class PayloadRuntime {
     const request: RunnerRequest = {
       action, migrationDir: this.dir, schema: this.options.schema,
       migrations: migrations.map((m) => ({ name: m.id, path: m.path })),
+      ...(action === 'up' && ctx.afterStep ? { pauseBetween: true } : {}),
     };
     return this.batchResults(migrations, await this.run(request, ctx));
   }
@@ -112,22 +113,26 @@ export class PayloadRuntime {
     });
   }
 
-  private run(request: RunnerRequest, ctx: RunContext): Promise<PayloadChildResult> {
+  private async run(request: RunnerRequest, ctx: RunContext): Promise<PayloadChildResult> {
     let child = this.warm;
     this.warm = undefined;
     if (child && child.databaseUrl !== ctx.databaseUrl) {
       void child.stop();
       child = undefined;
     }
-    child ??= this.startChild(ctx.databaseUrl);
-    return child.run(request, {
+    const started = child ?? this.startChild(ctx.databaseUrl);
+    const pause = new PauseBetween(started, ctx.afterStep);
+    const result = await started.run(request, {
       timeoutMs: this.options.timeoutSeconds * 1000,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onEvent: (event: RunnerEvent) => {
         if (event.type === 'log') (event.level >= 40 ? ctx.log.warn : ctx.log.info)(event.msg);
+        if (event.type === 'step' && event.waiting) pause.stepCommitted(event.name);
       },
       onOutput: (line) => ctx.log.info(line),
     });
+    await pause.settled();
+    return result;
   }
 
   /**
@@ -149,5 +154,31 @@ export class PayloadRuntime {
       results.push({ id: next.id, ok: false, durationMs: 0, error: stepError(failure) });
     }
     return results;
+  }
+}
+
+/**
+ * The shadow replay's pause between Payload migrations: the child says a migration committed and
+ * waits; the hook runs (it looks at the database), then the child may go on. A hook that fails
+ * stops the child — the core reports the hook's error, whatever the batch reports.
+ */
+class PauseBetween {
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly child: PayloadChild, private readonly afterStep: ((id: string) => Promise<void>) | undefined) {}
+
+  stepCommitted(id: string): void {
+    this.pending = this.pending.then(async () => {
+      try {
+        await this.afterStep?.(id);
+        this.child.resume();
+      } catch {
+        await this.child.stop();
+      }
+    });
+  }
+
+  settled(): Promise<void> {
+    return this.pending;
   }
 }

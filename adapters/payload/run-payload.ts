@@ -54,6 +54,8 @@ export interface PayloadChild {
   readonly databaseUrl: string | undefined;
   /** Send the request and collect everything the child said, from its start to its exit. */
   run(request: RunnerRequest, options: PayloadRunOptions): Promise<PayloadChildResult>;
+  /** Let it start the next migration after a `step` event that said `waiting` (RunnerRequest.pauseBetween). */
+  resume(): void;
   /** Kill it (harmless before a request: it has not connected) and wait until it is gone. */
   stop(): Promise<void>;
 }
@@ -164,6 +166,11 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
         clearTimeout(timer);
         run.signal?.removeEventListener('abort', onAbort);
       }
+    },
+
+    resume() {
+      const command: RunnerCommand = { type: 'continue' };
+      if (child.connected) child.send(command, () => undefined);
     },
 
     async stop() {

@@ -23,22 +23,35 @@ export interface RunnerMigration {
 }
 
 export type RunnerRequest =
-  | { action: 'up' | 'down'; migrationDir: string; schema: string; migrations: RunnerMigration[] }
+  | {
+    action: 'up' | 'down'; migrationDir: string; schema: string; migrations: RunnerMigration[];
+    /**
+     * up: after each migration has committed, when another one follows, say so (a `step` event with
+     * `waiting`) and start the next only when a `continue` command comes: the shadow replay looks
+     * at the database between migrations.
+     */
+    pauseBetween?: boolean;
+  }
   | { action: 'create'; migrationDir: string; schema: string; migrationName: string; empty: boolean };
 
-/** The one message polymigrate sends over IPC: until it comes, the child has not connected to anything. */
-export interface RunnerCommand {
-  type: 'run';
-  request: RunnerRequest;
-}
+/**
+ * What polymigrate sends over IPC: first the one `run` (until it comes, the child has not connected
+ * to anything), then, with `pauseBetween`, a `continue` for each `step` event that says `waiting`.
+ */
+export type RunnerCommand =
+  | { type: 'run'; request: RunnerRequest }
+  | { type: 'continue' };
 
 export type RunnerEvent =
   /** A line Payload logged (pino level: 30 info, 40 warn, 50 error). */
   | { type: 'log'; level: number; msg: string }
   /** Payload is loaded and connected; loadMs leaves out the time spent waiting for the request. */
   | { type: 'ready'; loadMs: number }
-  /** One migration finished (committed) or failed (rolled back). */
-  | { type: 'step'; name: string; ok: boolean; durationMs: number; error?: RunnerError; note?: string }
+  /**
+   * One migration finished (committed) or failed (rolled back). `waiting`: the child waits for a
+   * `continue` command before the next migration starts (RunnerRequest.pauseBetween).
+   */
+  | { type: 'step'; name: string; ok: boolean; durationMs: number; error?: RunnerError; note?: string; waiting?: boolean }
   /** create: the files Payload wrote. */
   | { type: 'created'; files: string[] }
   /** create: Payload's generator found no schema change and wrote nothing. */

@@ -147,6 +147,11 @@ export interface EngineProblem {
    * journal does not list. Default: a problem (status exit 4, up refuses).
    */
   severity?: 'warning';
+  /**
+   * Set by the core when the problem is one migration's file (it cannot be applied as written): a
+   * plan that leaves that migration out (the shadow replay's `only`) does not refuse for it.
+   */
+  migrationId?: string;
 }
 
 export interface StepLogger {
@@ -166,6 +171,13 @@ export interface StepContext {
   log: StepLogger;
   /** Aborted when the run is cancelled (SIGINT) or times out. */
   signal?: AbortSignal;
+  /**
+   * Set for batch runners that declare `pausesBetweenSteps`, when the caller must see the database
+   * between migrations (the shadow replay's attribution): await it with a migration's id after
+   * that migration has committed and before the next one starts. The core calls it itself for
+   * every committed migration the runner did not call it for (the last one, typically).
+   */
+  afterStep?(id: string): Promise<void>;
 }
 
 /** Where migrations come from (part 1 of an adapter). */
@@ -248,6 +260,12 @@ export interface SingleRunner<Meta = unknown> {
 /** An engine that runs all its planned steps at once (Payload; Drizzle with atomic: true). */
 export interface BatchRunner<Meta = unknown> {
   granularity: 'batch';
+  /**
+   * True when `applyBatch` commits each migration on its own and honours `ctx.afterStep` between
+   * them (Payload). Otherwise a caller that must see the database after each migration gets them
+   * one per call.
+   */
+  pausesBetweenSteps?: boolean;
   /** Must stop at the first failure and report every migration it touched. */
   applyBatch(migrations: Array<DiscoveredMigration<Meta>>, ctx: StepContext): Promise<BatchStepResult[]>;
   /** Required unless `capabilities.rollback` is 'none'. */

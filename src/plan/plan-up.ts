@@ -10,6 +10,18 @@ export interface UpOptions {
   allowModified?: boolean;
 }
 
+/** What the planner takes beyond `up`'s public options. */
+export interface PlanUpOptions extends UpOptions {
+  /**
+   * Plan exactly these migrations per engine (the shadow replay: the ids the live database has
+   * applied), still in config and apply order. An engine missing from the map gets no step; an id
+   * that is not pending here is simply not planned. A migration outside the set refuses nothing and
+   * warns of nothing (an unapplied file that cannot run never stops the replay of the others);
+   * engine-wide problems still refuse.
+   */
+  only?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
 /** Parse `--to ENGINE:ID`. */
 export function parseTarget(value: string): { engine: string; id: string } {
   const colon = value.indexOf(':');
@@ -34,7 +46,7 @@ export function selectEngines(all: string[], wanted: string[] | undefined): stri
  * Refuses (before anything runs) when an engine has a failed, modified or unreachable migration,
  * an engine-wide problem, or a pending file that cannot be applied as written.
  */
-export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
+export function planUp(engines: EngineStatus[], options: PlanUpOptions = {}): Plan {
   let selected = selectEngines(engines.map((e) => e.name), options.engines);
   const target = options.to;
   if (target) {
@@ -53,9 +65,12 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
   const refusals: Refusal[] = [];
   const warnings: string[] = [];
 
+  const { only } = options;
   for (const engine of engines) {
     if (!selected.includes(engine.name)) continue;
+    const wanted = only ? only.get(engine.name) ?? new Set<string>() : undefined;
     for (const problem of engine.problems) {
+      if (wanted && problem.migrationId !== undefined && !wanted.has(problem.migrationId)) continue;
       if (problem.severity === 'warning') warnings.push(problem.message);
       else refusals.push({ engine: engine.name, message: problem.message, fix: problem.fix });
     }
@@ -65,6 +80,7 @@ export function planUp(engines: EngineStatus[], options: UpOptions = {}): Plan {
     let reachedTarget = false;
     for (const status of engine.migrations) {
       if (reachedTarget) break;
+      if (wanted && !wanted.has(status.id)) continue;
       const isTarget = target?.engine === engine.name && target.id === status.id;
       switch (status.state) {
         case 'failed':

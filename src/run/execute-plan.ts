@@ -42,6 +42,13 @@ export interface ExecuteContext {
    * on the server (src/run/interrupt.ts), which fails the running step's query.
    */
   signal?: AbortSignal;
+  /**
+   * Called after each step that committed, before the next step starts: the shadow replay looks at
+   * the database between migrations there (src/shadow/). With it, one-query SQL steps are not
+   * pipelined, and a batch engine pauses between its migrations (`pausesBetweenSteps`) or gets
+   * them one per call. An error it throws ends the run with that error.
+   */
+  afterStep?(step: PlannedStep): Promise<void>;
 }
 
 /**
@@ -107,29 +114,50 @@ async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, 
       db: tx ? tx.connection : db, inTransaction: tx !== undefined, databaseUrl, log: stepLogger(ctx, step.engine, step.id),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
+    let committed = false;
     try {
       await (step.direction === 'up' ? runner.apply(step.migration, context) : (runner.revert ?? missingRevert(adapter)).call(runner, step.migration, context));
       const journalRow = tx ? log.journalRow(step, seq, db) : undefined;
       if (tx) await tx.commit([...SESSION_RESET, ...(journalRow ? [journalRow] : [])]);
       else await db.query(SESSION_RESET.join(';\n'));
       await log.record(finished(step, startedAt), startedAt, seq, journalRow !== undefined);
+      committed = true;
     } catch (error) {
       await tx?.rollback().catch(() => undefined);
       await db.query(SESSION_RESET.join(';\n')).catch(() => undefined);
       await log.record(failedResult(step, startedAt, error), startedAt, seq);
     }
+    // Outside the try: the hook's error is not the step's (the step committed).
+    if (committed) await ctx.afterStep?.(step);
   }
 }
 
-/** Batch engines (Payload, Drizzle with atomic: true): the whole group in one call. */
+/**
+ * Batch engines (Payload, Drizzle with atomic: true): the whole group in one call — or, when the
+ * caller must see the database after each step and the engine cannot pause between its
+ * migrations, one call per step.
+ */
 async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, runner: BatchRunner, ctx: ExecuteContext, log: RunLog): Promise<void> {
+  if (!ctx.afterStep || runner.pausesBetweenSteps) {
+    await runBatchCall(group, adapter, runner, ctx, log);
+    return;
+  }
+  for (const step of group) {
+    if (log.failed) await log.record(notRun(step), new Date(), log.nextSeq());
+    else await runBatchCall([step], adapter, runner, ctx, log);
+  }
+}
+
+async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, runner: BatchRunner, ctx: ExecuteContext, log: RunLog): Promise<void> {
   const first = group[0]!;
   const startedAt = new Date();
   for (const step of group) ctx.events.stepStarted?.(step);
   const run = first.direction === 'up' ? runner.applyBatch : runner.revertBatch ?? missingRevert(adapter);
+  const hook = batchHook(group, runner, ctx);
   const context: StepContext = {
     db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(hook.afterStep ? { afterStep: hook.afterStep } : {}),
   };
   let batch: BatchStepResult[];
   try {
@@ -137,6 +165,8 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ru
   } catch (error) {
     batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
   }
+  hook.throwIfFailed();
+  const committed: PlannedStep[] = [];
   for (const step of group) {
     const seq = log.nextSeq();
     const outcome = batch.find((b) => b.id === step.id);
@@ -148,7 +178,43 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ru
       ? { ...finished(step, startedAt), durationMs: outcome.durationMs }
       : { ...failedResult(step, startedAt, outcome.error), durationMs: outcome.durationMs };
     await log.record(result, startedAt, seq);
+    if (outcome.ok) committed.push(step);
   }
+  await hook.afterTheRest(committed);
+}
+
+/**
+ * `ctx.afterStep` as a batch runner that pauses between its migrations gets it: by id, noting
+ * which steps it ran for (the core runs it for the others once the batch returns), and keeping
+ * the hook's own error apart from the batch's (the runner may turn it into a step failure).
+ */
+function batchHook(group: PlannedStep[], runner: BatchRunner, ctx: ExecuteContext) {
+  const { afterStep } = ctx;
+  const done = new Set<PlannedStep>();
+  let failure: { error: unknown } | undefined;
+  const forRunner = afterStep && runner.pausesBetweenSteps
+    ? async (id: string) => {
+      const step = group.find((s) => s.id === id);
+      if (!step || done.has(step)) return;
+      done.add(step);
+      try {
+        await afterStep(step);
+      } catch (error) {
+        failure ??= { error };
+        throw error;
+      }
+    }
+    : undefined;
+  return {
+    afterStep: forRunner,
+    throwIfFailed(): void {
+      if (failure) throw failure.error;
+    },
+    async afterTheRest(committed: PlannedStep[]): Promise<void> {
+      if (!afterStep) return;
+      for (const step of committed) if (!done.has(step)) await afterStep(step);
+    },
+  };
 }
 
 /**

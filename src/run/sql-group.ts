@@ -48,18 +48,23 @@ class SqlGroup {
     for (const step of group) {
       const seq = this.log.nextSeq();
       const prepared = this.ctx.prepared.get(step);
-      const pipelined = prepared !== undefined && isOneQuery(prepared) && this.db === this.ctx.journalDb && !this.ctx.lockRetry;
+      // Not with afterStep either: the hook must run between this step and the next.
+      const pipelined = prepared !== undefined && isOneQuery(prepared) && this.db === this.ctx.journalDb && !this.ctx.lockRetry && !this.ctx.afterStep;
       if (this.inFlight && !pipelined) await this.settleInFlight();
       if (this.log.failed) {
         await this.log.record(notRun(step), new Date(), seq);
         continue;
       }
       const startedAt = new Date();
+      let committed = false;
       try {
         if (!prepared) throw new Error(`internal error: ${step.engine} ${step.id} was not prepared before the run`);
         const stepCtx = await this.stepContext(step, seq);
         if (pipelined) await this.sendBehind(step, seq, prepared, stepCtx);
-        else await this.runAlone(step, seq, prepared, stepCtx);
+        else {
+          await this.runAlone(step, seq, prepared, stepCtx);
+          committed = true;
+        }
       } catch (error) {
         this.watch.stopped();
         // Before this step could be sent (its history write failed to build): the one in flight
@@ -67,6 +72,8 @@ class SqlGroup {
         await this.settleInFlight();
         await this.log.record(failedResult(step, startedAt, this.watch.explain(error)), startedAt, seq);
       }
+      // Outside the try: the hook's error is not the step's (the step committed).
+      if (committed) await this.ctx.afterStep?.(step);
     }
     await this.settleInFlight();
   }

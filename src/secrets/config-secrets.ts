@@ -16,4 +16,5 @@ export function registerConfigSecrets(config: ResolvedConfig): void {
   }
   registerEnvironmentSecrets(names);
   registerUrlSecrets(config.databaseUrl);
+  registerUrlSecrets(config.shadowUrl);
 }

@@ -1,5 +1,5 @@
 import type {
-  DiscoveredMigration, EngineProblem, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
+  DiscoveredMigration, EngineProblem, HistoryEntry, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
 } from '../adapter/contract.js';
 import { reconcileById } from './reconcile.js';
 import { redactSecrets } from '../secrets/secret-registry.js';
@@ -23,6 +23,11 @@ export const PROBLEM_STATES = new Set(['failed', 'modified', 'missing', 'unreach
  */
 export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable, discovered?: DiscoveredMigration[]): Promise<EngineStatus> {
   const [files, history] = await Promise.all([discovered ?? adapter.source.discover(), adapter.history.read(db)]);
+  return engineStatusOf(adapter, files, history);
+}
+
+/** Files + history → the engine's status (no I/O): an empty history is a fresh database (the shadow's plan). */
+export function engineStatusOf(adapter: MigrationAdapter, files: DiscoveredMigration[], history: HistoryEntry[]): EngineStatus {
   const migrations = adapter.history.reconcile ? adapter.history.reconcile(files, history) : reconcileById(files, history);
   const problems = adapter.history.problems ? adapter.history.problems(history, files) : [];
   for (let i = 0; i < migrations.length; i += 1) {
@@ -31,7 +36,7 @@ export async function readEngineStatus(adapter: MigrationAdapter, db: Queryable,
     // plans, health and library callers all read it from here.
     if (status.reason) status.reason = redactSecrets(status.reason);
     if ((status.state === 'pending' || status.state === 'rolled-back') && status.migration?.invalid) {
-      problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.' });
+      problems.push({ message: `${status.id} cannot be applied: ${status.migration.invalid}`, fix: 'Fix the file, then run up again.', migrationId: status.id });
     }
   }
   return {

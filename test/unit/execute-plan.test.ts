@@ -199,3 +199,98 @@ describe('executePlan with an SQL engine (the step protocol, pipelined)', () => 
     expect(db.texts.filter((t) => t.startsWith('INSERT INTO "polymigrate"."steps"'))).toHaveLength(1);
   });
 });
+
+/** A batch engine of memory migrations that logs each migration it runs; `pauses`: it honours ctx.afterStep. */
+function batchMemoryAdapter(name: string, ids: string[], log: string[], pauses: boolean, failing?: string): MigrationAdapter {
+  const base = memoryAdapter(name, ids.map((id) => ({ id })));
+  return {
+    ...base,
+    runner: {
+      granularity: 'batch',
+      ...(pauses ? { pausesBetweenSteps: true } : {}),
+      async applyBatch(migrations, ctx) {
+        log.push(`batch ${migrations.map((m) => m.id).join(',')}`);
+        const results = [];
+        for (const [i, migration] of migrations.entries()) {
+          if (migration.id === failing) {
+            results.push({ id: migration.id, ok: false, durationMs: 0, error: new Error(`${migration.id} broke`) });
+            break;
+          }
+          log.push(`commit ${migration.id}`);
+          results.push({ id: migration.id, ok: true, durationMs: 0 });
+          if (i < migrations.length - 1) await ctx.afterStep?.(migration.id);
+        }
+        return results;
+      },
+    },
+  };
+}
+
+async function runWithHook(adapters: MigrationAdapter[], afterStep: (step: { engine: string; id: string }) => Promise<void>) {
+  const db = recordingDb();
+  const plan = planUp(await Promise.all(adapters.map((a) => readEngineStatus(a, db))));
+  const map = new Map(adapters.map((a) => [a.name, a]));
+  const { prepared } = await prepareSqlSteps(plan.steps, map);
+  return executePlan(plan.steps, {
+    adapters: map, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockUrl: 'postgres://x', lockTimeoutSeconds: 1,
+    journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared, events: {}, afterStep,
+  });
+}
+
+describe('executePlan with afterStep (the shadow replay looks at the database between steps)', () => {
+  it('runs the hook after each committed step of an engine that runs its own steps, before the next one starts', async () => {
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }]);
+    const results = await runWithHook([a], async (step) => { a.calls.push(`hook ${step.engine}:${step.id}`); });
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(a.calls).toEqual(['apply 1 tx=true', 'hook a:1', 'apply 2 tx=true', 'hook a:2']);
+  });
+
+  it('does not pipeline SQL steps: each step\'s query is sent only after the hook of the one before', async () => {
+    const log: string[] = [];
+    const db = serverLikeDb(undefined, log);
+    const adapter = sqlMemoryAdapter('a', ['1', '2', '3']);
+    const adapters = new Map([[adapter.name, adapter]]);
+    const plan = planUp([await readEngineStatus(adapter, db)]);
+    const { prepared } = await prepareSqlSteps(plan.steps, adapters);
+    const results = await executePlan(plan.steps, {
+      adapters, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockUrl: 'postgres://x', lockTimeoutSeconds: 1,
+      journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared, events: {},
+      afterStep: async (step) => { log.push(`hook ${step.id}`); },
+    });
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(log).toEqual(['sent 1', 'hook 1', 'sent 2', 'hook 2', 'sent 3', 'hook 3']);
+  });
+
+  it('gives a batch engine that cannot pause its steps one per call, with the hook between', async () => {
+    const log: string[] = [];
+    const b = batchMemoryAdapter('b', ['x', 'y'], log, false);
+    await runWithHook([b], async (step) => { log.push(`hook ${step.id}`); });
+    expect(log).toEqual(['batch x', 'commit x', 'hook x', 'batch y', 'commit y', 'hook y']);
+  });
+
+  it('gives a batch engine that pauses its steps in one call: it runs the hook between them, the core after the last', async () => {
+    const log: string[] = [];
+    const b = batchMemoryAdapter('b', ['x', 'y', 'z'], log, true);
+    const results = await runWithHook([b], async (step) => { log.push(`hook ${step.id}`); });
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(log).toEqual(['batch x,y,z', 'commit x', 'hook x', 'commit y', 'hook y', 'commit z', 'hook z']);
+  });
+
+  it('runs no hook for a failed step, and none after it', async () => {
+    const log: string[] = [];
+    const b = batchMemoryAdapter('b', ['x', 'y', 'z'], log, false, 'y');
+    const results = await runWithHook([b], async (step) => { log.push(`hook ${step.id}`); });
+    expect(results.map((r) => `${r.id}:${r.status}`)).toEqual(['x:applied', 'y:failed', 'z:not-run']);
+    expect(log).toEqual(['batch x', 'commit x', 'hook x', 'batch y']);
+  });
+
+  it('ends the run with the hook\'s error, for every kind of runner, and starts nothing after it', async () => {
+    const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }]);
+    await expect(runWithHook([a], async () => { throw new Error('tracker broke'); })).rejects.toThrow('tracker broke');
+    expect(a.calls).toEqual(['apply 1 tx=true']);
+    const log: string[] = [];
+    const b = batchMemoryAdapter('b', ['x', 'y'], log, true);
+    await expect(runWithHook([b], async () => { throw new Error('tracker broke in a batch'); })).rejects.toThrow('tracker broke in a batch');
+    expect(log).toEqual(['batch x,y', 'commit x']);
+  });
+});

@@ -100,4 +100,42 @@ describe('planUp', () => {
     expect(() => planUp([], { engines: ['x'] })).toThrow(/Unknown engine "x"/);
     await expect(statusOf(auth).then((s) => planUp(s, { engines: ['cms'] }))).rejects.toThrow(/"auth"/);
   });
+  describe('only (the shadow replay: exactly the ids a live database has applied)', () => {
+    it('plans exactly the given ids per engine, in config and apply order, whatever order the sets list them in', async () => {
+      const auth = memoryAdapter('auth', [{ id: '1_a' }, { id: '2_b' }, { id: '3_c' }]);
+      const cms = memoryAdapter('cms', [{ id: '10_x' }, { id: '20_y' }]);
+      const only = new Map([['cms', new Set(['20_y', '10_x'])], ['auth', new Set(['3_c', '1_a'])]]);
+      const plan = planUp(await statusOf(auth, cms), { only });
+      expect(plan.steps.map((s) => `${s.engine}:${s.id}`)).toEqual(['auth:1_a', 'auth:3_c', 'cms:10_x', 'cms:20_y']);
+      expect(plan.refusals).toEqual([]);
+    });
+
+    it('gives an engine missing from the map no step, and skips ids that are not pending or not on disk', async () => {
+      const auth = memoryAdapter('auth', [{ id: '1_a' }, { id: '2_b' }], { applied: ['1_a'] });
+      const cms = memoryAdapter('cms', [{ id: '10_x' }]);
+      const plan = planUp(await statusOf(auth, cms), { only: new Map([['auth', new Set(['1_a', '2_b', '9_gone'])]]) });
+      expect(plan.steps.map((s) => `${s.engine}:${s.id}`)).toEqual(['auth:2_b']);
+    });
+
+    it('a file outside the set that cannot run refuses nothing; inside the set it still refuses', async () => {
+      const auth = memoryAdapter('auth', [{ id: '1_a' }, { id: '2_bad' }]);
+      const statuses = await statusOf(auth);
+      statuses[0]!.migrations[1]!.migration!.invalid = 'CREATE INDEX CONCURRENTLY in a transaction';
+      statuses[0]!.problems.push({ message: '2_bad cannot be applied', fix: 'fix it', migrationId: '2_bad' });
+      const without = planUp(statuses, { only: new Map([['auth', new Set(['1_a'])]]) });
+      expect(without.refusals).toEqual([]);
+      expect(without.steps.map((s) => s.id)).toEqual(['1_a']);
+      const withBad = planUp(statuses, { only: new Map([['auth', new Set(['1_a', '2_bad'])]]) });
+      expect(withBad.refusals.map((r) => r.message)).toEqual(['2_bad cannot be applied']);
+    });
+
+    it('still refuses on an engine-wide problem and on a failed migration in the set, not on one outside it', async () => {
+      const auth = memoryAdapter('auth', [{ id: '1_a' }, { id: '2_b' }], { history: [{ id: '2_b', state: 'failed' }] });
+      const statuses = await statusOf(auth);
+      expect(planUp(statuses, { only: new Map([['auth', new Set(['1_a'])]]) }).refusals).toEqual([]);
+      expect(planUp(statuses, { only: new Map([['auth', new Set(['1_a', '2_b'])]]) }).refusals).toHaveLength(1);
+      statuses[0]!.problems.push({ message: 'dev-push marker', fix: 'see docs' });
+      expect(planUp(statuses, { only: new Map([['auth', new Set(['1_a'])]]) }).refusals.map((r) => r.message)).toEqual(['dev-push marker']);
+    });
+  });
 });
