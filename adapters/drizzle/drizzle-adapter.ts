@@ -26,6 +26,7 @@ export function createDrizzleAdapter(env: AdapterEnvironment): MigrationAdapter<
     },
     history: {
       read: async (db) => (await engine.readHistory(db)).history,
+      tables: async () => [(await engine.settings()).store.location],
       reconcile: (discovered, history) => engine.reconcile(discovered, history),
       problems: (history, discovered) => engine.problems(history, discovered),
       prepare: (db) => engine.prepare(db),

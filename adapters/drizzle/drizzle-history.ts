@@ -77,6 +77,7 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
 
   return {
     label,
+    location: { schema: location.schema, name: location.table },
 
     /**
      * One query. `SELECT *` so the columns tell which drizzle wrote the table (the field list comes

@@ -28,6 +28,7 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     },
     history: {
       read: (db) => readPayloadHistory(db, options.schema),
+      tables: async () => [{ schema: options.schema, name: 'payload_migrations' }],
       reconcile: (discovered, history) => reconcileById(discovered, history.filter((entry) => !isDevPushMarker(entry))),
       problems: (history) => payloadProblems(history, options.name, options.schema),
     },

@@ -47,6 +47,7 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
     },
     history: {
       read: (db) => table.read(db),
+      tables: async () => [{ ...(options.schema ? { schema: options.schema } : {}), name: '_prisma_migrations' }],
       reconcile: reconcilePrisma,
       // Prisma refuses to deploy into a schema that has tables but no _prisma_migrations (P3005).
       // We do not: with several engines on one database the other engines' tables are expected

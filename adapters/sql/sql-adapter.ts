@@ -39,6 +39,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter<SqlM
     source: { discover, create: (name) => createSqlMigration(engine, name) },
     history: {
       read: (db) => engine.store.read(db),
+      tables: async () => [engine.store.location],
       prepare: (db) => engine.store.prepare(db),
       resolve: (id, mark, ctx) => resolveSqlMigration(engine, discover, id, mark, ctx),
     },

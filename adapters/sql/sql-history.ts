@@ -1,4 +1,4 @@
-import type { HistoryEntry, Queryable } from '../../src/adapter/contract.js';
+import type { HistoryEntry, HistoryTableRef, Queryable } from '../../src/adapter/contract.js';
 import { qualified, quoteIdent } from '../../src/db/quote.js';
 import { isMissingTable } from '../../src/db/missing-table.js';
 import { sqlLiteral, sqlTextArray } from '../../src/db/sql-literal.js';
@@ -12,6 +12,8 @@ import { dateFromEpochMillis, epochMillisSql } from '../../src/db/epoch-millis.j
  */
 export interface SqlHistoryStore {
   readonly table: string;
+  /** The same table, unquoted, for schema comparisons to leave out. */
+  readonly location: HistoryTableRef;
   read(db: Queryable): Promise<HistoryEntry[]>;
   prepare(db: Queryable): Promise<void>;
   markApplied(db: Queryable, row: SqlHistoryRow): Promise<void>;
@@ -37,6 +39,7 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
   const table = qualified(schema, 'sql_migrations');
   return {
     table,
+    location: { schema, name: 'sql_migrations' },
     async read(db) {
       try {
         const { rows } = await db.query<{ id: string; checksum: string; applied_ms: number | null; finished: boolean }>(
@@ -99,6 +102,7 @@ export function supabaseHistory(): SqlHistoryStore {
   const table = 'supabase_migrations.schema_migrations';
   return {
     table,
+    location: { schema: 'supabase_migrations', name: 'schema_migrations' },
     async read(db) {
       try {
         const { rows } = await db.query<{ version: string; name: string | null }>(

@@ -188,10 +188,22 @@ export interface MigrationSource<Meta = unknown> {
   create(name: string, options?: CreateOptions): Promise<CreatedMigration>;
 }
 
+/** A history table: `{ schema: 'drizzle', name: '__drizzle_migrations' }`. */
+export interface HistoryTableRef {
+  schema?: string;
+  name: string;
+}
+
 /** The engine's own history table (part 2 of an adapter). */
 export interface HistoryStore<Meta = unknown> {
   /** The history rows, normalised; a missing table is an empty history. Creates nothing. */
   read(db: Queryable): Promise<HistoryEntry[]>;
+  /**
+   * The tables the history lives in, so that schema comparisons (`verify`, `baseline`) leave them
+   * out: their rows differ between a database and its shadow by design. A table without `schema`
+   * is left out in any schema (an unqualified name resolved through search_path).
+   */
+  tables?(): Promise<HistoryTableRef[]>;
   /** Files + history → a state per migration (default: match by id, compare checksums). */
   reconcile?(discovered: Array<DiscoveredMigration<Meta>>, history: HistoryEntry[]): Array<MigrationStatus<Meta>>;
   /** Engine-wide problems (and warnings) found in the history and the files. */

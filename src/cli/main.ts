@@ -58,7 +58,7 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
-error · 3 status: pending migrations · 4 status: problems · 5 refused (lock timeout, safety rule, --strict)`);
+error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 refused (lock timeout, safety rule, --strict)`);
 
   const run = (load: (cli: Cli) => Promise<number>, command: Command) => runAction(command, load, exit);
 
@@ -83,6 +83,13 @@ error · 3 status: pending migrations · 4 status: problems · 5 refused (lock t
     .option('--engine <name>', 'only this engine (repeatable)', collect)
     .option('--all', 'list every migration (otherwise an engine with more than 20 applied lists only its newest 10 applied; --json always lists all)')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/status-command.js')).statusCommand(cli, options), command));
+
+  program.command('verify')
+    .description('compare the database with what its applied migrations produce, replayed in a shadow database (exit 4 on drift)')
+    .option('--engine <name>', 'only objects these engines\' migrations created or changed (repeatable)', collect)
+    .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
+    .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/verify-command.js')).verifyCommand(cli, options), command));
 
   program.command('create')
     .description('write a new migration in the engine\'s own conventions')

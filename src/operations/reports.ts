@@ -46,3 +46,62 @@ export interface RunReport {
   /** The signal that interrupted the run. */
   interruptedBy?: string;
 }
+
+export interface VerifyOptions {
+  /** Only differences in objects these engines' migrations created or changed (--engine). */
+  engines?: string[];
+  /** A PostgreSQL server for the shadow (--shadow-url); default: the config's shadowUrl, else embedded. */
+  shadowUrl?: string;
+  /** false: replay everything, keep no templates (--no-cache). */
+  cache?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A migration of an engine: `{ engine: 'prisma', id: '20251014_add_avatar' }`. */
+export interface MigrationRefDocument {
+  engine: string;
+  id: string;
+}
+
+/** One difference between what the applied migrations produce and what the database has. */
+export interface VerifyDifference {
+  /** missing: the migrations make it, the database lacks it; unexpected: the reverse; changed: both have it, differently. */
+  kind: 'missing' | 'unexpected' | 'changed';
+  /** table, column, index, constraint, view, materialized view, function, procedure, trigger, enum, domain, sequence, extension, schema, policy… */
+  objectKind: string;
+  /** Display name, quoted where PostgreSQL would need it: `public.avatar_generations."projectId"`. */
+  object: string;
+  key: string;
+  /** For a changed object: the fields that differ. */
+  field?: string;
+  /** What the migrations produce (for a changed object: the differing fields' values). */
+  expected?: string;
+  /** What the database has. */
+  actual?: string;
+  /** The migration that created the object (absent for unexpected objects). */
+  createdBy?: MigrationRefDocument;
+  /** The migration that last changed it, when another than the one that created it. */
+  changedBy?: MigrationRefDocument;
+}
+
+export interface VerifyReport {
+  matches: boolean;
+  differences: VerifyDifference[];
+  /** Objects compared, per kind (restricted to the selected engines' objects with --engine). */
+  summary: Array<{ kind: string; count: number }>;
+  engines: string[];
+  warnings: string[];
+  shadow: {
+    kind: 'embedded' | 'url';
+    serverVersion: string;
+    packageVersion?: string;
+    /** event-trigger: attributed from the DDL each migration ran; full-introspection: without superuser on the shadow. */
+    attribution: 'event-trigger' | 'full-introspection';
+    /** Migrations the shadow database holds (replayed or from the cache). */
+    migrations: number;
+    cache: { enabled: boolean; hit: number; replayed: number; saved: number; evicted: number };
+    replayMs: number;
+    startupMs: number;
+  };
+  durationMs: number;
+}

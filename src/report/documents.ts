@@ -1,5 +1,5 @@
 import type { EngineProblem, MigrationState, MigrationStatus, RollbackSupport } from '../adapter/contract.js';
-import type { RunReport, StatusReport } from '../operations/reports.js';
+import type { RunReport, StatusReport, VerifyDifference, VerifyReport } from '../operations/reports.js';
 import type { DownStop, Refusal } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
@@ -133,4 +133,21 @@ export function errorDocument(command: string, error: { message: string; hint?: 
     command,
     error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode },
   };
+}
+
+/** `verify --json`: whether the live schema matches what its applied migrations produce. */
+export interface VerifyDocument {
+  version: 1;
+  command: 'verify';
+  matches: boolean;
+  differences: VerifyDifference[];
+  summary: VerifyReport['summary'];
+  engines: string[];
+  warnings: string[];
+  shadow: VerifyReport['shadow'];
+  durationMs: number;
+}
+
+export function verifyDocument(report: VerifyReport): VerifyDocument {
+  return { version: 1, command: 'verify', ...report };
 }

@@ -47,7 +47,9 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
   if (report.hit === 0) await ctx.databases.createEmpty(database);
   const url = ctx.server.urlFor(database);
   try {
-    if (report.hit > 0) await options.afterRestore?.(prefixOf(steps, report.hit), url);
+    const restored = report.hit > 0 ? prefixOf(steps, report.hit) : undefined;
+    if (restored) await options.afterRestore?.(restored, url);
+    await options.beforeReplay?.(restored, url);
     const adapters = withDiscovered(ctx.adapters, discovered);
     const cached = new Set(templates.map((t) => t.key));
     const checkpoints = ctx.cache ? checkpointPositions(steps).filter((p) => p > report.hit && !cached.has(steps[p - 1]!.key)) : [];

@@ -46,6 +46,12 @@ export interface ReplayOptions {
    * to be replayed: what `beforeCheckpoint` (or `afterStep`) wrote is in SHADOW_DATA_SCHEMA.
    */
   afterRestore?(prefix: ShadowPrefix, databaseUrl: string): Promise<void>;
+  /**
+   * Once the shadow database exists — copied from a cached prefix (`restored`, after
+   * `afterRestore`) or new and empty (`restored` undefined) — before any migration runs there.
+   * Attribution installs its tracker here on an empty database.
+   */
+  beforeReplay?(restored: ShadowPrefix | undefined, databaseUrl: string): Promise<void>;
   /** Abort to stop the replay (as SIGINT stops `up`). */
   signal?: AbortSignal;
 }

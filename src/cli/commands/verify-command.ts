@@ -1,0 +1,39 @@
+import { ExitCode } from '../../errors.js';
+import { verify } from '../../operations/verify.js';
+import type { Cli } from '../cli-context.js';
+import { printJson } from '../output/json-report.js';
+import { verifyDocument } from '../../report/documents.js';
+import { renderVerify } from '../output/verify-report.js';
+
+export interface VerifyCommandOptions {
+  engine?: string[];
+  shadowUrl?: string;
+  /** Commander's --no-cache. */
+  cache?: boolean;
+}
+
+/** Exit 0 when the schema matches, 4 on drift (1: the replay or a connection failed; 2: usage or config). */
+export async function verifyCommand(cli: Cli, options: VerifyCommandOptions): Promise<number> {
+  const session = await cli.session();
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const report = await verify(session, {
+      ...(options.engine?.length ? { engines: options.engine } : {}),
+      ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
+      cache: options.cache !== false,
+      signal: controller.signal,
+    });
+    for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
+    if (cli.global.json) printJson(verifyDocument(report));
+    else cli.say(renderVerify(report, cli.style));
+    cli.log(report.matches ? 'info' : 'warn', report.matches ? 'schema matches' : `schema drift: ${report.differences.length} difference(s)`,
+      { differences: report.differences.length, cacheHit: report.shadow.cache.hit, replayed: report.shadow.cache.replayed });
+    return report.matches ? ExitCode.ok : ExitCode.problems;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
