@@ -5,7 +5,7 @@ import { AttributionTracker, type MigrationEffect } from '../../src/schema/attri
 import { diffSchemas } from '../../src/schema/diff.js';
 import { defaultExclusions } from '../../src/schema/exclusions.js';
 import { introspectSchema } from '../../src/schema/introspect.js';
-import { createTestDatabase, withClient } from '../helpers/database.js';
+import { adminUrl, createTestDatabase, urlFor, withClient } from '../helpers/database.js';
 import { runProcess } from '../helpers/run-process.js';
 import { createRoleDatabase, type RoleDatabase } from '../helpers/secret-role.js';
 import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
@@ -97,11 +97,46 @@ async function replay(url: string, otherRole?: string, restoreAfter?: string) {
   }
 }
 
+/**
+ * The cached-template path: replay up to `cloneAfter` on `url`, keep the tracker's snapshot as
+ * JSON, copy the database with CREATE DATABASE … TEMPLATE (OIDs, the DDL log and its event
+ * triggers come along), restore the tracker on the copy and replay the rest there.
+ */
+async function replayThroughClone(url: string, templateName: string, otherRole: string, cloneAfter: string) {
+  const split = STEPS.findIndex((s) => s.id === cloneAfter) + 1;
+  const snapshot = await withClient(url, async (client) => {
+    const tracker = await AttributionTracker.install(client, { exclude });
+    for (const step of STEPS.slice(0, split)) {
+      await apply(url, step, otherRole);
+      await tracker.afterMigration(client, ref(step));
+    }
+    return JSON.stringify(tracker.snapshot());
+  });
+  const cloneName = `${templateName}_copy`;
+  await withClient(adminUrl(), (c) => c.query(`CREATE DATABASE "${cloneName}" TEMPLATE "${templateName}"`));
+  const cloneUrl = urlFor(cloneName);
+  const drop = () => withClient(adminUrl(), (c) => c.query(`DROP DATABASE IF EXISTS "${cloneName}" WITH (FORCE)`));
+  try {
+    return await withClient(cloneUrl, async (client) => {
+      const tracker = AttributionTracker.restore(JSON.parse(snapshot));
+      for (const step of STEPS.slice(split)) {
+        await apply(cloneUrl, step, otherRole);
+        await tracker.afterMigration(client, ref(step));
+      }
+      return { tracker, full: await introspectSchema(client, { exclude }) };
+    });
+  } finally {
+    await drop();
+  }
+}
+
 describe('attribution: which migration created and last changed each object', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let role: RoleDatabase;
   let eventRun: Awaited<ReturnType<typeof replay>>;
   let fallbackRun: Awaited<ReturnType<typeof replay>>;
+  let cloneRun: Awaited<ReturnType<typeof replayThroughClone>>;
+  let template: Awaited<ReturnType<typeof createTestDatabase>>;
 
   beforeAll(async () => {
     db = await createTestDatabase('pm_attr');
@@ -110,9 +145,13 @@ describe('attribution: which migration created and last changed each object', ()
     await withClient(db.url, (c) => c.query(`GRANT CREATE, USAGE ON SCHEMA public TO "${role.role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.role}"`));
     eventRun = await replay(db.url, role.role, '20250105_view');
     fallbackRun = await replay(role.url);
-  }, testBudget({ query: 6, cli: 3 }));
+    template = await createTestDatabase('pm_attr_tpl');
+    await withClient(template.url, (c) => c.query(`GRANT CREATE, USAGE ON SCHEMA public TO "${role.role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.role}"`));
+    cloneRun = await replayThroughClone(template.url, template.name, role.role, '20250106_drop');
+  }, testBudget({ query: 9, cli: 4 }));
   afterAll(async () => {
     await db?.drop();
+    await template?.drop();
     await role?.drop();
   });
 
@@ -183,6 +222,16 @@ describe('attribution: which migration created and last changed each object', ()
     const owners = (run: typeof eventRun) => Object.fromEntries([...run.tracker.model().objects.keys()].map((k) => [k, run.tracker.ownerOf(k)]));
     expect(owners(fallbackRun)).toEqual(owners(eventRun));
     expect(Object.keys(owners(eventRun)).length).toBeGreaterThan(10);
+  });
+
+  it('a tracker restored on a copy of its template database (CREATE DATABASE … TEMPLATE) carries on there', () => {
+    expect(cloneRun.tracker.mode).toBe('event-trigger');
+    expect(diffSchemas(cloneRun.full, cloneRun.tracker.model())).toEqual([]);
+    const owners = (tracker: AttributionTracker) => Object.fromEntries([...tracker.model().objects.keys()].map((k) => [k, tracker.ownerOf(k)]));
+    expect(owners(cloneRun.tracker)).toEqual(owners(eventRun.tracker));
+    // Steps after the copy were attributed on the copy: the other role's table, the renames.
+    expect(cloneRun.tracker.ownerOf('table public.audit')).toEqual({ createdBy: byId('0007_again'), changedBy: byId('0007_again') });
+    expect(cloneRun.tracker.ownerOf('table public.people')).toEqual({ createdBy: byId('20250110_rename_table'), changedBy: byId('20250110_rename_table') });
   });
 
   it('a migration that rolls back leaves nothing to attribute', async () => {
