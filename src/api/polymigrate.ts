@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { CreatedMigration, CreateOptions } from '../adapter/contract.js';
 import { create } from '../operations/create.js';
 import { resolve } from '../operations/resolve.js';
-import { runDocument, statusDocument, type RunDocument, type SkippedDocument, type StatusDocument } from '../report/documents.js';
+import { runDocument, statusDocument, verifyDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument } from '../report/documents.js';
 import { down } from '../operations/down.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { status } from '../operations/status.js';
 import { up } from '../operations/up.js';
-import type { DownCommandOptions, StatusOptions, UpCommandOptions } from '../operations/reports.js';
+import type { DownCommandOptions, StatusOptions, UpCommandOptions, VerifyOptions } from '../operations/reports.js';
 import type { Plan, PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import { Session } from '../session.js';
@@ -82,6 +82,16 @@ export class Polymigrate extends EventEmitter<PolymigrateEvents> {
 
   async down(options: DownCommandOptions = {}): Promise<RunDocument> {
     return runDocument(await down(this.session, options));
+  }
+
+  /**
+   * Compare the database with a shadow replay of exactly its applied migrations (like `polymigrate
+   * verify`): `matches`, and each difference with the migration that owns the object.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyDocument> {
+    // Loaded on use: the shadow and the schema model are for verify alone.
+    const { verify } = await import('../operations/verify.js');
+    return verifyDocument(await verify(this.session, options));
   }
 
   /** A new migration in the engine's own conventions (like `polymigrate create`); touches no database. */

@@ -68,6 +68,7 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 
     .option('--engine <name>', 'only this engine (repeatable)', collect)
     .option('--to <engine:id>', 'stop after this migration')
     .option('--allow-modified', 'apply even when an applied migration was edited')
+    .option('--verify', 'after a successful run, run verify: exit 4 when the schema differs from what the applied migrations make')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/run-commands.js')).upCommand(cli, options), command));
 
   program.command('down').alias('rollback')

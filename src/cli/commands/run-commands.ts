@@ -67,7 +67,7 @@ function announcePlans(cli: Cli): RunProgress {
   return progress;
 }
 
-export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: string[]; to?: string; allowModified?: boolean }): Promise<number> {
+export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: string[]; to?: string; allowModified?: boolean; verify?: boolean }): Promise<number> {
   const skip = skipReason();
   if (skip) {
     if (cli.global.json) printJson({ version: 1, command: 'up', outcome: 'skipped', reason: skip }, 0);
@@ -87,7 +87,11 @@ export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: 
       signal: stop.signal,
     });
     progress.stop();
-    return finish(cli, report);
+    const code = finish(cli, report);
+    if (code !== ExitCode.ok || !options.verify || report.dryRun) return code;
+    stop.dispose();
+    // After a successful run: the schema must now be what the applied migrations make (exit 4 if not).
+    return (await import('./verify-command.js')).verifyCommand(cli, { inRun: true });
   } finally {
     progress.stop();
     stop.dispose();

@@ -3,13 +3,15 @@ import { verify } from '../../operations/verify.js';
 import type { Cli } from '../cli-context.js';
 import { printJson } from '../output/json-report.js';
 import { verifyDocument } from '../../report/documents.js';
-import { renderVerify } from '../output/verify-report.js';
+import { differenceLine, renderVerify } from '../output/verify-report.js';
 
 export interface VerifyCommandOptions {
   engine?: string[];
   shadowUrl?: string;
   /** Commander's --no-cache. */
   cache?: boolean;
+  /** After `up --verify`: the up document is printed already, so --json prints none of its own. */
+  inRun?: boolean;
 }
 
 /** Exit 0 when the schema matches, 4 on drift (1: the replay or a connection failed; 2: usage or config). */
@@ -27,7 +29,10 @@ export async function verifyCommand(cli: Cli, options: VerifyCommandOptions): Pr
       signal: controller.signal,
     });
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
-    if (cli.global.json) printJson(verifyDocument(report));
+    if (cli.global.json) {
+      if (!options.inRun) printJson(verifyDocument(report));
+      else for (const d of report.differences) cli.warn(differenceLine(d, cli.style));
+    }
     else cli.say(renderVerify(report, cli.style));
     cli.log(report.matches ? 'info' : 'warn', report.matches ? 'schema matches' : `schema drift: ${report.differences.length} difference(s)`,
       { differences: report.differences.length, cacheHit: report.shadow.cache.hit, replayed: report.shadow.cache.replayed });
