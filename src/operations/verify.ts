@@ -4,26 +4,19 @@
  * 1. Each engine's own history says which migrations the live database has applied (pending ones
  *    are left out: they have not produced anything yet).
  * 2. The shadow replays exactly those, in config order, as `up` runs them, with attribution
- *    (src/verify/attributed-replay.ts): every object knows the migration that created it and the
+ *    (src/verify/shadow-comparison.ts, src/verify/attributed-replay.ts): every object knows the migration that created it and the
  *    one that last changed it.
  * 3. Both databases are introspected (src/schema/introspect.ts) with the engines' history tables
  *    and polymigrate's journal left out, `verify.ignore` patterns removed from both, and diffed.
  * Nothing is written to the live database: it is only read, with catalog queries.
  */
-import type { ResolvedConfig } from '../config/config-types.js';
-import { connect } from '../db/connect.js';
-import type { SchemaExclusions } from '../schema/exclusions.js';
-import { introspectSchema } from '../schema/introspect.js';
 import { diffSchemas, type SchemaDifference } from '../schema/diff.js';
-import { matchesIgnore, parseIgnorePattern, type IgnorePattern } from '../schema/ignore-patterns.js';
-import { schemaModel, type SchemaModel } from '../schema/schema-model.js';
+import type { SchemaModel } from '../schema/schema-model.js';
 import { summarizeObjects, type SchemaSummary } from '../schema/summary.js';
 import type { AttributionTracker, MigrationRef } from '../schema/attribution.js';
-import { openShadow } from '../shadow/shadow.js';
 import type { Session } from '../session.js';
 import type { EngineStatus } from '../status/engine-status.js';
-import { replayWithAttribution } from '../verify/attributed-replay.js';
-import { historyExclusions } from '../verify/history-exclusions.js';
+import { compareWithShadow } from '../verify/shadow-comparison.js';
 import { selectEngines } from '../plan/plan-up.js';
 import { collectStatus } from './status.js';
 import type { VerifyDifference, VerifyOptions, VerifyReport } from './reports.js';
@@ -32,52 +25,27 @@ export type { VerifyDifference, VerifyOptions, VerifyReport } from './reports.js
 
 export async function verify(session: Session, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
-  const config = session.config;
   const warnings: string[] = [];
   const engines = selectEngines(session.engineNames(), options.engines);
   const statuses = await collectStatus(session);
   const replayed = statuses.filter((status) => sharesDatabase(session, status.name, warnings));
-  const only = appliedMigrations(replayed, warnings);
-  const adapters = await session.adapters();
-  const exclude = await historyExclusions(config.journalSchema, adapters.values());
-  const { versionNum, model: liveModel } = await readLive(session.databaseUrl, exclude);
-  const shadow = await openShadow({
-    config: onlyEngines(config, replayed.map((s) => s.name)),
+  const comparison = await compareWithShadow(session, {
+    only: appliedMigrations(replayed, warnings),
     ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
-    cache: options.cache !== false,
-    targetVersionNum: versionNum,
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
-  try {
-    const { replay, tracker } = await replayWithAttribution(shadow, { only, exclude, ...(options.signal ? { signal: options.signal } : {}) });
-    try {
-      const { model: expected } = await readLive(replay.databaseUrl, exclude);
-      warnings.push(...shadow.warnings, ...replay.warnings, ...missingWarnings(replay.missing));
-      const ignore = ignorePatterns(config);
-      const compared = compare(withoutIgnored(expected, ignore), withoutIgnored(liveModel, ignore), tracker, engines, options.engines !== undefined);
-      return {
-        matches: compared.differences.length === 0,
-        differences: compared.differences,
-        summary: compared.summary,
-        engines,
-        warnings,
-        shadow: {
-          kind: shadow.kind,
-          serverVersion: shadow.serverVersion,
-          ...(shadow.packageVersion ? { packageVersion: shadow.packageVersion } : {}),
-          attribution: tracker.mode,
-          migrations: replay.steps.length,
-          cache: replay.cache,
-          replayMs: replay.durationMs,
-          startupMs: shadow.startup.ms,
-        },
-        durationMs: Math.round(performance.now() - started),
-      };
-    } finally {
-      await replay.drop().catch(() => undefined);
-    }
-  } finally {
-    await shadow.close();
-  }
+  warnings.push(...comparison.warnings);
+  const compared = compare(comparison.expected, comparison.actual, comparison.tracker, engines, options.engines !== undefined);
+  return {
+    matches: compared.differences.length === 0,
+    differences: compared.differences,
+    summary: compared.summary,
+    engines,
+    warnings,
+    shadow: comparison.shadow,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 /**
@@ -110,37 +78,10 @@ function appliedMigrations(statuses: EngineStatus[], warnings: string[]): Map<st
   return only;
 }
 
-function missingWarnings(missing: Array<{ engine: string; id: string }>): string[] {
-  return missing.map(({ engine, id }) =>
-    `${engine} ${id} is recorded as applied but has no file: the shadow could not replay it, so what it created shows as unexpected.`);
-}
 
-function onlyEngines(config: ResolvedConfig, names: string[]): ResolvedConfig {
-  return { ...config, engines: config.engines.filter((engine) => names.includes(engine.name)) };
-}
 
-/**
- * A database's schema and server version, on a connection of its own: introspection sends its
- * queries as one multi-statement text, which the run's pipelined connection does not take.
- */
-async function readLive(url: string, exclude: SchemaExclusions): Promise<{ versionNum: number; model: SchemaModel }> {
-  const db = await connect(url, { purpose: 'verify' });
-  try {
-    const { rows } = await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
-    return { versionNum: Number(rows[0]!.v), model: await introspectSchema(db, { exclude }) };
-  } finally {
-    await db.end().catch(() => undefined);
-  }
-}
 
-function ignorePatterns(config: ResolvedConfig): IgnorePattern[] {
-  return (config.verify?.ignore ?? []).map(parseIgnorePattern);
-}
 
-function withoutIgnored(model: SchemaModel, patterns: IgnorePattern[]): SchemaModel {
-  if (patterns.length === 0) return model;
-  return schemaModel([...model.objects.values()].filter((object) => !matchesIgnore(object, patterns)));
-}
 
 /**
  * The differences, each with the migration that owns the object (from the shadow: what the

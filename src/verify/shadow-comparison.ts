@@ -1,0 +1,108 @@
+/**
+ * The comparison `verify` and `baseline` share: the live database's schema next to a shadow replay
+ * of a chosen set of migrations, both introspected with the engines' history tables and
+ * polymigrate's journal left out and `verify.ignore` removed, plus who made each shadow object.
+ * The live database is only read (catalog queries on a connection of its own).
+ */
+import type { ResolvedConfig } from '../config/config-types.js';
+import { connect } from '../db/connect.js';
+import type { AttributionTracker } from '../schema/attribution.js';
+import type { SchemaExclusions } from '../schema/exclusions.js';
+import { matchesIgnore, parseIgnorePattern, type IgnorePattern } from '../schema/ignore-patterns.js';
+import { introspectSchema } from '../schema/introspect.js';
+import { schemaModel, type SchemaModel } from '../schema/schema-model.js';
+import { openShadow } from '../shadow/shadow.js';
+import type { Session } from '../session.js';
+import type { VerifyReport } from '../operations/reports.js';
+import { replayWithAttribution } from './attributed-replay.js';
+import { historyExclusions } from './history-exclusions.js';
+
+export interface ShadowComparisonOptions {
+  /** Exactly these migrations per engine are replayed; engines not in the map replay nothing. */
+  only: Map<string, Set<string>>;
+  shadowUrl?: string;
+  cache?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ShadowComparison {
+  /** What the replayed migrations make (the shadow). */
+  expected: SchemaModel;
+  /** What the live database has. */
+  actual: SchemaModel;
+  tracker: AttributionTracker;
+  shadow: VerifyReport['shadow'];
+  warnings: string[];
+}
+
+export async function compareWithShadow(session: Session, options: ShadowComparisonOptions): Promise<ShadowComparison> {
+  const config = session.config;
+  const adapters = await session.adapters();
+  const exclude = await historyExclusions(config.journalSchema, adapters.values());
+  const live = await readSchema(session.databaseUrl, exclude);
+  const shadow = await openShadow({
+    config: onlyEngines(config, [...options.only.keys()]),
+    ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
+    cache: options.cache !== false,
+    targetVersionNum: live.versionNum,
+  });
+  try {
+    const { replay, tracker } = await replayWithAttribution(shadow, { only: options.only, exclude, ...(options.signal ? { signal: options.signal } : {}) });
+    try {
+      const expected = await readSchema(replay.databaseUrl, exclude);
+      const ignore = ignorePatterns(config);
+      return {
+        expected: withoutIgnored(expected.model, ignore),
+        actual: withoutIgnored(live.model, ignore),
+        tracker,
+        warnings: [...shadow.warnings, ...replay.warnings, ...missingWarnings(replay.missing)],
+        shadow: {
+          kind: shadow.kind,
+          serverVersion: shadow.serverVersion,
+          ...(shadow.packageVersion ? { packageVersion: shadow.packageVersion } : {}),
+          attribution: tracker.mode,
+          migrations: replay.steps.length,
+          cache: replay.cache,
+          replayMs: replay.durationMs,
+          startupMs: shadow.startup.ms,
+        },
+      };
+    } finally {
+      await replay.drop().catch(() => undefined);
+    }
+  } finally {
+    await shadow.close();
+  }
+}
+
+/**
+ * A database's schema and server version, on a connection of its own: introspection sends its
+ * queries as one multi-statement text, which the run's pipelined connection does not take.
+ */
+async function readSchema(url: string, exclude: SchemaExclusions): Promise<{ versionNum: number; model: SchemaModel }> {
+  const db = await connect(url, { purpose: 'verify' });
+  try {
+    const { rows } = await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+    return { versionNum: Number(rows[0]!.v), model: await introspectSchema(db, { exclude }) };
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+function onlyEngines(config: ResolvedConfig, names: string[]): ResolvedConfig {
+  return { ...config, engines: config.engines.filter((engine) => names.includes(engine.name)) };
+}
+
+function missingWarnings(missing: Array<{ engine: string; id: string }>): string[] {
+  return missing.map(({ engine, id }) =>
+    `${engine} ${id} is recorded as applied but has no file: the shadow could not replay it, so what it created shows as unexpected.`);
+}
+
+function ignorePatterns(config: ResolvedConfig): IgnorePattern[] {
+  return (config.verify?.ignore ?? []).map(parseIgnorePattern);
+}
+
+function withoutIgnored(model: SchemaModel, patterns: IgnorePattern[]): SchemaModel {
+  if (patterns.length === 0) return model;
+  return schemaModel([...model.objects.values()].filter((object) => !matchesIgnore(object, patterns)));
+}
