@@ -110,7 +110,7 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 
       run(async (cli) => (await import('./commands/resolve-command.js')).resolveCommand(cli, engine, id, options), command));
 
   program.command('init')
-    .description('write polymigrate.config.ts from what it detects in this repository and its workspaces')
+    .description('write polymigrate.config.ts from what it detects in this repository and its workspaces, and add .polymigrate/ to .gitignore')
     .option('--force', 'replace an existing config')
     .option('--add-script', 'add "db:migrate": "polymigrate" to package.json scripts')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/init-command.js')).initCommand(cli, options), command));
