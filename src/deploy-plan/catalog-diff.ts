@@ -61,7 +61,8 @@ function diffColumns(initial: Observation, before: Observation, after: Observati
       if (!now.dropped) changes.push({ kind: 'added', at: { table, column: now.name }, ...addedFacts(now) });
       continue;
     }
-    if (was.dropped) continue;
+    // Columns the migration added itself are its own business, like the tables it creates.
+    if (was.dropped || !initial.columns.has(key)) continue;
     const at = { table, column: name };
     if (now.dropped) {
       changes.push({ kind: 'dropped', at, type: was.type });
@@ -69,10 +70,21 @@ function diffColumns(initial: Observation, before: Observation, after: Observati
     }
     if (was.name !== now.name) changes.push({ kind: 'renamed', at: { table, column: was.name }, to: now.name });
     if (was.type !== now.type) changes.push({ kind: 'type-changed', at, from: was.type, to: now.type });
-    if (!was.notNull && now.notNull) changes.push({ kind: 'not-null-set', at });
+    if (!was.notNull && now.notNull) changes.push({ kind: 'not-null-set', at, scan: !provenNotNull(before, now.table, was.name) });
     if (was.notNull && !now.notNull) changes.push({ kind: 'not-null-dropped', at });
   }
   return changes;
+}
+
+/** A valid CHECK (col IS NOT NULL) on the table: PostgreSQL 12+ sets NOT NULL without scanning. */
+function provenNotNull(before: Observation, table: number, column: string): boolean {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // pg_get_constraintdef writes `CHECK ((email IS NOT NULL))`, quoting names that need it.
+  const pattern = new RegExp(`^CHECK \\(\\((?:${escape(column)}|"${escape(column.replace(/"/g, '""'))}") IS NOT NULL\\)\\)$`);
+  for (const constraint of before.constraints.values()) {
+    if (constraint.table === table && constraint.type === 'check' && constraint.validated && pattern.test(constraint.definition)) return true;
+  }
+  return false;
 }
 
 function addedFacts(column: ObservedColumn) {

@@ -74,10 +74,14 @@ export function rangeVarName(rangeVar: unknown): string {
   return [rv.schemaname, rv.relname].filter((p): p is string => Boolean(p)).map(quoteIdent).join('.');
 }
 
-/** Qualified names of a DropStmt's `objects` (lists of String nodes). */
+/** Qualified names of a DropStmt's `objects`: lists of String nodes, a String (schemas), or TypeNames (types). */
 export function listNames(objects: unknown): string[] {
-  return ((objects ?? []) as Array<{ List?: { items?: Array<{ String?: { sval?: string } }> } }>)
-    .map((o) => (o.List?.items ?? []).map((i) => quoteIdent(i.String?.sval ?? '')).join('.'));
+  type Part = { String?: { sval?: string } };
+  type DropObject = Part & { List?: { items?: Part[] }; TypeName?: { names?: Part[] } };
+  return ((objects ?? []) as DropObject[]).map((o) => {
+    const parts = o.List?.items ?? o.TypeName?.names ?? (o.String ? [o] : []);
+    return parts.map((p) => quoteIdent(p.String?.sval ?? '')).join('.');
+  });
 }
 
 export function hasOption(options: unknown, name: string): boolean {

@@ -139,7 +139,8 @@ export type ColumnChange =
   | { kind: 'dropped'; at: ColumnFact; type: string }
   | { kind: 'renamed'; at: ColumnFact; to: string }
   | { kind: 'type-changed'; at: ColumnFact; from: string; to: string }
-  | { kind: 'not-null-set'; at: ColumnFact }
+  /** `scan`: false when a valid CHECK (col IS NOT NULL) already proved it, so PostgreSQL (12+) skipped the scan. */
+  | { kind: 'not-null-set'; at: ColumnFact; scan: boolean }
   | { kind: 'not-null-dropped'; at: ColumnFact };
 
 export type ConstraintType = 'check' | 'foreign key' | 'unique' | 'primary key' | 'exclusion' | 'not null' | 'trigger';
@@ -268,6 +269,8 @@ export interface Impact {
   mode?: LockMode;
   /** The work done while the lock is held, when it scales with the table: "rewrite", "validation scan"… */
   work?: 'rewrite' | 'validation scan' | 'index build' | 'update of every row' | 'delete of every row';
+  /** The statement fails on the live database when the table has any row (a NOT NULL column without default). */
+  failsWithRows?: boolean;
 }
 
 export interface RuleMeta {
