@@ -95,7 +95,7 @@ SELECT
     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted) AS locks,
   (SELECT setting::int8 FROM pg_settings WHERE name = 'lock_timeout') AS lock_timeout_ms`;
 
-const RELATION_KINDS: Record<string, RelationKind> = {
+export const RELATION_KINDS: Record<string, RelationKind> = {
   r: 'table', p: 'partitioned table', i: 'index', I: 'partitioned index', S: 'sequence', v: 'view',
   m: 'materialized view', f: 'foreign table',
 };

@@ -24,12 +24,16 @@ export function queueFindings(trace: MigrationTrace, live: LiveSnapshot): Findin
 }
 
 function lockQueues(statement: StatementTrace, live: LiveSnapshot): Finding[] {
-  return statement.locks.flatMap((lock) => {
-    const holders = live.openTransactions.filter((t) => t.locks.some((l) => l.relation.schema === lock.relation.schema
-      && l.relation.name === lock.relation.name && conflicts(lock.mode, l.mode)));
+  // A session that uses an index locks its table too: report the table, and an index only when
+  // the statement locks no table (one finding per relation a person knows).
+  const tables = statement.locks.filter((l) => l.relation.kind !== 'index' && l.relation.kind !== 'partitioned index');
+  return (tables.length > 0 ? tables : statement.locks).flatMap((lock) => {
+    const blocking = (l: OpenTransaction['locks'][number]) => l.relation.schema === lock.relation.schema
+      && l.relation.name === lock.relation.name && conflicts(lock.mode, l.mode);
+    const holders = live.openTransactions.filter((t) => t.locks.some(blocking));
     if (holders.length === 0) return [];
     const oldest = oldestOf(holders);
-    const held = oldest.locks.find((l) => l.relation.name === lock.relation.name)!;
+    const held = oldest.locks.find(blocking)!;
     const noTimeout = statement.lockTimeoutMs === 0;
     const traffic = blocksTraffic(lock.mode);
     const level = traffic ? (noTimeout ? 'critical' : 'high') : 'medium';
