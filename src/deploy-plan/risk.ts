@@ -84,7 +84,8 @@ export function riskSentence(finding: Finding, size: RelationSize | undefined): 
   const mode = impact.mode ? ` under ${modeLabel(impact.mode)}` : '';
   const blocks = impact.blocks.reads || impact.blocks.writes ? `blocks ${blockedTraffic(impact.blocks)}` : 'reads and writes go on';
   if (impact.work) return `${WORK_VERB[impact.work]} ${at}${mode}: ${blocks} for the whole ${impact.work}`;
-  return impact.mode ? `takes ${modeLabel(impact.mode)} on ${at}: ${blocks} while it is held` : undefined;
+  // No work that scales: the rule's own message says it best; the size is context.
+  return sized ? `${finding.message} (${name}: ${sized})` : undefined;
 }
 
 /** One migration's level and the sentence that explains it: its worst finding, or the failure. */

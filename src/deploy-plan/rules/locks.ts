@@ -108,13 +108,16 @@ export const lockRules: Rule[] = [
   },
 ];
 
-/** Locks of `index` still held while later statements of its transaction ran (cheap ones like SET left out). */
+/** Table locks of `index` still held while later statements of its transaction ran (cheap ones like SET left out). */
 function heldLater(statements: StatementTrace[], index: number): Array<{ lock: HeldLock; by: number }> {
   const out: Array<{ lock: HeldLock; by: number }> = [];
   for (const later of statements.slice(index + 1)) {
     if (later.outcome !== 'ran' && later.outcome !== 'failed') continue;
     if (['VariableSetStmt', 'VariableShowStmt', 'TransactionStmt'].includes(later.shape.type)) continue;
-    for (const lock of later.holding) if (lock.takenBy === index && blocksTraffic(lock.mode)) out.push({ lock, by: later.index + 1 });
+    // An index's lock comes with its table's: the table is the one to name.
+    for (const lock of later.holding) {
+      if (lock.takenBy === index && blocksTraffic(lock.mode) && !lock.relation.kind.includes('index')) out.push({ lock, by: later.index + 1 });
+    }
   }
   return out;
 }
