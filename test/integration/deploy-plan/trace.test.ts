@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedStatements } from '../../../src/deploy-plan/captured-log.js';
 import { traceMigration } from '../../../src/deploy-plan/trace.js';
 import type { MigrationTrace } from '../../../src/deploy-plan/types.js';
 import { createTestDatabase } from '../../helpers/database.js';
@@ -147,5 +148,17 @@ describe('traceMigration', () => {
     expect(result.statements[1]!.changes!.dropped).toEqual([
       { schema: 'app', name: 'users', kind: 'table' }, { schema: 'app', name: 'users_pkey', kind: 'index' },
     ]);
+  });
+  it('replays statements captured from a server log, the script\'s own BEGIN/COMMIT included', async () => {
+    await reset();
+    const captured = capturedStatements([
+      '2025-01-01 10:00:00.001 UTC [77] payload LOG:  statement: BEGIN',
+      '2025-01-01 10:00:00.002 UTC [77] payload LOG:  statement: ALTER TABLE app.events ALTER COLUMN amount TYPE bigint',
+      '2025-01-01 10:00:00.003 UTC [77] payload LOG:  statement: COMMIT',
+    ], { pid: 77, file: 'src/migrations/20250101_amount.ts' });
+    const result = await traceMigration(client, { engine: 'payload', id: '20250101_amount', transactional: true, statements: captured });
+    expect(result.statements.map((s) => s.outcome)).toEqual(['control', 'ran', 'control']);
+    expect(result.statements[1]!.changes!.rewritten.map((r) => r.relation.name)).toContain('events');
+    expect(result.statements[1]!.locks).toContainEqual(expect.objectContaining({ mode: 'AccessExclusiveLock', source: 'observed' }));
   });
 });
