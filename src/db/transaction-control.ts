@@ -101,7 +101,8 @@ function classify(statement: ParsedStatement): ScriptStatement {
   return { offset: statement.offset, text: statement.text, ...(control ? { control } : {}) };
 }
 
-function controlOf({ type, node }: ParsedStatement): ControlKind | undefined {
+/** The transaction control one parsed statement takes, if any. */
+export function controlOf({ type, node }: ParsedStatement): ControlKind | undefined {
   switch (type) {
     case 'TransactionStmt': {
       const kind = TRANSACTION_KINDS[String(node.kind)];
