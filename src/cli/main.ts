@@ -58,7 +58,7 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
-error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 refused (lock timeout, safety rule, --strict)`);
+error · 3 status: pending migrations · 4 status: problems, verify: drift, plan --fail-on · 5 refused (lock timeout, safety rule, --strict)`);
 
   const run = (load: (cli: Cli) => Promise<number>, command: Command) => runAction(command, load, exit);
 
@@ -91,6 +91,15 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 
     .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
     .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/verify-command.js')).verifyCommand(cli, options), command));
+
+  program.command('plan')
+    .description('trace what each pending migration locks, rewrites and destroys, on the shadow at the live database\'s applied state, sized by the live catalog (nothing is written to the database)')
+    .option('--engine <name>', 'only this engine\'s pending migrations (repeatable)', collect)
+    .addOption(new Option('--format <format>', 'human output: a table per engine, or the Markdown deploy report').choices(['table', 'markdown']).default('table'))
+    .option('--fail-on <level>', 'exit 4 when a finding reaches this level after sizes (low, medium, high, critical), or a migration fails in the shadow')
+    .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server)')
+    .option('--no-cache', 'replay every applied migration and keep no templates')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/plan-command.js')).planCommand(cli, options), command));
 
   program.command('create')
     .description('write a new migration in the engine\'s own conventions')

@@ -25,6 +25,8 @@ export interface EmbeddedServer {
   urlFor(database: string): string;
   /** Done with it: the last user of the process stops the server. */
   release(): Promise<void>;
+  /** The server's log lines from now on (see PostgresProcess.onLogLine). */
+  onLogLine(listener: (line: string) => void): () => void;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -86,6 +88,7 @@ function handle(started: Started, entry: Shared): EmbeddedServer {
     port: started.process.port,
     initialised: started.initialised,
     warnings: started.warnings,
+    onLogLine: (listener) => started.process.onLogLine(listener),
     urlFor: (database) => `postgres://postgres:${encodeURIComponent(started.password)}@127.0.0.1:${started.process.port}/${encodeURIComponent(database)}`,
     async release() {
       if (released) return;

@@ -11,6 +11,12 @@ export interface PostgresProcess {
   stop(): Promise<void>;
   /** The same, without waiting: for the process's 'exit' event, where nothing async runs. */
   kill(): void;
+  /**
+   * Every line the server writes to its log from now on (`log_line_prefix` '%m [%p] %a ': time,
+   * backend pid, application name), until the returned function is called. `plan` reads the SQL an
+   * engine's own client sends (Payload's) from it, with `log_statement` set on one database only.
+   */
+  onLogLine(listener: (line: string) => void): () => void;
 }
 
 export interface StartOptions {
@@ -30,7 +36,7 @@ export interface StartOptions {
  */
 const SETTINGS = [
   'listen_addresses=127.0.0.1', 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'lc_messages=C',
-  'log_checkpoints=off', 'max_connections=100',
+  'log_checkpoints=off', 'max_connections=100', 'log_line_prefix=%m [%p] %a ',
 ];
 
 /** Start postgres on a free port; a port taken between our probe and its bind is tried again. */
@@ -54,6 +60,7 @@ function startOn(port: number, options: StartOptions): Promise<PostgresProcess> 
     ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
   const tail: string[] = [];
+  const listeners = new Set<(line: string) => void>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise<PostgresProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -71,6 +78,7 @@ function startOn(port: number, options: StartOptions): Promise<PostgresProcess> 
     });
     // Read to the end, always: a full pipe would block the server's logging, and so the server.
     readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+      for (const listener of listeners) listener(line);
       tail.push(line.replace(/^\S+ \S+ \S+ \[\d+\] /, ''));
       if (tail.length > 8) tail.shift();
       if (ready || !line.includes('database system is ready to accept connections')) return;
@@ -79,12 +87,12 @@ function startOn(port: number, options: StartOptions): Promise<PostgresProcess> 
       // A forgotten close() must not keep the process alive: the 'exit' hook stops the server.
       child.unref();
       (child.stderr as unknown as net.Socket).unref();
-      resolve(running(child, port, exited));
+      resolve(running(child, port, exited, listeners));
     });
   });
 }
 
-function running(child: ChildProcess, port: number, exited: Promise<void>): PostgresProcess {
+function running(child: ChildProcess, port: number, exited: Promise<void>, listeners: Set<(line: string) => void>): PostgresProcess {
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
   };
@@ -92,6 +100,10 @@ function running(child: ChildProcess, port: number, exited: Promise<void>): Post
     pid: child.pid!,
     port,
     kill,
+    onLogLine(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async stop() {
       kill();
       await exited;

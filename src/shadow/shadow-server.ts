@@ -32,6 +32,8 @@ export interface ShadowServer {
    */
   readonly admin: Queryable;
   urlFor(database: string): string;
+  /** The embedded server's log lines (a user's server keeps its log to itself). */
+  onLogLine?(listener: (line: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function embeddedShadowServer(configDir: string): Promise<ShadowSer
     warnings: [...embedded.warnings], admin: oneAtATime(admin),
     embedded: { packageVersion: embedded.binaries.packageVersion, initialised: embedded.initialised },
     urlFor: (database) => embedded.urlFor(database),
+    onLogLine: (listener) => embedded.onLogLine(listener),
     async close() {
       await admin.end().catch(() => undefined);
       await embedded.release();

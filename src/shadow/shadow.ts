@@ -43,6 +43,8 @@ export interface Shadow {
   /** How long opening took, and whether the embedded server had to run initdb (a first start). */
   readonly startup: { ms: number; initialised: boolean };
   replay(options?: ReplayOptions): Promise<Replay>;
+  /** The embedded server's log lines (undefined on a shadowUrl server, whose log we cannot read). */
+  readonly onLogLine: ((listener: (line: string) => void) => () => void) | undefined;
   /** Drops the replays not dropped yet, and stops the embedded server once no shadow of this process uses it. */
   close(): Promise<void>;
 }
@@ -97,8 +99,10 @@ class OpenShadow implements Shadow {
   readonly warnings: string[];
   readonly packageVersion: string | undefined;
   readonly startup: { ms: number; initialised: boolean };
+  readonly onLogLine: ((listener: (line: string) => void) => () => void) | undefined;
 
   constructor(private readonly server: ShadowServer, private readonly parts: ShadowParts) {
+    this.onLogLine = server.onLogLine ? (listener) => server.onLogLine!(listener) : undefined;
     this.kind = server.kind;
     this.serverVersion = server.version;
     this.serverVersionNum = server.versionNum;
@@ -134,7 +138,7 @@ class OpenShadow implements Shadow {
  * own `url` names a live database — never used here), no direct URL, no lock timeouts for DDL (no
  * other session is there to wait for). The database URL is set per replay.
  */
-function shadowConfig(config: ResolvedConfig): ResolvedConfig {
+export function shadowConfig(config: ResolvedConfig): ResolvedConfig {
   const { databaseUrl: _live, directUrl: _direct, shadowUrl: _shadow, ddlLockTimeoutSeconds: _ddl, ...rest } = config;
   const engines = config.engines.map(({ url: _engineUrl, ...engine }): ResolvedEngine => engine);
   return { ...rest, engines };
