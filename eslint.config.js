@@ -92,6 +92,13 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
+    rules: {
+      // A `let` that closures read before its one assignment (createPolymigrate's events refer to the instance they
+      // are created for) stays a `let`: as a `const` it would be in its temporal dead zone until then.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: ROOT },

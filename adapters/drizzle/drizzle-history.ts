@@ -95,11 +95,10 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
         const isV1 = V1_COLUMNS.every((c) => columns.includes(c));
         if (isV1 !== (format === 'folders')) throw formatMismatch(label, format);
       }
-      const rows: DrizzleHistoryRow[] = result.rows.map((raw) => {
-        const r = raw as Record<string, unknown>;
+      const rows: DrizzleHistoryRow[] = result.rows.map((r) => {
         return {
           id: Number(r.id),
-          hash: String(r.hash ?? ''),
+          hash: String((r.hash as string | null | undefined) ?? ''),
           // bigint arrives as a string; drizzle itself compares Number(created_at).
           created_at: r.created_at === null || r.created_at === undefined ? null : Number(r.created_at),
           ...('name' in r ? { name: (r.name as string | null) ?? null } : {}),

@@ -107,7 +107,7 @@ export function createCli(global: GlobalOptions): Cli {
         if (url) throw new ConfigError('--embedded and --url cannot be used together.');
         const { startLocalServer } = await import('../embedded/local-server.js');
         const server = await startLocalServer(resolved.dir);
-        stopServer = server.stop;
+        stopServer = () => server.stop();
         url = server.url;
         cli.say(style.dim(`Using the embedded PostgreSQL at ${maskUrl(url)} (data in ${resolved.dir}/.polymigrate).`));
       }

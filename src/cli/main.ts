@@ -111,7 +111,7 @@ error · 3 status: pending migrations · 4 status: problems · 5 refused (lock t
 }
 
 async function runAction(command: Command, body: (cli: Cli) => Promise<number>, exit: (code: number) => void): Promise<void> {
-  const global = command.optsWithGlobals() as GlobalOptions;
+  const global = command.optsWithGlobals<GlobalOptions>();
   // Start-up stages as user-timing marks (no output, no cost to speak of); the start-up
   // benchmark (scripts/bench/load-breakdown.mjs) reads them from the real process.
   performance.mark('polymigrate:cli');

@@ -1,4 +1,4 @@
-import { planUp, selectEngines, type UpOptions } from '../plan/plan-up.js';
+import { planUp, selectEngines } from '../plan/plan-up.js';
 import type { Session } from '../session.js';
 import { runCommand, type RunReport } from './run-command.js';
 

@@ -126,14 +126,15 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ru
   const first = group[0]!;
   const startedAt = new Date();
   for (const step of group) ctx.events.stepStarted?.(step);
-  const run = first.direction === 'up' ? runner.applyBatch : runner.revertBatch ?? missingRevert(adapter);
+  const revertBatch = runner.revertBatch?.bind(runner);
+  const run = first.direction === 'up' ? runner.applyBatch.bind(runner) : revertBatch ?? missingRevert(adapter);
   const context: StepContext = {
     db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   let batch: BatchStepResult[];
   try {
-    batch = await run.call(runner, group.map((s) => s.migration), context);
+    batch = await run(group.map((s) => s.migration), context);
   } catch (error) {
     batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
   }

@@ -153,7 +153,7 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture, e
 
     it('applies a migration that must run outside a transaction', async (context) => {
       if (!fixture.addNonTransactional) return context.skip('the fixture does not provide addNonTransactional()');
-      const { id } = fixture.addNonTransactional!();
+      const { id } = fixture.addNonTransactional();
       const session = sessionFor(adapter, db.url);
       try {
         const report = await up(session);
@@ -169,7 +169,7 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture, e
     it('reports an applied migration whose file was edited as modified, and up refuses', async (context) => {
       if (!fixture.modify) return context.skip('the fixture does not provide modify()');
       const id = fixture.expectedOrder[0]!;
-      const undo = fixture.modify!(id);
+      const undo = fixture.modify(id);
       const session = sessionFor(adapter, db.url);
       try {
         const states = Object.fromEntries((await status(session)).engines[0]!.migrations.map((m) => [m.id, m.state]));
@@ -201,7 +201,7 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture, e
 
     it('a failing migration is not recorded as applied, and its error names file and line', async (context) => {
       if (!fixture.addFailing) return context.skip('the fixture does not provide addFailing()');
-      const failing = fixture.addFailing!();
+      const failing = fixture.addFailing();
       const session = sessionFor(adapter, db.url);
       try {
         const before = await adapter.history.read(await session.db());
