@@ -13,6 +13,12 @@ export const prismaEngineSchema = v.strictObject({
    * Set: the table lives in that schema and scripts run with it as `search_path`, as Prisma does.
    */
   schema: v.optional(pgIdentifier),
+  /**
+   * The project's Prisma config file (prisma.config.ts; Prisma 7 keeps the datasource, the schema
+   * path and the migrations path there), relative to the config file. Looked up beside/above the
+   * migrations folder when not given. Used by `create` and by the commands polymigrate prints.
+   */
+  prismaConfig: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** A different database for this engine (defaults to the config's database). */
   url: engineUrl,
 });

@@ -1,17 +1,15 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import type { CreatedMigration, MigrationAdapter, Queryable } from '../../src/adapter/contract.js';
+import type { MigrationAdapter, Queryable } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
-import { ConfigError } from '../../src/errors.js';
 import { qualified } from '../../src/db/quote.js';
-import { snakeName, utcTimestamp } from '../../src/create/migration-name.js';
 import type { PrismaEngineOptions } from './config.js';
-import { DOWN_FILE, SCRIPT_FILE, discoverPrismaMigrations, type PrismaMeta } from './prisma-migrations-folder.js';
+import { discoverPrismaMigrations, type PrismaMeta } from './prisma-migrations-folder.js';
 import { PrismaHistoryTable } from './prisma-history.js';
 import { prismaRunner } from './prisma-runner.js';
 import { reconcilePrisma } from './prisma-reconcile.js';
 import { resolvePrismaMigration } from './prisma-resolve.js';
-import { prismaRollbackHint, prismaCreateNotes, MIGRATION_TEMPLATE, DOWN_TEMPLATE } from './prisma-hints.js';
+import { prismaRollbackHint } from './prisma-hints.js';
+import { prismaProject, prismaProjectSync, type PrismaProjectOptions } from './prisma-project.js';
 
 /** `prisma migrate deploy` holds this advisory lock; holding it too makes a concurrent deploy wait for us. */
 export const PRISMA_LOCK_KEY = 72707369n;
@@ -21,6 +19,12 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
   const dir = options.migrations;
   const table = new PrismaHistoryTable(options.schema);
   const discover = async () => discoverPrismaMigrations(dir, options.name);
+  // The Prisma project (config file, schema, installed Prisma) is looked at only by create and the
+  // rollback hint: status, up and down never pay for it.
+  const projectOptions: PrismaProjectOptions = {
+    migrations: dir,
+    ...(options.prismaConfig ? { prismaConfig: path.resolve(env.configDir, options.prismaConfig) } : {}),
+  };
   /**
    * The history table, schema-qualified for the steps' writes (a migration may change
    * search_path, or the session may be reset to a default that differs from Prisma's). Prisma
@@ -35,7 +39,12 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
     location: dir,
     // The core holds Prisma's own lock key while Prisma steps run and while resolving.
     capabilities: { rollback: 'down-file', lockKeys: [PRISMA_LOCK_KEY] },
-    source: { discover, create: async (name) => createPrismaMigration(dir, name) },
+    source: {
+      discover,
+      // Loaded on use: it spawns Prisma's CLI, which no other command needs.
+      create: async (name, createOptions = {}) => (await import('./prisma-create.js'))
+        .createPrismaMigration({ engine: options.name, dir, name, options: createOptions, project: await prismaProject(projectOptions) }),
+    },
     history: {
       read: (db) => table.read(db),
       reconcile: reconcilePrisma,
@@ -50,21 +59,8 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
       resolve: (id, mark, ctx) => resolvePrismaMigration({ engine: options.name, dir, table, db: ctx.db, id, mark, discover }),
     },
     runner: prismaRunner(options.name, options.schema, () => stepTable ?? table.table),
-    rollbackHint: (migration, id) => prismaRollbackHint(dir, migration?.path ?? path.join(dir, id), id),
+    rollbackHint: (migration, id) => prismaRollbackHint(prismaProjectSync(projectOptions), migration?.path ?? path.join(dir, id), id),
   };
-}
-
-function createPrismaMigration(dir: string, name: string): CreatedMigration {
-  fs.mkdirSync(dir, { recursive: true });
-  const id = `${utcTimestamp()}_${snakeName(name)}`;
-  const folder = path.join(dir, id);
-  if (fs.existsSync(folder)) throw new ConfigError(`${folder} already exists.`, 'Wait a second or choose another name.');
-  fs.mkdirSync(folder);
-  const script = path.join(folder, SCRIPT_FILE);
-  const down = path.join(folder, DOWN_FILE);
-  fs.writeFileSync(script, MIGRATION_TEMPLATE(name));
-  fs.writeFileSync(down, DOWN_TEMPLATE(id));
-  return { id, files: [script, down], notes: prismaCreateNotes(dir, script, down) };
 }
 
 /** `"<current schema>"."_prisma_migrations"`: where Prisma's unqualified name resolves on this session. */

@@ -88,7 +88,7 @@ error · 3 status: pending migrations · 4 status: problems · 5 refused (lock t
     .description('write a new migration in the engine\'s own conventions')
     .argument('<engine>', 'engine name from the config')
     .argument('<name>', 'what the migration does, e.g. add_users')
-    .option('--empty', 'write an empty migration even when the engine\'s generator finds no change')
+    .option('--empty', 'write an empty migration even when the engine\'s generator finds no change (Prisma: polymigrate\'s template, without running prisma migrate dev)')
     .action(async (engine: string, name: string, options, command: Command) =>
       run(async (cli) => (await import('./commands/create-command.js')).createCommand(cli, engine, name, options), command));
 

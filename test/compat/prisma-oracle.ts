@@ -24,14 +24,13 @@ export interface OracleResult {
 }
 
 /**
- * Run `prisma <args> --schema <schema>` against `databaseUrl`. Killed after `timeoutMs` (default:
- * the budget of one Prisma CLI run; a call that first waits for a lock passes more): an oracle call
- * must never hang a test run (a timeout is reported as an exception, not as an exit code).
+ * The environment that runs the oracle offline: the WASM schema engine through the pg adapter
+ * (prisma-oracle/prisma.config.ts, passed with --config or found as the project's own config).
  */
-export async function prismaOracle(args: string[], options: { schema: string; databaseUrl: string; timeoutMs?: number }): Promise<OracleResult> {
-  const env: NodeJS.ProcessEnv = {
+export function prismaOracleEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
+  return {
     ...process.env,
-    DATABASE_URL: options.databaseUrl,
+    DATABASE_URL: databaseUrl,
     // The CLI checks that a query-engine library exists before it looks at the config; any file does.
     PRISMA_QUERY_ENGINE_LIBRARY: PRELOAD,
     // `migrate resolve --rolled-back` looks for the native binary without running it.
@@ -41,9 +40,21 @@ export async function prismaOracle(args: string[], options: { schema: string; da
     NODE_OPTIONS: `--require ${PRELOAD}`,
     NO_COLOR: '1',
   };
+}
+
+/** The oracle's Prisma config file (the WASM engine through @prisma/adapter-pg). */
+export const PRISMA_ORACLE_CONFIG = path.join(ORACLE_DIR, 'prisma.config.ts');
+
+/**
+ * Run `prisma <args> --schema <schema>` against `databaseUrl`. Killed after `timeoutMs` (default:
+ * the budget of one Prisma CLI run; a call that first waits for a lock passes more): an oracle call
+ * must never hang a test run (a timeout is reported as an exception, not as an exit code).
+ */
+export async function prismaOracle(args: string[], options: { schema: string; databaseUrl: string; timeoutMs?: number }): Promise<OracleResult> {
+  const env = prismaOracleEnvironment(options.databaseUrl);
   const timeoutMs = options.timeoutMs ?? budget(STEP_MS.prisma);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PRISMA_CLI, ...args, '--schema', options.schema, '--config', path.join(ORACLE_DIR, 'prisma.config.ts')], {
+    const child = spawn(process.execPath, [PRISMA_CLI, ...args, '--schema', options.schema, '--config', PRISMA_ORACLE_CONFIG], {
       cwd: path.dirname(options.schema), env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

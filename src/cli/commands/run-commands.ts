@@ -7,6 +7,7 @@ import { skipReason } from '../../operations/skip-switch.js';
 import type { Cli } from '../cli-context.js';
 import { renderPlan, renderRunSummary, stepWidths } from '../output/human-report.js';
 import { printJson, runJson } from '../output/json-report.js';
+import { RunProgress } from '../output/run-progress.js';
 
 function finish(cli: Cli, report: RunReport): number {
   if (cli.global.json) {
@@ -49,15 +50,21 @@ function stopOnSignals(cli: Cli): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-/** Print the plan before anything runs; refusals go to stderr. */
-function announcePlans(cli: Cli): void {
+/**
+ * Print the plan before anything runs; refusals go to stderr. A long run on a terminal then
+ * shows one live progress line instead of a line per step (output/run-progress.ts).
+ */
+function announcePlans(cli: Cli): RunProgress {
+  const progress = new RunProgress(cli);
   cli.events.planReady = (plan, dryRun) => {
     cli.stepWidths = stepWidths(plan);
     if (cli.global.json) return;
     const text = renderPlan(plan, cli.style, dryRun);
     if (plan.refusals.length > 0) cli.warn(text);
     else cli.say(text);
+    progress.planned(plan, dryRun);
   };
+  return progress;
 }
 
 export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: string[]; to?: string; allowModified?: boolean }): Promise<number> {
@@ -68,7 +75,7 @@ export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: 
     cli.log('info', `skipped: ${skip}`);
     return ExitCode.ok;
   }
-  announcePlans(cli);
+  const progress = announcePlans(cli);
   const session = await cli.session();
   const stop = stopOnSignals(cli);
   try {
@@ -79,14 +86,16 @@ export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: 
       allowModified: options.allowModified ?? false,
       signal: stop.signal,
     });
+    progress.stop();
     return finish(cli, report);
   } finally {
+    progress.stop();
     stop.dispose();
   }
 }
 
 export async function downCommand(cli: Cli, options: { dryRun?: boolean; engine?: string; steps?: number; strict?: boolean }): Promise<number> {
-  announcePlans(cli);
+  const progress = announcePlans(cli);
   const session = await cli.session();
   const stop = stopOnSignals(cli);
   try {
@@ -97,8 +106,10 @@ export async function downCommand(cli: Cli, options: { dryRun?: boolean; engine?
       strict: options.strict ?? false,
       signal: stop.signal,
     });
+    progress.stop();
     return finish(cli, report);
   } finally {
+    progress.stop();
     stop.dispose();
   }
 }
