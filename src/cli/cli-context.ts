@@ -28,9 +28,9 @@ export interface Cli {
   global: GlobalOptions;
   style: Style;
   /** Human output (suppressed by --json, which owns stdout). */
-  say(text: string): void;
+  say: (text: string) => void;
   /** Warnings and errors: always stderr. */
-  warn(text: string): void;
+  warn: (text: string) => void;
   /** One JSON log line per event (--log-format json) to stderr. */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
   events: RunEvents;
