@@ -169,7 +169,8 @@ function missing(peer: OptionalPeer, configPath: string, found: string): never {
 
 /**
  * Payload's postgres adapter (the only database polymigrate drives), loaded natively like payload
- * above when the project has it. A project without it loads its config as before.
+ * above when the project has it. Without it there is nothing to preload: whatever the config imports
+ * then loads through tsx.
  */
 async function preloadDatabaseAdapter(configPath: string): Promise<void> {
   let entry: string;

@@ -115,7 +115,7 @@ async function runAction(command: Command, body: (cli: Cli) => Promise<number>, 
   // Start-up stages as user-timing marks (no output, no cost to speak of); the start-up
   // benchmark (scripts/bench/load-breakdown.mjs) reads them from the real process.
   performance.mark('polymigrate:cli');
-  // Loaded here, not at the top: `--help` and `--version` never pay for config, zod or pg.
+  // Loaded here, not at the top: `--help` and `--version` never pay for the config loader, valibot or pg.
   const [{ createCli }, { toReportableError }, { errorJson, printJson }] = await Promise.all([
     import('./cli-context.js'), import('./exit.js'), import('./output/json-report.js'),
   ]);
