@@ -96,6 +96,9 @@ export default tseslint.config(
       // A `let` that closures read before its one assignment (createPolymigrate's events refer to the instance they
       // are created for) stays a `let`: as a `const` it would be in its temporal dead zone until then.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // A binding named with a leading underscore is there to be left out (`const { databaseUrl: _live, ...rest }`
+      // drops a key from a copy): the name says it is unused on purpose.
+      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {

@@ -32,7 +32,7 @@ export interface RunCommandInput {
   /** Aborted (with the signal's name as reason) when the process is told to stop. */
   signal?: AbortSignal;
   /** After each committed step, before the next (ExecuteContext.afterStep). */
-  afterStep?(step: PlannedStep): Promise<void>;
+  afterStep?: (step: PlannedStep) => Promise<void>;
 }
 
 /**

@@ -48,7 +48,7 @@ export interface ExecuteContext {
    * pipelined, and a batch engine pauses between its migrations (`pausesBetweenSteps`) or gets
    * them one per call. An error it throws ends the run with that error.
    */
-  afterStep?(step: PlannedStep): Promise<void>;
+  afterStep?: (step: PlannedStep) => Promise<void>;
 }
 
 /**
