@@ -1,4 +1,5 @@
 import type { MigrationAdapter, Queryable } from './adapter/contract.js';
+import { closeAdapter } from './adapter/close-adapter.js';
 import { engineDescriptor } from './adapter/registry.js';
 import type { ResolvedConfig } from './config/config-types.js';
 import { connect, type DbClient } from './db/connect.js';
@@ -131,7 +132,7 @@ export class Session {
       ...(this.options.waitSeconds !== undefined ? { waitSeconds: this.options.waitSeconds } : {}),
       purpose: 'run',
       pipeline: true,
-      ...(this.events.retrying ? { onRetry: this.events.retrying } : {}),
+      ...(this.events.retrying ? { onRetry: this.events.retrying.bind(this.events) } : {}),
     });
     return this.mainClient;
   }
@@ -199,7 +200,7 @@ export class Session {
 
   async close(): Promise<void> {
     await Promise.all([this.closeConnections(), this.runSession?.closeConnections()]);
-    await Promise.all([...this.adapterCache.values()].map((a) => a.close?.().catch(() => undefined)));
+    await Promise.all([...this.adapterCache.values()].map(closeAdapter));
   }
 
   private async closeConnections(): Promise<void> {

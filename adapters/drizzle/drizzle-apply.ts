@@ -1,7 +1,7 @@
 import type { BatchStepResult, DiscoveredMigration, Queryable } from '../../src/adapter/contract.js';
 import { runSqlPiece, runStatementsOneByOne } from '../../src/db/run-sql-script.js';
 import { splitStatements } from '../../src/db/sql-lexer.js';
-import type { DrizzleMigrationMeta, SqlChunk } from './drizzle-migration.js';
+import type { SqlChunk } from './drizzle-migration.js';
 
 /**
  * Run a migration file. Inside a transaction: each breakpoint chunk as its own query, as drizzle

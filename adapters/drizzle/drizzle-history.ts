@@ -71,6 +71,64 @@ function matchJournalRows(rows: DrizzleHistoryRow[], discovered: DiscoveredMigra
   return matches;
 }
 
+/**
+ * One query. `SELECT *` so the columns tell which drizzle wrote the table (the field list comes back
+ * even with no rows); a missing schema or table means nothing applied (undefined).
+ */
+async function readRows(db: Queryable, table: string, label: string, format: DrizzleFormat): Promise<DrizzleHistoryRow[] | undefined> {
+  let result: Awaited<ReturnType<Queryable['query']>> & { fields?: Array<{ name: string }> };
+  try {
+    result = await db.query(`SELECT * FROM ${table} ORDER BY id`);
+  } catch (error) {
+    if (isMissingTable(error)) return undefined;
+    throw error;
+  }
+  const columns = result.fields?.map((f) => f.name) ?? Object.keys(result.rows[0] ?? {});
+  if (columns.length > 0) {
+    const isV1 = V1_COLUMNS.every((c) => columns.includes(c));
+    if (isV1 !== (format === 'folders')) throw formatMismatch(label, format);
+  }
+  return result.rows.map((r) => {
+    return {
+      id: Number(r.id),
+      hash: String((r.hash as string | null | undefined) ?? ''),
+      // bigint arrives as a string; drizzle itself compares Number(created_at).
+      created_at: r.created_at === null || r.created_at === undefined ? null : Number(r.created_at),
+      ...('name' in r ? { name: (r.name as string | null) ?? null } : {}),
+      ...('applied_at' in r ? { applied_at: (r.applied_at as Date | null) ?? null } : {}),
+    };
+  });
+}
+
+/** drizzle 1.0 (a folder per migration) names each row, so a row's name is its migration's id. */
+function folderEntries(rows: DrizzleHistoryRow[]): HistoryEntry[] {
+  return rows.map((row) => ({
+    id: row.name ?? `#${row.id}`,
+    state: 'applied',
+    checksum: row.hash,
+    ...(row.applied_at ? { appliedAt: row.applied_at } : {}),
+    meta: { row, matchedBy: 'name' } satisfies DrizzleHistoryMeta,
+  }));
+}
+
+/** drizzle-kit 0.x rows carry no name: each is tied to a migration on disk (matchJournalRows). */
+function journalEntries(rows: DrizzleHistoryRow[], discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): HistoryEntry[] {
+  const matches = matchJournalRows(rows, discovered);
+  return rows.map((row) => {
+    const match = matches.get(row);
+    const meta: DrizzleHistoryMeta = match
+      ? { row, matchedBy: match.by, expectedWhen: match.migration.meta!.when }
+      : { row };
+    return {
+      // Rows that belong to no migration on disk are named by what identifies them.
+      id: match ? match.migration.id : `created_at=${row.created_at ?? 'NULL'} (row ${row.id})`,
+      state: 'applied',
+      checksum: row.hash,
+      meta,
+    };
+  });
+}
+
 export function drizzleHistoryTable(location: DrizzleHistoryTable) {
   const table = qualified(location.schema, location.table);
   const label = `${location.schema}.${location.table}`;
@@ -79,57 +137,10 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
     label,
     location: { schema: location.schema, name: location.table },
 
-    /**
-     * One query. `SELECT *` so the columns tell which drizzle wrote the table (the field list comes
-     * back even with no rows); a missing schema or table means nothing applied.
-     */
     async read(db: Queryable, format: DrizzleFormat, discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): Promise<HistoryEntry[]> {
-      let result: Awaited<ReturnType<Queryable['query']>> & { fields?: Array<{ name: string }> };
-      try {
-        result = await db.query(`SELECT * FROM ${table} ORDER BY id`);
-      } catch (error) {
-        if (isMissingTable(error)) return [];
-        throw error;
-      }
-      const columns = result.fields?.map((f) => f.name) ?? Object.keys(result.rows[0] ?? {});
-      if (columns.length > 0) {
-        const isV1 = V1_COLUMNS.every((c) => columns.includes(c));
-        if (isV1 !== (format === 'folders')) throw formatMismatch(label, format);
-      }
-      const rows: DrizzleHistoryRow[] = result.rows.map((raw) => {
-        const r = raw as Record<string, unknown>;
-        return {
-          id: Number(r.id),
-          hash: String(r.hash ?? ''),
-          // bigint arrives as a string; drizzle itself compares Number(created_at).
-          created_at: r.created_at === null || r.created_at === undefined ? null : Number(r.created_at),
-          ...('name' in r ? { name: (r.name as string | null) ?? null } : {}),
-          ...('applied_at' in r ? { applied_at: (r.applied_at as Date | null) ?? null } : {}),
-        };
-      });
-      if (format === 'folders') {
-        return rows.map((row) => ({
-          id: row.name ?? `#${row.id}`,
-          state: 'applied',
-          checksum: row.hash,
-          ...(row.applied_at ? { appliedAt: row.applied_at } : {}),
-          meta: { row, matchedBy: 'name' } satisfies DrizzleHistoryMeta,
-        }));
-      }
-      const matches = matchJournalRows(rows, discovered);
-      return rows.map((row) => {
-        const match = matches.get(row);
-        const meta: DrizzleHistoryMeta = match
-          ? { row, matchedBy: match.by, expectedWhen: match.migration.meta!.when }
-          : { row };
-        return {
-          // Rows that belong to no migration on disk are named by what identifies them.
-          id: match ? match.migration.id : `created_at=${row.created_at ?? 'NULL'} (row ${row.id})`,
-          state: 'applied',
-          checksum: row.hash,
-          meta,
-        };
-      });
+      const rows = await readRows(db, table, label, format);
+      if (!rows) return [];
+      return format === 'folders' ? folderEntries(rows) : journalEntries(rows, discovered);
     },
 
     /** Exactly the schema and table drizzle creates before migrating (1.0 adds name and applied_at). */

@@ -29,7 +29,7 @@ type Loose = any;
 // table printers) is diverted to stderr, which the parent passes on as engine output.
 const writeProtocol = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-  (process.stderr.write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+  (process.stderr.write as (...args: unknown[]) => boolean)(chunk, ...rest));
 
 function emit(event: RunnerEvent): void {
   writeProtocol(`${JSON.stringify(event)}\n`);
@@ -44,7 +44,7 @@ class ExitIntercepted extends Error {
 const realExit = process.exit.bind(process);
 process.exit = ((code?: number | string | null) => {
   throw new ExitIntercepted(Number(code ?? 0));
-}) as typeof process.exit;
+});
 
 /** Payload's pool never closes, so the child always ends here, explicitly. Pipe writes are synchronous on Linux and macOS. */
 function finish(ok: boolean): never {
@@ -62,10 +62,10 @@ function fatal(error: RunnerError): never {
  * SQL> params: …") with the PostgreSQL error as `cause`: the cause is what the user needs.
  */
 function describeError(error: unknown): RunnerError {
-  const outer = error as { message?: unknown; cause?: unknown } | undefined;
-  const cause = outer?.cause as { message?: unknown } | undefined;
-  const source = (cause && typeof cause === 'object' && typeof cause.message === 'string' ? cause : outer) as
-    { message?: unknown; code?: unknown; detail?: unknown; hint?: unknown } | undefined;
+  type ErrorLike = { message?: unknown; cause?: unknown; code?: unknown; detail?: unknown; hint?: unknown } | undefined;
+  const outer = error as ErrorLike;
+  const cause = outer?.cause as ErrorLike;
+  const source = cause && typeof cause === 'object' && typeof cause.message === 'string' ? cause : outer;
   const info: RunnerError = { message: typeof source?.message === 'string' ? source.message : String(error) };
   if (typeof source?.code === 'string' && /^[0-9A-Z]{5}$/.test(source.code)) info.code = source.code;
   if (typeof source?.detail === 'string') info.detail = source.detail;
@@ -185,7 +185,8 @@ function missing(peer: OptionalPeer, configPath: string, found: string): never {
 
 /**
  * Payload's postgres adapter (the only database polymigrate drives), loaded natively like payload
- * above when the project has it. A project without it loads its config as before.
+ * above when the project has it. Without it there is nothing to preload: whatever the config imports
+ * then loads through tsx.
  */
 async function preloadDatabaseAdapter(configPath: string): Promise<void> {
   let entry: string;

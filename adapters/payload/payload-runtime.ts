@@ -126,8 +126,10 @@ export class PayloadRuntime {
       timeoutMs: this.options.timeoutSeconds * 1000,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onEvent: (event: RunnerEvent) => {
-        if (event.type === 'log') (event.level >= 40 ? ctx.log.warn : ctx.log.info)(event.msg);
         if (event.type === 'step' && event.waiting) pause.stepCommitted(event.name);
+        if (event.type !== 'log') return;
+        if (event.level >= 40) ctx.log.warn(event.msg);
+        else ctx.log.info(event.msg);
       },
       onOutput: (line) => ctx.log.info(line),
     });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { PAYLOAD_APPLICATION_NAME } from '../../src/run/interrupt.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,14 +62,8 @@ export interface PayloadChild {
 
 type Said = { event: RunnerEvent } | { line: string };
 
-/**
- * Start the runner. It loads Payload and the config right away, but touches nothing until
- * `run` sends the request (polymigrate holds its lock and has a plan by then). stdin is
- * closed, so a question from Payload can never hang the run; the timeout (and an aborted run)
- * kill the child. Whatever it says before `run` is kept and handed over in order then.
- */
-export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
-  const runner = payloadRunnerPath();
+/** Payload's environment for a migration run; the secrets arrive in `options.env`, never in argv. */
+function childEnvironment(options: PayloadChildOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
@@ -90,6 +84,64 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
     env[DATABASE_URL_ENV] = options.databaseUrl;
     env.DATABASE_URL = options.databaseUrl;
   }
+  return env;
+}
+
+/**
+ * stdout carries the protocol's events, one JSON line each; any other line there, and every
+ * non-blank stderr line, is output Payload or a migration printed. The last 20 stderr lines are
+ * kept to explain an abnormal end.
+ */
+function followOutput(child: ChildProcess, events: RunnerEvent[], stderrTail: string[], say: (said: Said) => void): void {
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    let event: RunnerEvent;
+    try {
+      event = JSON.parse(line) as RunnerEvent;
+    } catch {
+      say({ line });
+      return;
+    }
+    events.push(event);
+    say({ event });
+  });
+  readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (!line.trim()) return;
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+    say({ line });
+  });
+}
+
+/** Why a child that was not killed ended without its `done` line, in words. */
+function abnormalEnd(events: RunnerEvent[], code: number | null, signal: NodeJS.Signals | null, stderrTail: string[]): string {
+  // Exit 13 is Node's "unsettled top-level await": the loop emptied while the runner still awaited something
+  // (a prompt waiting on the closed stdin is one such thing).
+  if (code === 13 && !events.some((e) => e.type === 'ready')) return 'loading the Payload config never finished: it waits for something that cannot come (a top-level await that never settles, or a question on stdin, which polymigrate keeps closed).';
+  if (code === 13) return 'Payload stopped to ask a question on stdin, which polymigrate keeps closed (for a new migration: probably whether a column was renamed). Run Payload\'s own migrate:create in a terminal to answer it.';
+  return `the Payload process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail.length ? `: ${stderrTail.slice(-5).join(' | ')}` : ''}.`;
+}
+
+/** The run's deadline and its cancellation both kill the child; the function returned disarms them. */
+function armKill(run: PayloadRunOptions, kill: (reason: string) => void): () => void {
+  const timer = setTimeout(() => kill(`Payload did not finish within ${run.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), run.timeoutMs);
+  const onAbort = () => kill('the run was cancelled.');
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+  if (run.signal?.aborted) onAbort();
+  return () => {
+    clearTimeout(timer);
+    run.signal?.removeEventListener('abort', onAbort);
+  };
+}
+
+/**
+ * Start the runner. It loads Payload and the config right away, but touches nothing until
+ * `run` sends the request (polymigrate holds its lock and has a plan by then). stdin is
+ * closed, so a question from Payload can never hang the run; the timeout (and an aborted run)
+ * kill the child. Whatever it says before `run` is kept and handed over in order then.
+ */
+export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
+  const runner = payloadRunnerPath();
+  const env = childEnvironment(options);
   // The IPC channel carries the request, then is only a lifeline: the child exits when it closes
   // (this process died).
   const child = spawn(process.execPath, [runner], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -115,32 +167,11 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
 
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    let event: RunnerEvent;
-    try {
-      event = JSON.parse(line) as RunnerEvent;
-    } catch {
-      say({ line });
-      return;
-    }
-    events.push(event);
-    say({ event });
-  });
-  readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-    if (!line.trim()) return;
-    stderrTail.push(line);
-    if (stderrTail.length > 20) stderrTail.shift();
-    say({ line });
-  });
+  followOutput(child, events, stderrTail, say);
 
   const result = (code: number | null, signal: NodeJS.Signals | null): PayloadChildResult => {
     if (events.some((e) => e.type === 'done')) return { events };
-    let abnormal: string;
-    if (killedFor) abnormal = killedFor;
-    else if (code === 13 && !events.some((e) => e.type === 'ready')) abnormal = 'loading the Payload config never finished: it waits for something that cannot come (a top-level await that never settles, or a question on stdin, which polymigrate keeps closed).';
-    else if (code === 13) abnormal = 'Payload stopped to ask a question on stdin, which polymigrate keeps closed (for a new migration: probably whether a column was renamed). Run Payload\'s own migrate:create in a terminal to answer it.';
-    else abnormal = `the Payload process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail.length ? `: ${stderrTail.slice(-5).join(' | ')}` : ''}.`;
-    return { events, abnormal };
+    return { events, abnormal: killedFor ?? abnormalEnd(events, code, signal, stderrTail) };
   };
 
   return {
@@ -149,10 +180,7 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
     async run(request, run) {
       if (requested) throw new RuntimeError('internal: a Payload child process takes one request.');
       requested = true;
-      const timer = setTimeout(() => kill(`Payload did not finish within ${run.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), run.timeoutMs);
-      const onAbort = () => kill('the run was cancelled.');
-      run.signal?.addEventListener('abort', onAbort, { once: true });
-      if (run.signal?.aborted) onAbort();
+      const disarm = armKill(run, kill);
       listener = (said) => ('event' in said ? run.onEvent?.(said.event) : run.onOutput?.(said.line));
       for (const said of backlog.splice(0)) listener(said);
       // A child that already ended (its config failed to load) has no channel: its result says why.
@@ -163,8 +191,7 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
         if (startError) throw new RuntimeError(`Cannot start the Payload runner: ${startError.message}`);
         return result(code, signal);
       } finally {
-        clearTimeout(timer);
-        run.signal?.removeEventListener('abort', onAbort);
+        disarm();
       }
     },
 

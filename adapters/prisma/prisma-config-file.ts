@@ -132,7 +132,7 @@ export async function readPrismaConfig(file: string, options: { execute: boolean
   if (!options.execute || !computed) return resolved(file, literals);
   try {
     const jiti = loadJiti()(file, { interopDefault: true, moduleCache: false });
-    const loaded = (await jiti.import(file, { default: true })) as { schema?: unknown; migrations?: { path?: unknown } } | undefined;
+    const loaded = await jiti.import<{ schema?: unknown; migrations?: { path?: unknown } } | undefined>(file, { default: true });
     const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
     const schema = str(loaded?.schema) ?? literals.schema;
     const migrations = str(loaded?.migrations?.path) ?? literals.migrations;

@@ -114,7 +114,7 @@ export class PrismaHistoryTable {
    * `migrate deploy` leaves after a successful migration: inserted whole when the script ran in a
    * transaction with it, or completing the started row (same id) when the script ran on its own.
    */
-  static stepStatements(table: string, rowId: string, name: string, checksum: string): { started: string; done: string; failed(logs: string): string } {
+  static stepStatements(table: string, rowId: string, name: string, checksum: string): { started: string; done: string; failed: (logs: string) => string } {
     const id = sqlLiteral(rowId);
     return {
       started: `INSERT INTO ${table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)

@@ -35,31 +35,34 @@ export interface SqlHistoryRow {
   durationMs?: number;
 }
 
+/** The engine's rows of polymigrate's table; a row without finished_at started outside a transaction and died. */
+async function readPolymigrateHistory(db: Queryable, table: string, engine: string): Promise<HistoryEntry[]> {
+  try {
+    const { rows } = await db.query<{ id: string; checksum: string; applied_ms: number | null; finished: boolean }>(
+      `SELECT id, checksum, ${epochMillisSql('applied_at')} AS applied_ms, finished_at IS NOT NULL AS finished
+         FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`, [engine]);
+    const entries = new Array<HistoryEntry>(rows.length);
+    for (let i = 0; i < rows.length; i += 1) {
+      const row = rows[i]!;
+      const entry: HistoryEntry = { id: row.id, state: row.finished ? 'applied' : 'failed', checksum: row.checksum };
+      const appliedAt = dateFromEpochMillis(row.applied_ms);
+      if (appliedAt) entry.appliedAt = appliedAt;
+      if (!row.finished) entry.detail = 'started outside a transaction and never finished';
+      entries[i] = entry;
+    }
+    return entries;
+  } catch (error) {
+    if (isMissingTable(error)) return [];
+    throw error;
+  }
+}
+
 export function polymigrateHistory(schema: string, engine: string): SqlHistoryStore {
   const table = qualified(schema, 'sql_migrations');
   return {
     table,
     location: { schema, name: 'sql_migrations' },
-    async read(db) {
-      try {
-        const { rows } = await db.query<{ id: string; checksum: string; applied_ms: number | null; finished: boolean }>(
-          `SELECT id, checksum, ${epochMillisSql('applied_at')} AS applied_ms, finished_at IS NOT NULL AS finished
-             FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`, [engine]);
-        const entries = new Array<HistoryEntry>(rows.length);
-        for (let i = 0; i < rows.length; i += 1) {
-          const row = rows[i]!;
-          const entry: HistoryEntry = { id: row.id, state: row.finished ? 'applied' : 'failed', checksum: row.checksum };
-          const appliedAt = dateFromEpochMillis(row.applied_ms);
-          if (appliedAt) entry.appliedAt = appliedAt;
-          if (!row.finished) entry.detail = 'started outside a transaction and never finished';
-          entries[i] = entry;
-        }
-        return entries;
-      } catch (error) {
-        if (isMissingTable(error)) return [];
-        throw error;
-      }
-    },
+    read: (db) => readPolymigrateHistory(db, table, engine),
     async prepare(db) {
       await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
         CREATE TABLE IF NOT EXISTS ${table} (

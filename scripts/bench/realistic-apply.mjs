@@ -87,7 +87,7 @@ const lastLines = (text, n = 12) => text.trim().split('\n').slice(-n).join('\n')
 export async function realisticApply({ server, reps, log, count = 800, seed = 1, withBegin = true }) {
   const dir = tempDir('realistic');
   const prisma = generateRealisticHistory(path.join(dir, 'prisma'), { count, seed, format: 'prisma', withBegin });
-  const sql = generateRealisticHistory(path.join(dir, 'sql'), { count, seed, format: 'sql', withBegin });
+  generateRealisticHistory(path.join(dir, 'sql'), { count, seed, format: 'sql', withBegin });
   const n = prisma.files.length;
   const script = writePsqlScript(path.join(dir, 'psql-script.sql'), prisma.files, prisma.concurrently);
   const engines = [
@@ -215,7 +215,7 @@ async function check() {
                 try {
                   await c.query(fs.readFileSync(file, 'utf8'));
                 } catch (error) {
-                  throw new Error(`${file}: ${error.message}`);
+                  throw new Error(`${file}: ${error.message}`, { cause: error });
                 }
               }
             });

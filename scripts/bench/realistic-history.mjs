@@ -854,7 +854,7 @@ function backfillValue(mig, c, n, parentRef) {
  * key) a few rows per parent row. Returns the SQL, or undefined when no table fits.
  */
 function backfillInsert(mig, { tables }) {
-  const { model, rng } = mig;
+  const { rng } = mig;
   const offset = mig.index * 1_000_000;
   const eligible = tables.filter((t) => [...t.columns.values()].filter((c) => c.fk && c.notNull).length <= 1 && !t.join && !t.protected);
   if (!eligible.length) return undefined;

@@ -42,7 +42,7 @@ export interface DetectionFolder {
   /** The package folder (the root itself, or a workspace package). */
   dir: string;
   /** `path` relative to the root, with forward slashes ('.' for the root). */
-  rel(absolute: string): string;
+  rel: (absolute: string) => string;
 }
 
 export interface DetectedEngine {

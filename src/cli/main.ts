@@ -31,12 +31,25 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** Runs one command's body (lazily imported) and hands its exit code to `exit`. */
+type RunCommand = (load: (cli: Cli) => Promise<number>, command: Command) => Promise<void>;
+
 /**
  * Each action is a thin wrapper: lazily import the command, run it, and hand its exit code (or
  * error) to `runAction`, the one place that maps errors to exit codes.
  */
 export function buildProgram(exit: (code: number) => void, writeErr: (text: string) => void): Command {
-  const program = new Command('polymigrate')
+  const program = programWithGlobalOptions(writeErr);
+  const run: RunCommand = (load, command) => runAction(command, load, exit);
+  addRunCommands(program, run);
+  addShadowCommands(program, run);
+  addProjectCommands(program, run);
+  return program;
+}
+
+/** The program and the options every command takes (GlobalOptions). */
+function programWithGlobalOptions(writeErr: (text: string) => void): Command {
+  return new Command('polymigrate')
     .description('One migration CLI for Prisma, Payload, Drizzle and SQL folders sharing one PostgreSQL database.')
     .version(VERSION, '-v, --version')
     .helpOption('-h, --help', 'show help')
@@ -59,9 +72,10 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
 error · 3 status: pending migrations · 4 status: problems, verify: drift, plan --fail-on · 5 refused (lock timeout, safety rule, --strict)`);
+}
 
-  const run = (load: (cli: Cli) => Promise<number>, command: Command) => runAction(command, load, exit);
-
+/** The commands that read or change the database's migrations: up, down, status. */
+function addRunCommands(program: Command, run: RunCommand): void {
   program.command('up').alias('deploy')
     .description('apply pending migrations of every engine, in config order')
     .option('--dry-run', 'print the plan and change nothing')
@@ -85,6 +99,10 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift, plan
     .option('--all', 'list every migration (otherwise an engine with more than 20 applied lists only its newest 10 applied; --json always lists all)')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/status-command.js')).statusCommand(cli, options), command));
 
+}
+
+/** The commands that compare and trace on the shadow database: verify, plan. */
+function addShadowCommands(program: Command, run: RunCommand): void {
   program.command('verify')
     .description('compare the database with what its applied migrations produce, replayed in a shadow database (exit 4 on drift)')
     .option('--engine <name>', 'only objects these engines\' migrations created or changed (repeatable)', collect)
@@ -100,7 +118,10 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift, plan
     .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server)')
     .option('--no-cache', 'replay every applied migration and keep no templates')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/plan-command.js')).planCommand(cli, options), command));
+}
 
+/** The commands that write files or repair one migration's history: create, resolve, init. */
+function addProjectCommands(program: Command, run: RunCommand): void {
   program.command('create')
     .description('write a new migration in the engine\'s own conventions')
     .argument('<engine>', 'engine name from the config')
@@ -123,16 +144,14 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift, plan
     .option('--force', 'replace an existing config')
     .option('--add-script', 'add "db:migrate": "polymigrate" to package.json scripts')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/init-command.js')).initCommand(cli, options), command));
-
-  return program;
 }
 
 async function runAction(command: Command, body: (cli: Cli) => Promise<number>, exit: (code: number) => void): Promise<void> {
-  const global = command.optsWithGlobals() as GlobalOptions;
+  const global = command.optsWithGlobals<GlobalOptions>();
   // Start-up stages as user-timing marks (no output, no cost to speak of); the start-up
   // benchmark (scripts/bench/load-breakdown.mjs) reads them from the real process.
   performance.mark('polymigrate:cli');
-  // Loaded here, not at the top: `--help` and `--version` never pay for config, zod or pg.
+  // Loaded here, not at the top: `--help` and `--version` never pay for the config loader, valibot or pg.
   const [{ createCli }, { toReportableError }, { errorJson, printJson }] = await Promise.all([
     import('./cli-context.js'), import('./exit.js'), import('./output/json-report.js'),
   ]);

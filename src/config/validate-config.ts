@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
 import { engineDescriptor, engineKindNames } from '../adapter/registry.js';
 import { adapterProblems, isAdapterObject } from '../adapter/verify-adapter.js';
+import type { MigrationAdapter } from '../adapter/contract.js';
 import type { ResolvedConfig, ResolvedEngine } from './config-types.js';
 import { ignorePatternProblem } from '../schema/ignore-patterns.js';
 
@@ -46,6 +47,40 @@ function issuesMessage(file: string, prefix: PropertyKey[], issues: readonly v.B
     'Fix the keys above; the README lists every option of each engine kind.');
 }
 
+/** An adapter object in the config: checked for the contract's shape, since it comes from user code. */
+function customEngine(entry: MigrationAdapter, file: string, at: string): ResolvedEngine {
+  const problems = adapterProblems(entry);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid config ${file}: ${at} is a custom adapter object but:\n  ${problems.join('\n  ')}`,
+      'Build it on the MigrationAdapter type from polymigrate/adapter-kit, and run the suite from polymigrate/testing against it (README: Custom engines).');
+  }
+  return { name: entry.name, kind: entry.kind, adapter: entry };
+}
+
+/** A built-in kind's options, checked by that kind's schema; `migrations` resolved against the config's folder. */
+function builtInEngine(entry: unknown, index: number, file: string, dir: string): ResolvedEngine {
+  const at = `engines[${index}]`;
+  const kind = (entry as { kind?: unknown } | null)?.kind;
+  const known = engineKindNames();
+  if (typeof kind !== 'string') {
+    throw new ConfigError(`Invalid config ${file}: ${at}.kind is missing; expected one of ${known.map((k) => `"${k}"`).join(', ')}.`);
+  }
+  const kindEntry = engineDescriptor(kind);
+  if (!kindEntry) {
+    throw new ConfigError(`Invalid config ${file}: ${at}.kind: unknown engine kind "${kind}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}, or a custom adapter object.`);
+  }
+  const parsed = v.safeParse(kindEntry.optionsSchema, entry);
+  if (!parsed.success) throw issuesMessage(file, ['engines', index], parsed.issues);
+  const options = parsed.output as Record<string, unknown> & { kind: string; migrations: string; name?: string; url?: string };
+  const name = options.name ?? kind;
+  return {
+    name,
+    kind,
+    options: { ...options, name, migrations: path.resolve(dir, options.migrations) },
+    ...(options.url ? { url: options.url } : {}),
+  };
+}
+
 /**
  * Validate a loaded config object. Every problem names the config file and the key path, and
  * says what was expected. Relative paths are resolved against the config file's directory.
@@ -63,35 +98,7 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
 
   top.output.engines.forEach((entry, index) => {
     const at = `engines[${index}]`;
-    let engine: ResolvedEngine;
-    if (isAdapterObject(entry)) {
-      const problems = adapterProblems(entry);
-      if (problems.length > 0) {
-        throw new ConfigError(`Invalid config ${file}: ${at} is a custom adapter object but:\n  ${problems.join('\n  ')}`,
-          'Build it on the MigrationAdapter type from polymigrate/adapter-kit, and run the suite from polymigrate/testing against it (README: Custom engines).');
-      }
-      engine = { name: entry.name, kind: entry.kind, adapter: entry };
-    } else {
-      const kind = (entry as { kind?: unknown } | null)?.kind;
-      const known = engineKindNames();
-      if (typeof kind !== 'string') {
-        throw new ConfigError(`Invalid config ${file}: ${at}.kind is missing; expected one of ${known.map((k) => `"${k}"`).join(', ')}.`);
-      }
-      const kindEntry = engineDescriptor(kind);
-      if (!kindEntry) {
-        throw new ConfigError(`Invalid config ${file}: ${at}.kind: unknown engine kind "${kind}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}, or a custom adapter object.`);
-      }
-      const parsed = v.safeParse(kindEntry.optionsSchema, entry);
-      if (!parsed.success) throw issuesMessage(file, ['engines', index], parsed.issues);
-      const options = parsed.output as Record<string, unknown> & { kind: string; migrations: string; name?: string; url?: string };
-      const name = options.name ?? kind;
-      engine = {
-        name,
-        kind,
-        options: { ...options, name, migrations: path.resolve(dir, options.migrations) },
-        ...(options.url ? { url: options.url } : {}),
-      };
-    }
+    const engine = isAdapterObject(entry) ? customEngine(entry, file, at) : builtInEngine(entry, index, file, dir);
     const previous = seen.get(engine.name);
     if (previous !== undefined) {
       throw new ConfigError(`Invalid config ${file}: ${at}.name: duplicate engine name "${engine.name}" (also engines[${previous}]).`,

@@ -107,6 +107,7 @@ function leadingTriviaLength(span: string): number {
 /** Maps UTF-8 byte offsets of `text` to JavaScript string offsets, walking forward once. */
 function byteOffsetMapper(text: string): (byteOffset: number) => number {
   // ASCII-only text: bytes and characters coincide.
+  // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose: every ASCII character.
   if (!/[^\x00-\x7f]/.test(text)) return (b) => Math.min(b, text.length);
   const byteAt: number[] = [];
   let bytes = 0;

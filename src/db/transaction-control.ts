@@ -50,7 +50,7 @@ export interface ControlAnalysis {
 }
 
 /** Scripts no statement of which takes control: the common case, decided without the parser. */
-const PLAIN: ControlAnalysis = Object.freeze({ statements: [], takesControl: false, commits: 'at-end', problems: [] }) as ControlAnalysis;
+const PLAIN: ControlAnalysis = Object.freeze({ statements: [], takesControl: false, commits: 'at-end', problems: [] });
 
 /**
  * Analyse `text`. Cheap for scripts the lexer clears (no statement starts with a control word);

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/config-types.js';
 import { resolveConfigInput, type ConfigInput } from '../api/config-input.js';
 import { isLockHeld, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../lock/advisory-lock.js';
 import { collectStatus } from '../operations/status.js';
-import { countProblems, summarize, type EngineStatus } from '../status/engine-status.js';
+import { summarize, type EngineStatus } from '../status/engine-status.js';
 import { Session } from '../session.js';
 import { redactedJson, registerSecret } from '../secrets/secret-registry.js';
 
@@ -28,8 +28,8 @@ interface CheckResult {
 }
 
 function engineSummary(engine: EngineStatus, details: boolean) {
-  const pending = engine.migrations.filter((m) => m.state === 'pending' || m.state === 'rolled-back').length;
-  const problems = countProblems(engine.problems) + engine.migrations.filter((m) => ['failed', 'modified', 'missing', 'unreachable'].includes(m.state)).length;
+  // summarize() holds the one definition of pending and problem states (status, plans and health agree).
+  const { pending, problems } = summarize([engine]);
   return {
     name: engine.name,
     kind: engine.kind,
@@ -41,6 +41,49 @@ function engineSummary(engine: EngineStatus, details: boolean) {
       engineProblems: engine.problems,
     } : {}),
   };
+}
+
+/** One status check, in a session of its own; a failure is an answer ('unknown'), never a throw. */
+async function checkMigrations(loadConfig: () => Promise<ResolvedConfig>, databaseUrl: string | undefined): Promise<CheckResult> {
+  const lastChecked = new Date().toISOString();
+  let session: Session | undefined;
+  try {
+    session = new Session({ config: await loadConfig(), ...(databaseUrl ? { databaseUrl } : {}) });
+    const engines = await collectStatus(session);
+    // The step guard alone: a killed run's last migration is still committing on the server.
+    const running = await isLockHeld(await session.db(), POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY);
+    const summary = summarize(engines);
+    const migrations: MigrationsHealth = summary.problems > 0 ? 'failed' : running ? 'running' : summary.pending > 0 ? 'pending' : 'completed';
+    return { migrations, lastChecked, engines };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return { migrations: 'unknown', lastChecked, engines: [], error: code === 'ECONNREFUSED' ? 'database unreachable' : 'status check failed' };
+  } finally {
+    await session?.close();
+  }
+}
+
+/** Compared in constant time, so the answer's timing says nothing about the token. */
+function isAuthorized(request: Request, token: string | undefined): boolean {
+  if (!token) return false;
+  const header = request.headers.get('authorization') ?? '';
+  const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+function healthResponse(request: Request, result: CheckResult, details: boolean): Response {
+  const healthy = result.migrations === 'completed';
+  const body = {
+    status: healthy ? 'ok' : 'error',
+    timestamp: new Date().toISOString(),
+    migrations: { status: result.migrations, lastChecked: result.lastChecked },
+    engines: result.engines.map((engine) => engineSummary(engine, details)),
+    ...(result.error ? { error: result.error } : {}),
+  };
+  const init = { status: healthy ? 200 : 503, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } };
+  // Reasons and problems quote engines' history (Prisma's logs hold PostgreSQL's errors).
+  return new Response(request.method === 'HEAD' ? null : redactedJson(body), init);
 }
 
 /**
@@ -55,41 +98,18 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
   let inFlight: Promise<CheckResult> | undefined;
   registerSecret(options.token);
 
-  async function check(): Promise<CheckResult> {
-    const lastChecked = new Date().toISOString();
-    let session: Session | undefined;
-    try {
-      config ??= resolveConfigInput(options.config, options.cwd);
-      session = new Session({ config: await config, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
-      const engines = await collectStatus(session);
-      // The step guard alone: a killed run's last migration is still committing on the server.
-      const running = await isLockHeld(await session.db(), POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY);
-      const summary = summarize(engines);
-      const migrations: MigrationsHealth = summary.problems > 0 ? 'failed' : running ? 'running' : summary.pending > 0 ? 'pending' : 'completed';
-      return { migrations, lastChecked, engines };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      return { migrations: 'unknown', lastChecked, engines: [], error: code === 'ECONNREFUSED' ? 'database unreachable' : 'status check failed' };
-    } finally {
-      await session?.close();
-    }
-  }
+  // Concurrent requests share one check; `last` answers a quick request while a check is slow.
+  // Loaded once, inside the first check: a config that fails to load is an 'unknown' answer.
+  const loadConfig = () => (config ??= resolveConfigInput(options.config, options.cwd));
 
+  // Concurrent requests share one check; `last` answers a quick request while a check is slow.
   function fresh(): Promise<CheckResult> {
-    inFlight ??= check().then((result) => {
+    inFlight ??= checkMigrations(loadConfig, options.databaseUrl).then((result) => {
       last = result;
       inFlight = undefined;
       return result;
     });
     return inFlight;
-  }
-
-  function authorized(request: Request): boolean {
-    if (!options.token) return false;
-    const header = request.headers.get('authorization') ?? '';
-    const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
-    const wanted = Buffer.from(options.token);
-    return given.length === wanted.length && timingSafeEqual(given, wanted);
   }
 
   return async (request: Request): Promise<Response> => {
@@ -103,17 +123,6 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
       result = await fresh();
     }
     result ??= { migrations: 'unknown', lastChecked: new Date().toISOString(), engines: [], error: 'first check still running' };
-    const healthy = result.migrations === 'completed';
-    const details = authorized(request);
-    const body = {
-      status: healthy ? 'ok' : 'error',
-      timestamp: new Date().toISOString(),
-      migrations: { status: result.migrations, lastChecked: result.lastChecked },
-      engines: result.engines.map((engine) => engineSummary(engine, details)),
-      ...(result.error ? { error: result.error } : {}),
-    };
-    const init = { status: healthy ? 200 : 503, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } };
-    // Reasons and problems quote engines' history (Prisma's logs hold PostgreSQL's errors).
-    return new Response(request.method === 'HEAD' ? null : redactedJson(body), init);
+    return healthResponse(request, result, isAuthorized(request, options.token));
   };
 }

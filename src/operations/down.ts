@@ -1,4 +1,4 @@
-import { planDown, type DownOptions } from '../plan/plan-down.js';
+import { planDown } from '../plan/plan-down.js';
 import type { Session } from '../session.js';
 import { runCommand, type RunReport } from './run-command.js';
 

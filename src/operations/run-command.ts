@@ -1,6 +1,7 @@
+import { closeAdapter } from '../adapter/close-adapter.js';
 import type { MigrationAdapter, Queryable } from '../adapter/contract.js';
 import { describeLostConnection, isConnectionLost, type DbClient } from '../db/connect.js';
-import { acquireAdvisoryLock, POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, releaseAdvisoryLock, STEP_GUARD } from '../lock/advisory-lock.js';
+import { POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY, STEP_GUARD } from '../lock/advisory-lock.js';
 import type { Plan } from '../plan/plan-types.js';
 import { executePlan } from '../run/execute-plan.js';
 import { HeldLocks } from '../lock/held-locks.js';
@@ -31,7 +32,7 @@ export interface RunCommandInput {
   /** Aborted (with the signal's name as reason) when the process is told to stop. */
   signal?: AbortSignal;
   /** After each committed step, before the next (ExecuteContext.afterStep). */
-  afterStep?(step: PlannedStep): Promise<void>;
+  afterStep?: (step: PlannedStep) => Promise<void>;
 }
 
 /**
@@ -52,7 +53,7 @@ export async function runCommand(given: Session, input: RunCommandInput): Promis
   try {
     return await runLocked(session, input, adapters, warmed);
   } finally {
-    await Promise.all(warmed.map((adapter) => adapter.close?.().catch(() => undefined)));
+    await Promise.all(warmed.map(closeAdapter));
   }
 }
 
@@ -149,7 +150,7 @@ async function takeRunLocks(
   const waiting = {
     timeoutSeconds: session.lockTimeoutSeconds,
     journal: session.journal,
-    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting } : {}),
+    ...(session.events.lockWaiting ? { onWait: session.events.lockWaiting.bind(session.events) } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
   };
   await held.take(lockDb, url, POLYMIGRATE_LOCK_KEY, waiting);

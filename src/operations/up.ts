@@ -14,7 +14,7 @@ export interface ReplayControls {
   /** Exactly these ids per engine (planUp's `only`). */
   only?: ReadonlyMap<string, ReadonlySet<string>>;
   /** After each committed step, before the next starts (ExecuteContext.afterStep). */
-  afterStep?(step: PlannedStep): Promise<void>;
+  afterStep?: (step: PlannedStep) => Promise<void>;
 }
 
 export async function up(session: Session, options: UpCommandOptions = {}, replay: ReplayControls = {}): Promise<RunReport> {

@@ -33,6 +33,8 @@ function isRevertible(engine: EngineStatus, status: MigrationStatus): string | u
   return undefined;
 }
 
+type Candidate = { engine: EngineStatus; status: MigrationStatus };
+
 /**
  * Plan `down`. Without `engine`: undo the most recent `up` run that still has applied steps,
  * newest step first, across engines. With `engine`: the newest `steps` applied migrations of it.
@@ -45,41 +47,10 @@ export function planDown(
   options: DownOptions,
   hints: DownHints,
 ): Plan {
-  const byName = new Map(engines.map((e) => [e.name, e]));
-  const lookup = (engine: string, id: string) => byName.get(engine)?.migrations.find((m) => m.id === id);
-  let candidates: Array<{ engine: EngineStatus; status: MigrationStatus }> = [];
   const warnings: string[] = [];
-
-  if (options.engine) {
-    const engine = byName.get(options.engine);
-    if (!engine) {
-      throw new ConfigError(`Unknown engine "${options.engine}" in --engine; the config has ${engines.map((e) => `"${e.name}"`).join(', ')}.`);
-    }
-    const steps = options.steps ?? 1;
-    if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`--steps must be a whole number of at least 1, got ${steps}.`);
-    const applied = engine.migrations.filter((m) => STILL_APPLIED.has(m.state) || m.state === 'missing');
-    candidates = applied.slice(-steps).reverse().map((status) => ({ engine, status }));
-    if (applied.length < steps) warnings.push(`${engine.name} has only ${applied.length} applied migration(s).`);
-  } else {
-    if (options.steps !== undefined) throw new ConfigError('--steps needs --engine NAME.');
-    // Runs newest first; the first one with a step still applied is "the last up run".
-    const runs = new Map<number, JournalStep[]>();
-    for (const step of journal) runs.set(step.runId, [...(runs.get(step.runId) ?? []), step]);
-    const ordered = [...runs.keys()].sort((a, b) => b - a);
-    for (const runId of ordered) {
-      const live = runs.get(runId)!
-        .map((step) => ({ engine: byName.get(step.engine), status: lookup(step.engine, step.id) }))
-        .filter((c): c is { engine: EngineStatus; status: MigrationStatus } =>
-          c.engine !== undefined && c.status !== undefined && STILL_APPLIED.has(c.status.state));
-      if (live.length > 0) {
-        candidates = live.reverse();
-        break;
-      }
-    }
-    if (candidates.length === 0) {
-      warnings.push('No polymigrate up run has steps that are still applied. To roll back migrations applied by another tool, use polymigrate down --engine NAME --steps N.');
-    }
-  }
+  const candidates = options.engine
+    ? engineCandidates(engines, options.engine, options.steps, warnings)
+    : lastRunCandidates(engines, journal, options, warnings);
 
   const steps: PlannedStep[] = [];
   const refusals: Refusal[] = [];
@@ -107,4 +78,34 @@ export function planDown(
     });
   }
   return { direction: 'down', steps, refusals, warnings, ...(stop ? { stop } : {}) };
+}
+
+/** `--engine NAME --steps N`: the engine's newest N applied migrations (missing files included), newest first. */
+function engineCandidates(engines: EngineStatus[], name: string, count: number | undefined, warnings: string[]): Candidate[] {
+  const engine = new Map(engines.map((e) => [e.name, e])).get(name);
+  if (!engine) {
+    throw new ConfigError(`Unknown engine "${name}" in --engine; the config has ${engines.map((e) => `"${e.name}"`).join(', ')}.`);
+  }
+  const steps = count ?? 1;
+  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`--steps must be a whole number of at least 1, got ${steps}.`);
+  const applied = engine.migrations.filter((m) => STILL_APPLIED.has(m.state) || m.state === 'missing');
+  if (applied.length < steps) warnings.push(`${engine.name} has only ${applied.length} applied migration(s).`);
+  return applied.slice(-steps).reverse().map((status) => ({ engine, status }));
+}
+
+/** Without --engine: the steps of the newest journal run that still has any applied, newest first. */
+function lastRunCandidates(engines: EngineStatus[], journal: JournalStep[], options: DownOptions, warnings: string[]): Candidate[] {
+  if (options.steps !== undefined) throw new ConfigError('--steps needs --engine NAME.');
+  const byName = new Map(engines.map((e) => [e.name, e]));
+  const lookup = (engine: string, id: string) => byName.get(engine)?.migrations.find((m) => m.id === id);
+  const runs = new Map<number, JournalStep[]>();
+  for (const step of journal) runs.set(step.runId, [...(runs.get(step.runId) ?? []), step]);
+  for (const runId of [...runs.keys()].sort((a, b) => b - a)) {
+    const live = runs.get(runId)!
+      .map((step) => ({ engine: byName.get(step.engine), status: lookup(step.engine, step.id) }))
+      .filter((c): c is Candidate => c.engine !== undefined && c.status !== undefined && STILL_APPLIED.has(c.status.state));
+    if (live.length > 0) return live.reverse();
+  }
+  warnings.push('No polymigrate up run has steps that are still applied. To roll back migrations applied by another tool, use polymigrate down --engine NAME --steps N.');
+  return [];
 }

@@ -46,7 +46,8 @@ export function sendCounted(db: Queryable, text: string): Promise<CountedOutcome
     const query = new CountedQuery({ text }, undefined, (error: Error | undefined) => {
       resolve(error ? { ok: false, error, completed: query.completed } : { ok: true, completed: query.completed });
     });
-    db.query(query as unknown as pg.QueryConfig);
+    // pg hands a submittable query back rather than a promise: its callback above settles this one.
+    void db.query(query as unknown as pg.QueryConfig);
   });
 }
 

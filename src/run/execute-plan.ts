@@ -48,7 +48,7 @@ export interface ExecuteContext {
    * pipelined, and a batch engine pauses between its migrations (`pausesBetweenSteps`) or gets
    * them one per call. An error it throws ends the run with that error.
    */
-  afterStep?(step: PlannedStep): Promise<void>;
+  afterStep?: (step: PlannedStep) => Promise<void>;
 }
 
 /**
@@ -152,7 +152,8 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
   const first = group[0]!;
   const startedAt = new Date();
   for (const step of group) ctx.events.stepStarted?.(step);
-  const run = first.direction === 'up' ? runner.applyBatch : runner.revertBatch ?? missingRevert(adapter);
+  const revertBatch = runner.revertBatch?.bind(runner);
+  const run = first.direction === 'up' ? runner.applyBatch.bind(runner) : revertBatch ?? missingRevert(adapter);
   const hook = batchHook(group, runner, ctx);
   const context: StepContext = {
     db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
@@ -161,7 +162,7 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
   };
   let batch: BatchStepResult[];
   try {
-    batch = await run.call(runner, group.map((s) => s.migration), context);
+    batch = await run(group.map((s) => s.migration), context);
   } catch (error) {
     batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
   }

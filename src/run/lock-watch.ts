@@ -63,7 +63,8 @@ export class LockWatcher {
     this.clear();
     this.last = undefined;
     const generation = ++this.generation;
-    if (this.options.eager) this.connect();
+    // connect() keeps the pending connection and handles its failure (the first look connects again).
+    if (this.options.eager) void this.connect();
     this.schedule(generation, this.options.firstMs);
   }
 

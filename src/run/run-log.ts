@@ -1,5 +1,4 @@
 import type { Queryable, StepLogger } from '../adapter/contract.js';
-import type { StepStatus } from '../journal/journal.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { ExecuteContext } from './execute-plan.js';
 import { describeStepError, type StepResult } from './step-result.js';
@@ -34,7 +33,7 @@ export class RunLog {
     const writing = this.ctx.journal.recordStep(this.ctx.journalDb, this.ctx.runId, {
       seq, engine: result.engine, migration: result.id, direction: result.direction,
       // Only steps that ran are journaled (not-run returned above).
-      status: result.status as StepStatus, startedAt, durationMs: result.durationMs,
+      status: result.status, startedAt, durationMs: result.durationMs,
       ...(result.error ? { error: result.error.message } : {}),
     });
     // Interrupted, the step session is gone: the caller journals the run's end on the lock session.

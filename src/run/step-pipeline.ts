@@ -2,7 +2,7 @@ import type {
   BatchRunner, Direction, MigrationAdapter, Queryable, SqlRunner, SqlStepScript, StepHistory, StepLogger,
 } from '../adapter/contract.js';
 import { parseScript, PARSER_PG_MAJOR } from '../db/pg-parser.js';
-import { lineColumnAtIndex, SqlScriptError, type FailedStatement } from '../db/run-sql-script.js';
+import { lineColumnAtIndex, SqlScriptError } from '../db/run-sql-script.js';
 import {
   analyzeTransactionControl, committedBefore, committedBeforeOneByOne, type ScriptProblem, type ScriptStatement,
 } from '../db/transaction-control.js';
@@ -405,7 +405,7 @@ async function scriptError(
   const statements = step.statements ?? await parsedStatements(step.script.source.text);
   const statement = statements?.[index];
   return new SqlScriptError(error, step.script.source,
-    statement ? { number: index + 1, of: statements!.length, offset: statement.offset } : undefined);
+    statement ? { number: index + 1, of: statements.length, offset: statement.offset } : undefined);
 }
 
 /** The script's statements for naming a failed one (a failure path: the parser's cost does not matter). */

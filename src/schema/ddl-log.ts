@@ -185,7 +185,7 @@ export function toDroppedObject(row: Record<string, unknown>): DroppedObject {
   return {
     object: String(row.object),
     objectType: String(row.object_type),
-    pairName: row.pair_name === null ? null : String(row.pair_name),
-    firstName: row.first_name === null ? null : String(row.first_name),
+    pairName: typeof row.pair_name === 'string' ? row.pair_name : null,
+    firstName: typeof row.first_name === 'string' ? row.first_name : null,
   };
 }

@@ -131,7 +131,10 @@ function relationKind(relkind: unknown): SchemaObjectKind {
 }
 
 function text(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value);
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
 }
 
 /** A child of a relation (column, constraint, trigger, policy): `schema.table.child`. */

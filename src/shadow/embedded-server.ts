@@ -161,7 +161,7 @@ async function initdb(binaries: PostgresBinaries, dataDir: string, scratchDir: s
     ], { env: { ...process.env, LC_MESSAGES: 'C' }, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`initdb failed${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ` (${(error as Error).message})`}`);
+    throw new Error(`initdb failed${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ` (${(error as Error).message})`}`, { cause: error });
   } finally {
     fs.rmSync(pwfile, { force: true });
   }

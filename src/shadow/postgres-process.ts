@@ -77,7 +77,7 @@ function startOn(port: number, options: StartOptions): Promise<PostgresProcess> 
       if (!ready) reject(new Error(`PostgreSQL exited while starting (${signal ?? `code ${code}`}): ${tail.join(' | ') || 'no message'}`));
     });
     // Read to the end, always: a full pipe would block the server's logging, and so the server.
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+    readline.createInterface({ input: child.stderr }).on('line', (line) => {
       for (const listener of listeners) listener(line);
       tail.push(line.replace(/^\S+ \S+ \S+ \[\d+\] /, ''));
       if (tail.length > 8) tail.shift();

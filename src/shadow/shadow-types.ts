@@ -34,7 +34,7 @@ export interface ReplayOptions {
    * After each migration has committed in the shadow, before the next one starts (attribution).
    * Not called for migrations that came from the cache: see `afterRestore`.
    */
-  afterStep?(step: ShadowStepRef, databaseUrl: string): Promise<void>;
+  afterStep?: (step: ShadowStepRef, databaseUrl: string) => Promise<void>;
   /**
    * Right before a template is taken of the shadow database at a prefix (every session on it is
    * closed by then; open your own and close it again): write what must come back with this prefix

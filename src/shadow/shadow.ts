@@ -1,6 +1,7 @@
 import type { MigrationAdapter } from '../adapter/contract.js';
 import type { ResolvedConfig, ResolvedEngine } from '../config/config-types.js';
 import type { RunEvents } from '../run/run-events.js';
+import { closeAdapter } from '../adapter/close-adapter.js';
 import { Session } from '../session.js';
 import { runReplay } from './replay.js';
 import { ShadowDatabases } from './shadow-databases.js';
@@ -128,7 +129,7 @@ class OpenShadow implements Shadow {
 
   async close(): Promise<void> {
     for (const replay of [...this.open]) await replay.drop().catch(() => undefined);
-    await Promise.all([...this.parts.adapters.values()].map((a) => a.close?.().catch(() => undefined)));
+    await Promise.all([...this.parts.adapters.values()].map(closeAdapter));
     await this.server.close();
   }
 }

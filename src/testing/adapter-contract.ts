@@ -54,178 +54,215 @@ function sessionFor(adapter: MigrationAdapter, url: string): Session {
   return new Session({ config, databaseUrl: url, lockTimeoutSeconds: 30 });
 }
 
-/** The suite every adapter passes: discovery, history, apply, revert, create, against real PostgreSQL. */
+/** What the cases share: set up in beforeAll, so read inside a case, never when the cases are declared. */
+interface SuiteState {
+  db: Awaited<ReturnType<ContractEnvironment['createDatabase']>>;
+  adapter: MigrationAdapter;
+}
+
+/**
+ * The suite every adapter passes: discovery, history, apply, revert, create, against real PostgreSQL.
+ * The cases share one database and run in the order declared (each starts where the last one left it).
+ */
 export function adapterContract(engineLabel: string, fixture: ContractFixture, env: ContractEnvironment): void {
   describe(`adapter contract: ${engineLabel}`, fixture.testTimeoutMs ? { timeout: fixture.testTimeoutMs } : {}, () => {
-    let db: Awaited<ReturnType<ContractEnvironment['createDatabase']>>;
-    let adapter: MigrationAdapter;
+    const suite = {} as SuiteState;
 
     beforeAll(async () => {
-      db = await env.createDatabase();
-      adapter = await fixture.setup(db.url);
+      suite.db = await env.createDatabase();
+      suite.adapter = await fixture.setup(suite.db.url);
     });
     afterAll(async () => {
-      await adapter?.close?.();
-      await db?.drop();
+      await suite.adapter?.close?.();
+      await suite.db?.drop();
       await fixture.cleanup?.();
     });
 
-    it('declares valid capabilities and the contract functions', () => {
-      expect(adapterProblems(adapter)).toEqual([]);
-      if (adapter.capabilities.rollback === 'none') expect(fixture.revertible).toEqual([]);
-    });
+    discoveryCases(fixture, suite);
+    applyAndRevertCases(fixture, suite);
+    runEdgeCases(fixture, suite);
+    failureAndCreateCases(fixture, suite);
+  });
+}
 
-    it('discovers the irregular fixture in apply order, with absolute paths that exist', async () => {
-      const found = await adapter.source.discover();
-      expect(found.map((m) => m.id)).toEqual(fixture.expectedOrder);
-      for (const m of found) {
-        expect(path.isAbsolute(m.path)).toBe(true);
-        expect(fs.existsSync(m.path)).toBe(true);
+/** The adapter's shape, its view of the fixture, and a fresh database read without side effects. */
+function discoveryCases(fixture: ContractFixture, suite: SuiteState): void {
+  it('declares valid capabilities and the contract functions', () => {
+    const { adapter } = suite;
+    expect(adapterProblems(adapter)).toEqual([]);
+    if (adapter.capabilities.rollback === 'none') expect(fixture.revertible).toEqual([]);
+  });
+
+  it('discovers the irregular fixture in apply order, with absolute paths that exist', async () => {
+    const { adapter } = suite;
+    const found = await adapter.source.discover();
+    expect(found.map((m) => m.id)).toEqual(fixture.expectedOrder);
+    for (const m of found) {
+      expect(path.isAbsolute(m.path)).toBe(true);
+      expect(fs.existsSync(m.path)).toBe(true);
+    }
+    if (adapter.capabilities.rollback === 'down-file') {
+      expect(found.filter((m) => m.hasDown).map((m) => m.id)).toEqual(fixture.revertible);
+    }
+  });
+
+  it('reads an empty history from a fresh database without creating anything', async () => {
+    const { adapter, db } = suite;
+    const before = await catalogSnapshot(db.url);
+    const session = sessionFor(adapter, db.url);
+    try {
+      const report = await status(session);
+      expect(report.engines[0]!.migrations.map((m) => [m.id, m.state])).toEqual(fixture.expectedOrder.map((id) => [id, 'pending']));
+    } finally {
+      await session.close();
+    }
+    expect(await catalogSnapshot(db.url)).toEqual(before);
+  });
+}
+
+/** Apply everything, apply again (nothing), then down and up: the core cycle, in this order. */
+function applyAndRevertCases(fixture: ContractFixture, suite: SuiteState): void {
+  it('applies every migration in order and records them as the engine does', async () => {
+    const { adapter, db } = suite;
+    const session = sessionFor(adapter, db.url);
+    try {
+      const report = await up(session);
+      expect(report.outcome).toBe('succeeded');
+      expect(report.results.map((r) => [r.id, r.status])).toEqual(fixture.expectedOrder.map((id) => [id, 'applied']));
+      const history = await adapter.history.read(await session.db());
+      expect(new Set(history.filter((h) => h.state === 'applied').map((h) => h.id))).toEqual(new Set(fixture.expectedOrder));
+      const after = await status(session);
+      expect(after.upToDate).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('applies nothing the second time', async () => {
+    const { adapter, db } = suite;
+    const session = sessionFor(adapter, db.url);
+    try {
+      const report = await up(session);
+      expect(report.plan.steps).toEqual([]);
+      expect(report.results).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('down undoes the last run newest-first and stops at the first migration it cannot revert', async () => {
+    const { adapter, db } = suite;
+    const session = sessionFor(adapter, db.url);
+    try {
+      const report = await down(session);
+      // Reverted: the revertible tail of the apply order, newest first, up to the first one that is not.
+      const tail: string[] = [];
+      for (const id of [...fixture.expectedOrder].reverse()) {
+        if (!fixture.revertible.includes(id)) break;
+        tail.push(id);
       }
-      if (adapter.capabilities.rollback === 'down-file') {
-        expect(found.filter((m) => m.hasDown).map((m) => m.id)).toEqual(fixture.revertible);
+      expect(report.results.map((r) => [r.id, r.status])).toEqual(tail.map((id) => [id, 'reverted']));
+      if (tail.length < fixture.expectedOrder.length) {
+        expect(report.plan.stop?.id).toBe(fixture.expectedOrder[fixture.expectedOrder.length - tail.length - 1]);
+        expect(report.plan.stop?.hint.length).toBeGreaterThan(10);
       }
-    });
+      const after = await status(session);
+      const states = Object.fromEntries(after.engines[0]!.migrations.map((m) => [m.id, m.state]));
+      for (const id of fixture.expectedOrder) expect(states[id]).toBe(tail.includes(id) ? 'pending' : 'applied');
+      // And up brings them back.
+      const again = await up(session);
+      expect(again.results.map((r) => r.id)).toEqual([...tail].reverse());
+    } finally {
+      await session.close();
+    }
+  });
+}
 
-    it('reads an empty history from a fresh database without creating anything', async () => {
-      const before = await catalogSnapshot(db.url);
-      const session = sessionFor(adapter, db.url);
-      try {
-        const report = await status(session);
-        expect(report.engines[0]!.migrations.map((m) => [m.id, m.state])).toEqual(fixture.expectedOrder.map((id) => [id, 'pending']));
-      } finally {
-        await session.close();
-      }
-      expect(await catalogSnapshot(db.url)).toEqual(before);
-    });
+/** What a real project meets beyond the cycle; optional parts of the fixture switch cases on. */
+function runEdgeCases(fixture: ContractFixture, suite: SuiteState): void {
+  it('applies a migration that must run outside a transaction', async (context) => {
+    const { adapter, db } = suite;
+    if (!fixture.addNonTransactional) return context.skip('the fixture does not provide addNonTransactional()');
+    const { id } = fixture.addNonTransactional();
+    const session = sessionFor(adapter, db.url);
+    try {
+      const report = await up(session);
+      expect(report.results.map((r) => [r.id, r.status])).toEqual([[id, 'applied']]);
+      expect(report.plan.steps[0]!.note).toMatch(/outside a transaction/);
+      const states = Object.fromEntries((await status(session)).engines[0]!.migrations.map((m) => [m.id, m.state]));
+      expect(states[id]).toBe('applied');
+    } finally {
+      await session.close();
+    }
+  });
 
-    it('applies every migration in order and records them as the engine does', async () => {
-      const session = sessionFor(adapter, db.url);
-      try {
-        const report = await up(session);
-        expect(report.outcome).toBe('succeeded');
-        expect(report.results.map((r) => [r.id, r.status])).toEqual(fixture.expectedOrder.map((id) => [id, 'applied']));
-        const history = await adapter.history.read(await session.db());
-        expect(new Set(history.filter((h) => h.state === 'applied').map((h) => h.id))).toEqual(new Set(fixture.expectedOrder));
-        const after = await status(session);
-        expect(after.upToDate).toBe(true);
-      } finally {
-        await session.close();
-      }
-    });
+  it('reports an applied migration whose file was edited as modified, and up refuses', async (context) => {
+    const { adapter, db } = suite;
+    if (!fixture.modify) return context.skip('the fixture does not provide modify()');
+    const id = fixture.expectedOrder[0]!;
+    const undo = fixture.modify(id);
+    const session = sessionFor(adapter, db.url);
+    try {
+      const states = Object.fromEntries((await status(session)).engines[0]!.migrations.map((m) => [m.id, m.state]));
+      expect(states[id]).toBe('modified');
+      expect((await up(session)).outcome).toBe('refused');
+    } finally {
+      undo();
+      await session.close();
+    }
+  });
 
-    it('applies nothing the second time', async () => {
-      const session = sessionFor(adapter, db.url);
-      try {
-        const report = await up(session);
-        expect(report.plan.steps).toEqual([]);
-        expect(report.results).toEqual([]);
-      } finally {
-        await session.close();
-      }
-    });
+  it('holds the engine\'s own lock keys only while it runs', async () => {
+    const { adapter, db } = suite;
+    const keys = adapter.capabilities.lockKeys ?? [];
+    const held = await withDb(db.url, async (c) => (await c.query(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32) + objid::bigint = ANY($1::bigint[])`,
+      [keys.map(String)])).rows.length);
+    expect(held).toBe(0);
+  });
+}
 
-    it('down undoes the last run newest-first and stops at the first migration it cannot revert', async () => {
-      const session = sessionFor(adapter, db.url);
-      try {
-        const report = await down(session);
-        // Reverted: the revertible tail of the apply order, newest first, up to the first one that is not.
-        const tail: string[] = [];
-        for (const id of [...fixture.expectedOrder].reverse()) {
-          if (!fixture.revertible.includes(id)) break;
-          tail.push(id);
-        }
-        expect(report.results.map((r) => [r.id, r.status])).toEqual(tail.map((id) => [id, 'reverted']));
-        if (tail.length < fixture.expectedOrder.length) {
-          expect(report.plan.stop?.id).toBe(fixture.expectedOrder[fixture.expectedOrder.length - tail.length - 1]);
-          expect(report.plan.stop?.hint.length).toBeGreaterThan(10);
-        }
-        const after = await status(session);
-        const states = Object.fromEntries(after.engines[0]!.migrations.map((m) => [m.id, m.state]));
-        for (const id of fixture.expectedOrder) expect(states[id]).toBe(tail.includes(id) ? 'pending' : 'applied');
-        // And up brings them back.
-        const again = await up(session);
-        expect(again.results.map((r) => r.id)).toEqual([...tail].reverse());
-      } finally {
-        await session.close();
-      }
-    });
+/** Repairing and failing (the history must stay true), then a new migration. */
+function failureAndCreateCases(fixture: ContractFixture, suite: SuiteState): void {
+  it('resolve names a migration it does not know', async (context) => {
+    const { adapter, db } = suite;
+    if (!adapter.history.resolve) context.skip('this engine has no history.resolve');
+    const session = sessionFor(adapter, db.url);
+    try {
+      await expect(resolve(session, adapter.name, 'no_such_migration', 'applied')).rejects.toThrow(/no_such_migration/);
+    } finally {
+      await session.close();
+    }
+  });
 
-    it('applies a migration that must run outside a transaction', async (context) => {
-      if (!fixture.addNonTransactional) return context.skip('the fixture does not provide addNonTransactional()');
-      const { id } = fixture.addNonTransactional!();
-      const session = sessionFor(adapter, db.url);
-      try {
-        const report = await up(session);
-        expect(report.results.map((r) => [r.id, r.status])).toEqual([[id, 'applied']]);
-        expect(report.plan.steps[0]!.note).toMatch(/outside a transaction/);
-        const states = Object.fromEntries((await status(session)).engines[0]!.migrations.map((m) => [m.id, m.state]));
-        expect(states[id]).toBe('applied');
-      } finally {
-        await session.close();
-      }
-    });
+  it('a failing migration is not recorded as applied, and its error names file and line', async (context) => {
+    const { adapter, db } = suite;
+    if (!fixture.addFailing) return context.skip('the fixture does not provide addFailing()');
+    const failing = fixture.addFailing();
+    const session = sessionFor(adapter, db.url);
+    try {
+      const before = await adapter.history.read(await session.db());
+      const report = await up(session);
+      expect(report.outcome).toBe('failed');
+      const result = report.results.find((r) => r.id === failing.id)!;
+      expect(result.status).toBe('failed');
+      expect(result.error?.file).toBe(failing.file);
+      expect(result.error?.line).toBe(failing.line);
+      const after = await adapter.history.read(await session.db());
+      expect(after.filter((h) => h.id === failing.id && h.state === 'applied')).toEqual([]);
+      expect(after.filter((h) => h.state === 'applied').map((h) => h.id).sort()).toEqual(before.filter((h) => h.state === 'applied').map((h) => h.id).sort());
+    } finally {
+      await session.close();
+    }
+  });
 
-    it('reports an applied migration whose file was edited as modified, and up refuses', async (context) => {
-      if (!fixture.modify) return context.skip('the fixture does not provide modify()');
-      const id = fixture.expectedOrder[0]!;
-      const undo = fixture.modify!(id);
-      const session = sessionFor(adapter, db.url);
-      try {
-        const states = Object.fromEntries((await status(session)).engines[0]!.migrations.map((m) => [m.id, m.state]));
-        expect(states[id]).toBe('modified');
-        expect((await up(session)).outcome).toBe('refused');
-      } finally {
-        undo();
-        await session.close();
-      }
-    });
-
-    it('holds the engine\'s own lock keys only while it runs', async () => {
-      const keys = adapter.capabilities.lockKeys ?? [];
-      const held = await withDb(db.url, async (c) => (await c.query(
-        `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32) + objid::bigint = ANY($1::bigint[])`,
-        [keys.map(String)])).rows.length);
-      expect(held).toBe(0);
-    });
-
-    it('resolve names a migration it does not know', async (context) => {
-      if (!adapter.history.resolve) context.skip('this engine has no history.resolve');
-      const session = sessionFor(adapter, db.url);
-      try {
-        await expect(resolve(session, adapter.name, 'no_such_migration', 'applied')).rejects.toThrow(/no_such_migration/);
-      } finally {
-        await session.close();
-      }
-    });
-
-    it('a failing migration is not recorded as applied, and its error names file and line', async (context) => {
-      if (!fixture.addFailing) return context.skip('the fixture does not provide addFailing()');
-      const failing = fixture.addFailing!();
-      const session = sessionFor(adapter, db.url);
-      try {
-        const before = await adapter.history.read(await session.db());
-        const report = await up(session);
-        expect(report.outcome).toBe('failed');
-        const result = report.results.find((r) => r.id === failing.id)!;
-        expect(result.status).toBe('failed');
-        expect(result.error?.file).toBe(failing.file);
-        expect(result.error?.line).toBe(failing.line);
-        const after = await adapter.history.read(await session.db());
-        expect(after.filter((h) => h.id === failing.id && h.state === 'applied')).toEqual([]);
-        expect(after.filter((h) => h.state === 'applied').map((h) => h.id).sort()).toEqual(before.filter((h) => h.state === 'applied').map((h) => h.id).sort());
-      } finally {
-        await session.close();
-      }
-    });
-
-    it('creates a new migration that is discovered last and pending', async () => {
-      const created = await adapter.source.create('contract check', { empty: true });
-      expect(created.files.length).toBeGreaterThan(0);
-      for (const file of created.files) expect(fs.existsSync(file)).toBe(true);
-      const found = await adapter.source.discover();
-      expect(found[found.length - 1]!.id).toBe(created.id);
-    });
+  it('creates a new migration that is discovered last and pending', async () => {
+    const { adapter } = suite;
+    const created = await adapter.source.create('contract check', { empty: true });
+    expect(created.files.length).toBeGreaterThan(0);
+    for (const file of created.files) expect(fs.existsSync(file)).toBe(true);
+    const found = await adapter.source.discover();
+    expect(found[found.length - 1]!.id).toBe(created.id);
   });
 }
 

@@ -7,7 +7,7 @@ export interface CliProject {
   project: TempProject;
   db: Awaited<ReturnType<typeof createTestDatabase>>;
   /** The built CLI in the project folder, with DATABASE_URL pointing at the project's database. */
-  cli(...args: string[]): Promise<CliResult>;
+  cli: (...args: string[]) => Promise<CliResult>;
 }
 
 /**

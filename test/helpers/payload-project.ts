@@ -25,7 +25,6 @@ export function payloadProject(prefix: string, options: { linkNodeModules?: bool
   return project;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Payload's own CLI (the oracle), run in the project with what it needs in the environment. */

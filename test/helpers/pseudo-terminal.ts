@@ -13,10 +13,10 @@ import { budget, STEP_MS } from './time-budget.js';
  */
 export interface TerminalRun {
   /** Everything the terminal showed so far, escape sequences and all. */
-  output(): string;
-  type(keys: string): void;
+  output: () => string;
+  type: (keys: string) => void;
   /** Wait until the output matches (what the CLI drew, not time, ends the wait). */
-  waitFor(pattern: RegExp, what: string): Promise<void>;
+  waitFor: (pattern: RegExp, what: string) => Promise<void>;
   /** The exit code and the whole output, once the CLI ended (killed after its budget). */
   done: Promise<{ code: number; output: string }>;
 }
@@ -53,7 +53,7 @@ export function runCliInTerminal(args: string[], options: TerminalOptions): Term
       try {
         expect(output, 'the terminal must not show a secret').not.toContain(serverPassword());
       } catch (error) {
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       resolve({ code: code ?? -1, output });

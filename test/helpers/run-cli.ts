@@ -42,7 +42,7 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<Cl
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...options.user,
+      cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...options.user,
     });
     let stdout = '';
     let stderr = '';
@@ -61,7 +61,7 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<Cl
         }
       } catch (error) {
         // Fail the test that ran the command now, not at its timeout.
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       resolve({

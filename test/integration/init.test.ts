@@ -43,7 +43,7 @@ describe('init', () => {
     expect(config).toContain("migrations: 'packages/db/migrations'");
     expect(config).toContain("history: 'supabase'");
     // New configs bound lock waits (the written config loads: status below reads it).
-    expect(config).toMatch(/\n  ddlLockTimeout: 5,\n  ddlRetries: 5,\n/);
+    expect(config).toMatch(/\n {2}ddlLockTimeout: 5,\n {2}ddlRetries: 5,\n/);
     expect(JSON.parse(project.read('package.json')).scripts['db:migrate']).toBe('polymigrate');
     // The local servers' data folder (the shadow's, --embedded's) is ignored, once.
     expect(result.stdout).toContain('.gitignore');

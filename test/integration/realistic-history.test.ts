@@ -22,7 +22,7 @@ interface Generated { files: string[]; concurrently: Set<string> }
 
 async function generate(dir: string, format: 'prisma' | 'sql'): Promise<Generated> {
   const { generateRealisticHistory } = await import(path.join(REPO_ROOT, 'scripts/bench/realistic-history.mjs')) as {
-    generateRealisticHistory(dir: string, options: { count: number; seed: number; format: string }): Generated;
+    generateRealisticHistory: (dir: string, options: { count: number; seed: number; format: string }) => Generated;
   };
   return generateRealisticHistory(dir, { count: COUNT, seed: 7, format });
 }
@@ -55,11 +55,10 @@ describe(`a realistic ${COUNT}-migration history, applied three ways`, () => {
   const project = new TempProject('pm-realistic-');
   const dbs: Array<Awaited<ReturnType<typeof createTestDatabase>>> = [];
   let prisma: Generated;
-  let sql: Generated;
 
   beforeAll(async () => {
     prisma = await generate(project.path('prisma'), 'prisma');
-    sql = await generate(project.path('sql'), 'sql');
+    await generate(project.path('sql'), 'sql');
     project.write('prisma.json', JSON.stringify({ engines: [{ kind: 'prisma', name: 'app', migrations: 'prisma/migrations' }] }));
     project.write('sql.json', JSON.stringify({ engines: [{ kind: 'sql', name: 'app', migrations: 'sql' }] }));
     for (let i = 0; i < 3; i += 1) dbs.push(await createTestDatabase('realistic'));

@@ -107,7 +107,7 @@ describe.each(LEAKS)('session state does not leak: $name', (leak) => {
     project.config({ engines: engines.map((e) => ({ ...e.config, name: e.kind, ...(e.kind === 'drizzle' ? { migrations: 'drizzle' } : {}) })) });
     const at = (e: EngineUnderTest) => (e.kind === 'drizzle' ? projectIn(project, 'drizzle') : project);
     const leakId = engines[0]!.write(at(engines[0]!), 1, 'leaks', leak.leak);
-    const probes = engines.map((e, i) => `probe_${e.kind}`);
+    const probes = engines.map((e) => `probe_${e.kind}`);
     const probeIds = engines.map((e, i) => e.write(at(e), i === 0 ? 2 : 1, 'probe', leak.probe(probes[i]!)));
     const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url } });
 

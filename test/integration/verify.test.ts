@@ -155,7 +155,7 @@ describe('verify: every object kind, with its owner', () => {
 
   it('names each hand-made drift once, with what the migrations make, what the database has, and the owning migration', async () => {
     const live = await cloneDatabase(golden.name, 'verifydrift');
-    cleanups.push(live.drop);
+    cleanups.push(() => live.drop());
     await query(live.url, DRIFT);
     const report = await runVerify(live.url);
     expect(report.matches).toBe(false);
@@ -178,7 +178,7 @@ describe('verify: every object kind, with its owner', () => {
 
   it('verify.ignore leaves objects out on both sides; --engine keeps only objects its migrations own', async () => {
     const live = await cloneDatabase(golden.name, 'verifyignore');
-    cleanups.push(live.drop);
+    cleanups.push(() => live.drop());
     await query(live.url, 'CREATE TABLE public.tmp_import (x integer); CREATE SCHEMA vendor; CREATE TABLE vendor.things (id int)');
     const config = JSON.parse(project.read('polymigrate.config.json')) as Record<string, unknown>;
     project.config({ ...config, verify: { ignore: ['table public.tmp_*', 'vendor.*', 'schema vendor'] } });
@@ -218,7 +218,7 @@ describe('verify: every object kind, with its owner', () => {
   it('up --verify applies, then verifies: exit 0 when the schema matches, 4 when the database holds what no migration made', async () => {
     const clean = await createTestDatabase('verifyup');
     const dirty = await createTestDatabase('verifyupdirty');
-    cleanups.push(clean.drop, dirty.drop);
+    cleanups.push(() => clean.drop(), () => dirty.drop());
     const ok = await runCli(['up', '--verify'], { cwd: project.dir, env: { DATABASE_URL: clean.url }, timeoutMs: budget(STEP_MS.server + STEP_MS.cli) });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/applied[\s\S]*✓ schema matches: 2 tables/);

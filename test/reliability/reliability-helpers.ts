@@ -165,7 +165,7 @@ export async function waitForNoHolder(url: string, key = POLYMIGRATE_LOCK_KEY, t
 
 export interface SpawnedCli {
   child: ChildProcess;
-  output(): { stdout: string; stderr: string };
+  output: () => { stdout: string; stderr: string };
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
@@ -180,11 +180,11 @@ export interface SpawnedCli {
 export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; secrets?: string[]; timeoutMs?: number }): SpawnedCli {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
   const timeoutMs = options.timeoutMs ?? budget(STEP_MS.cli);
   const timer = setTimeout(() => {
     if (child.exitCode !== null || child.signalCode !== null) return;

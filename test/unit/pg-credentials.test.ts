@@ -4,7 +4,7 @@ import { pgCredentials } from '../../src/db/pg-credentials.js';
 
 // pg's own parser, the copy pg itself loads (resolved from pg, as pg resolves it).
 const fromPg = createRequire(createRequire(import.meta.url).resolve('pg'));
-const { parse } = fromPg('pg-connection-string') as { parse(url: string): { user?: string; password?: string } };
+const { parse } = fromPg('pg-connection-string') as { parse: (url: string) => { user?: string; password?: string } };
 
 const URLS = [
   'postgres://app:plain@db/app',

@@ -61,7 +61,8 @@ export class RunProgress {
     const { cli } = this;
     const { events } = cli;
     const { say, warn } = cli;
-    const { stepStarted, stepFinished } = events;
+    const stepStarted = events.stepStarted?.bind(events);
+    const stepFinished = events.stepFinished?.bind(events);
     cli.say = (text) => { if (!this.quiet) this.above(() => say.call(cli, text)); };
     cli.warn = (text) => this.above(() => warn.call(cli, text));
     events.stepStarted = (step) => {

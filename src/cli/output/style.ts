@@ -29,6 +29,7 @@ export function makeStyle(on: boolean): Style {
 
 /** Pad cells to aligned columns (ANSI codes do not count toward width), one string per row. */
 export function tableLines(rows: string[][], indent = '  '): string[] {
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC, which is what this removes.
   const visible = (s: string) => (s.includes('\u001b') ? s.replace(/\u001b\[[0-9;]*m/g, '').length : s.length);
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visible(cell)); });
