@@ -21,7 +21,7 @@ import type { MigrationTrace, StatementTrace, TraceStatement } from './types.js'
  */
 
 /** One log line: `<prefix>LOG:  statement: …`, `<prefix>DETAIL:  parameters: …`; continuations start with a tab. */
-const ENTRY = /^(?<prefix>.*?)\b(?<level>LOG|DETAIL|ERROR|STATEMENT|HINT|CONTEXT|WARNING|NOTICE|FATAL):  (?<text>.*)$/;
+const ENTRY = /^(?<prefix>.*?)\b(?<level>LOG|DETAIL|ERROR|STATEMENT|HINT|CONTEXT|WARNING|NOTICE|FATAL): {2}(?<text>.*)$/;
 const STATEMENT = /^(?:statement|execute [^:]*): (?<sql>[\s\S]*)$/;
 const PARAMETER = /\$(\d+) = (NULL|'(?:[^']|'')*')/g;
 

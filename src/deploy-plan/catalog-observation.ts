@@ -1,4 +1,5 @@
 import type { Queryable } from '../adapter/contract.js';
+import { textOf } from './text-of.js';
 import { isLockMode } from './lock-modes.js';
 import type { ConstraintType, ForeignKeyWithoutIndex, LockMode, RelationKind } from './types.js';
 
@@ -151,7 +152,7 @@ function toColumn([table, attnum, name, notNull, type, dropped, hasDefault, iden
 function toConstraint([oid, table, name, type, validated, definition, index, references]: unknown[]): ObservedConstraint {
   return {
     oid: Number(oid), table: Number(table), name: String(name), type: CONSTRAINT_TYPES[String(type)] ?? 'check',
-    validated: validated === true, definition: String(definition ?? ''), index: Number(index ?? 0), references: Number(references ?? 0),
+    validated: validated === true, definition: textOf(definition), index: Number(index ?? 0), references: Number(references ?? 0),
   };
 }
 

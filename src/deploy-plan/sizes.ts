@@ -1,4 +1,5 @@
 import type { Queryable } from '../adapter/contract.js';
+import { textOf } from './text-of.js';
 import { RELATION_KINDS } from './catalog-observation.js';
 import { isLockMode } from './lock-modes.js';
 import type { LiveSnapshot, MigrationTrace, OpenTransaction, RelationSize } from './types.js';
@@ -98,8 +99,8 @@ function toOpenTransaction(row: Record<string, unknown>): OpenTransaction {
     .flatMap((l) => (isLockMode(l.mode) ? [{ relation: { schema: l.schema, name: l.name }, mode: l.mode, granted: l.granted }] : []));
   return {
     pid: Number(row.pid), visible: Boolean(row.visible),
-    ...(row.visible && row.application_name ? { applicationName: String(row.application_name) } : {}),
-    ...(row.visible && row.state ? { state: String(row.state) } : {}),
+    ...(row.visible && row.application_name ? { applicationName: textOf(row.application_name) } : {}),
+    ...(row.visible && row.state ? { state: textOf(row.state) } : {}),
     ...(row.seconds !== null && row.seconds !== undefined ? { transactionSeconds: Number(row.seconds) } : {}),
     locks,
   };

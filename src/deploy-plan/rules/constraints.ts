@@ -1,4 +1,5 @@
 import { blocksOf, blocksTraffic } from '../lock-modes.js';
+import { textOf } from '../text-of.js';
 import type { ConstraintChange, ConstraintType, Rule, RuleContext, RuleHit, StatementTrace } from '../types.js';
 import { alterCommands, createdEarlier, impactOn, observed, qualified, relationOf, targetName } from './statement-facts.js';
 
@@ -129,7 +130,7 @@ function parsedConstraints(
     const mode = constraint.contype === 'CONSTR_FOREIGN' ? 'ShareRowExclusiveLock' as const : 'AccessExclusiveLock' as const;
     const work = ['CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(String(constraint.contype)) ? 'validation scan' as const : 'index build' as const;
     return [{
-      message: template.replace('{type}', kind).replace('{name}', String(constraint.conname ?? '')).replace('{table}', table).replace(/\s+/g, ' '),
+      message: template.replace('{type}', kind).replace('{name}', textOf(constraint.conname)).replace('{table}', table).replace(/\s+/g, ' '),
       basis: 'parsed' as const,
       impact: { blocks: blocksOf(mode), mode, work },
     }];

@@ -1,4 +1,5 @@
 import { listNames } from '../documented-locks.js';
+import { textOf } from '../text-of.js';
 import type { Rule, RuleHit, StatementTrace } from '../types.js';
 import { alterCommands, observed, qualified, relationOf, targetName } from './statement-facts.js';
 import { narrowing } from './type-narrowing.js';
@@ -78,7 +79,7 @@ export const destructiveRules: Rule[] = [
     safer: 'Do it by hand, deliberately, outside migrations.',
     anchors: ['Squawk ban-drop-database'],
     check({ statement }) {
-      return statement.shape.type === 'DropdbStmt' ? [{ message: `drops database ${String(statement.shape.node.dbname ?? '')}`, basis: 'parsed' }] : [];
+      return statement.shape.type === 'DropdbStmt' ? [{ message: `drops database ${textOf(statement.shape.node.dbname)}`, basis: 'parsed' }] : [];
     },
   },
   {

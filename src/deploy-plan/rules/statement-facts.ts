@@ -1,4 +1,5 @@
 import { blocksOf, strongest } from '../lock-modes.js';
+import { textOf } from '../text-of.js';
 import type { Impact, LockFact, LockMode, MigrationTrace, RelationRef, StatementShape, StatementTrace } from '../types.js';
 
 /**
@@ -19,7 +20,7 @@ export function alterCommands(shape: StatementShape): AlterCommand[] {
 
 /** `schema.name` (or `name`) of the relation a statement names first. */
 export function targetName(shape: StatementShape): string | undefined {
-  const rv = (shape.node.relation ?? undefined) as { schemaname?: string; relname?: string } | undefined;
+  const rv = shape.node.relation as { schemaname?: string; relname?: string } | undefined;
   return rv?.relname ? [rv.schemaname, rv.relname].filter(Boolean).join('.') : undefined;
 }
 
@@ -47,7 +48,7 @@ function columnDefinition(def: Record<string, unknown>): ColumnDefinition {
     .map((c) => c.Constraint ?? {});
   const defaultConstraint = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
   return {
-    name: String(def.colname ?? ''),
+    name: textOf(def.colname),
     type: typeName.names?.at(-1)?.String?.sval ?? '',
     typmods: (typeName.typmods ?? []).map((m) => m.A_Const?.ival?.ival ?? 0),
     constraints: constraints.map((c) => String(c.contype ?? '')),

@@ -1,4 +1,5 @@
 import type { Rule } from '../types.js';
+import { textOf } from '../text-of.js';
 import { columnDefinitions, targetName, type ColumnDefinition } from './statement-facts.js';
 
 /**
@@ -32,7 +33,7 @@ export const styleRules: Rule[] = [
     why: 'The value goes last, which changes what < and > mean for queries that rely on the enum\'s order.',
     safer: 'ALTER TYPE … ADD VALUE \'x\' BEFORE \'y\' (or AFTER), where the order matters.', anchors: ['Squawk require-enum-value-ordering'],
     check: ({ statement }) => (statement.shape.type === 'AlterEnumStmt' && statement.shape.node.newVal && !statement.shape.node.newValNeighbor
-      ? [{ message: `adds enum value '${String(statement.shape.node.newVal)}' at the end`, basis: 'parsed' }] : []),
+      ? [{ message: `adds enum value '${textOf(statement.shape.node.newVal)}' at the end`, basis: 'parsed' }] : []),
   },
   {
     code: 'PM807', name: 'creating-enum', family: 'style', level: 'info',
