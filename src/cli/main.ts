@@ -58,7 +58,7 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
-error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 refused (lock timeout, safety rule, --strict)`);
+error · 3 status: pending migrations · 4 status: problems, verify/baseline: drift · 5 refused (lock timeout, safety rule, --strict)`);
 
   const run = (load: (cli: Cli) => Promise<number>, command: Command) => runAction(command, load, exit);
 
@@ -91,6 +91,24 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 
     .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
     .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/verify-command.js')).verifyCommand(cli, options), command));
+
+  program.command('baseline')
+    .description('record ENGINE\'s migrations as applied on a database whose schema was made without them (drizzle-kit push, prisma db push, Payload dev mode, by hand) — only when the objects they make match a shadow replay (exit 4 and nothing written otherwise)')
+    .argument('<engine>', 'engine name from the config')
+    .option('--to <id>', 'record only up to this migration (default: every migration on disk)')
+    .option('--dry-run', 'compare and print what would be recorded; write nothing')
+    .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (as for verify)')
+    .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
+    .addHelpText('after', `
+Replays, in a shadow database, every other engine's applied migrations and ENGINE's migrations up to
+--to, and compares the live database's objects that ENGINE's migrations create or change. When none
+is missing or different, the migrations not yet recorded are written to ENGINE's own history exactly
+as the engine would (Prisma: as migrate resolve --applied; Drizzle: hash + the journal's when;
+Payload: one new batch, and its dev-mode marker removed; SQL: its history rows), in one transaction,
+under the lock. Objects no migration makes are listed and left alone.
+Exit codes: 0 recorded, nothing to record, or --dry-run · 4 differences (nothing written) · 1 runtime · 2 usage`)
+    .action(async (engine: string, options, command: Command) =>
+      run(async (cli) => (await import('./commands/baseline-command.js')).baselineCommand(cli, engine, options), command));
 
   program.command('create')
     .description('write a new migration in the engine\'s own conventions')

@@ -10,13 +10,14 @@
  *    and polymigrate's journal left out, `verify.ignore` patterns removed from both, and diffed.
  * Nothing is written to the live database: it is only read, with catalog queries.
  */
-import { diffSchemas, type SchemaDifference } from '../schema/diff.js';
+import { diffSchemas } from '../schema/diff.js';
 import type { SchemaModel } from '../schema/schema-model.js';
 import { summarizeObjects, type SchemaSummary } from '../schema/summary.js';
-import type { AttributionTracker, MigrationRef } from '../schema/attribution.js';
+import type { AttributionTracker } from '../schema/attribution.js';
 import type { Session } from '../session.js';
-import type { EngineStatus } from '../status/engine-status.js';
 import { compareWithShadow } from '../verify/shadow-comparison.js';
+import { appliedMigrations, sharesDatabase } from '../verify/applied-migrations.js';
+import { ownedBy, withOwner } from '../verify/owned-differences.js';
 import { selectEngines } from '../plan/plan-up.js';
 import { collectStatus } from './status.js';
 import type { VerifyDifference, VerifyOptions, VerifyReport } from './reports.js';
@@ -49,41 +50,6 @@ export async function verify(session: Session, options: VerifyOptions = {}): Pro
 }
 
 /**
- * Engines on a database of their own (an engine `url`) cannot be compared with the main database's
- * shadow: they are left out, and the report says so.
- */
-function sharesDatabase(session: Session, engine: string, warnings: string[]): boolean {
-  if (session.engineUrl(engine) === session.databaseUrl) return true;
-  warnings.push(`${engine} uses a database of its own (its "url"): verify compares the main database only, so ${engine} was not verified.`);
-  return false;
-}
-
-/** The live database's applied migrations per engine, as each engine's history records them. */
-function appliedMigrations(statuses: EngineStatus[], warnings: string[]): Map<string, Set<string>> {
-  const only = new Map<string, Set<string>>();
-  for (const status of statuses) {
-    const ids = new Set<string>();
-    for (const migration of status.migrations) {
-      if (migration.state === 'applied' || migration.state === 'missing') ids.add(migration.id);
-      if (migration.state === 'modified') {
-        ids.add(migration.id);
-        warnings.push(`${status.name} ${migration.id} was edited after it was applied: the shadow ran the file as it is now, so a difference may come from the edit.`);
-      }
-      if (migration.state === 'failed') {
-        warnings.push(`${status.name} ${migration.id} failed part-way: the shadow leaves it out, so whatever it changed before failing shows as unexpected. Resolve it first (polymigrate resolve).`);
-      }
-    }
-    only.set(status.name, ids);
-  }
-  return only;
-}
-
-
-
-
-
-
-/**
  * The differences, each with the migration that owns the object (from the shadow: what the
  * migrations made; an unexpected object has no owner), restricted to the selected engines when
  * `--engine` was given; the summary counts what was compared.
@@ -91,25 +57,8 @@ function appliedMigrations(statuses: EngineStatus[], warnings: string[]): Map<st
 function compare(
   expected: SchemaModel, actual: SchemaModel, tracker: AttributionTracker, engines: string[], restricted: boolean,
 ): { differences: VerifyDifference[]; summary: SchemaSummary } {
-  const owned = (key: string) => {
-    const owner = tracker.ownerOf(key);
-    return !restricted || (owner !== undefined && [owner.createdBy, owner.changedBy].some((m) => m !== undefined && engines.includes(m.engine)));
-  };
+  const owned = (key: string) => !restricted || ownedBy(tracker, key, engines);
   const differences = diffSchemas(expected, actual).filter((d) => owned(d.key)).map((d) => withOwner(d, tracker));
   const summary = summarizeObjects([...expected.objects.values()].filter((object) => owned(object.key)));
   return { differences, summary };
-}
-
-function withOwner(difference: SchemaDifference, tracker: AttributionTracker): VerifyDifference {
-  const owner = difference.kind === 'unexpected' ? undefined : tracker.ownerOf(difference.key);
-  const createdBy: MigrationRef | undefined = owner?.createdBy;
-  return {
-    ...difference,
-    ...(createdBy ? { createdBy: { ...createdBy } } : {}),
-    ...(owner?.changedBy && !sameMigration(owner.changedBy, createdBy) ? { changedBy: { ...owner.changedBy } } : {}),
-  };
-}
-
-function sameMigration(a: MigrationRef, b: MigrationRef | undefined): boolean {
-  return b !== undefined && a.engine === b.engine && a.id === b.id;
 }
