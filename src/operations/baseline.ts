@@ -89,7 +89,7 @@ async function compareAndSelectWith(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   warnings.push(...comparison.warnings);
-  const compared = engineDifferences(comparison, engine, warnings);
+  const compared = engineDifferences(comparison, engine, await historySchemas(adapter), warnings);
   return {
     selection,
     report: { ...base, ...compared, outcome: compared.differences.length > 0 ? 'differences' : 'planned', shadow: comparison.shadow },
@@ -100,9 +100,13 @@ async function compareAndSelectWith(
  * The engine's business: missing or changed objects its migrations create or change. Unexpected
  * objects belong to no migration (reported apart); other engines' differences are `verify`'s.
  */
-function engineDifferences(comparison: ShadowComparison, engine: string, warnings: string[]): Pick<BaselineReport, 'differences' | 'unexpected' | 'summary'> {
+function engineDifferences(
+  comparison: ShadowComparison, engine: string, historySchemas: Set<string>, warnings: string[],
+): Pick<BaselineReport, 'differences' | 'unexpected' | 'summary'> {
   const { expected, actual, tracker } = comparison;
-  const all = diffSchemas(expected, actual);
+  // The schema the engine keeps its history in (drizzle's `drizzle`) exists in the shadow because
+  // the replay recorded its migrations there; recording them here creates it too.
+  const all = diffSchemas(expected, actual).filter((d) => !(d.kind === 'missing' && d.objectKind === 'schema' && historySchemas.has(unquoted(d.object))));
   const owned = all.filter((d) => d.kind !== 'unexpected' && ownedBy(tracker, d.key, [engine]));
   const others = all.filter((d) => d.kind !== 'unexpected').length - owned.length;
   if (others > 0) warnings.push(`${others} difference(s) in objects of other engines' migrations were not compared (baseline ${engine} looks at ${engine}'s objects only; polymigrate verify shows them).`);
@@ -111,4 +115,14 @@ function engineDifferences(comparison: ShadowComparison, engine: string, warning
     unexpected: all.filter((d) => d.kind === 'unexpected').map((d) => withOwner(d, tracker)),
     summary: summarizeObjects([...expected.objects.values()].filter((object) => ownedBy(tracker, object.key, [engine]))),
   };
+}
+
+async function historySchemas(adapter: MigrationAdapter): Promise<Set<string>> {
+  const tables = (await adapter.history.tables?.()) ?? [];
+  return new Set(tables.flatMap((table) => (table.schema ? [table.schema] : [])));
+}
+
+/** A display name as PostgreSQL's quote_ident made it, back to the identifier. */
+function unquoted(name: string): string {
+  return name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
 }
