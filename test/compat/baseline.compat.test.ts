@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaMigrationRow as Row } from '../../adapters/prisma/prisma-history.js';
 import { catalogSnapshot, createTestDatabase, query } from '../helpers/database.js';
+import { PAYLOAD_EXAMPLE_MIGRATIONS, PAYLOAD_TEST_SECRET, payloadCli, payloadDevPush, payloadStatus } from '../helpers/payload-project.js';
 import type { TempProject } from '../helpers/project.js';
 import { runCli } from '../helpers/run-cli.js';
 import { exampleProject } from '../helpers/shadow-project.js';
@@ -88,4 +89,41 @@ describe.skipIf(!prismaOracleAvailable)('baseline prisma on a database built by 
     expect(await catalogSnapshot(db.url)).toBe(before);
     expect((await prisma(db.url, 'migrate', 'status')).code).not.toBe(0);
   }, testBudget({ prisma: 1, server: 1, cli: 1, query: 4 }));
+});
+
+/**
+ * A database whose schema Payload's dev mode pushed (tables from the config, the dev marker, no
+ * migration rows), adopted with `polymigrate baseline cms`; Payload's own CLI judges the result.
+ */
+describe('baseline payload on a database pushed by Payload\'s dev mode (Payload\'s CLI as oracle)', () => {
+  let project: TempProject;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const env = () => ({ DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET });
+
+  beforeAll(async () => {
+    project = exampleProject('pm-baseline-payload-', [{ kind: 'payload', name: 'cms', config: 'payload/payload.config.ts', migrations: 'payload/migrations' }]);
+    db = await createTestDatabase('baselinepayload');
+    const push = await payloadDevPush(project, db.url);
+    expect(push.code, push.output).toBe(0);
+    expect(await query(db.url, 'SELECT name, batch::int AS batch FROM payload_migrations')).toEqual([{ name: 'dev', batch: -1 }]);
+  }, testBudget({ payload: 1, query: 1 }));
+  afterAll(async () => {
+    await db?.drop();
+    project?.cleanup();
+  }, testBudget({ query: 2 }));
+
+  it('records both migrations in one batch and removes the dev marker; payload migrate:status shows them ran, payload migrate changes nothing', async () => {
+    const run = await runCli(['baseline', 'cms', '--json'], { cwd: project.dir, env: env(), timeoutMs: budget(STEP_MS.payload + STEP_MS.server + STEP_MS.cli) });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.json()).toMatchObject({ outcome: 'recorded', recorded: PAYLOAD_EXAMPLE_MIGRATIONS, differences: [] });
+    expect(await query(db.url, 'SELECT name, batch::int AS batch FROM payload_migrations ORDER BY name'))
+      .toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((name) => ({ name, batch: 1 })));
+    expect(await payloadStatus(project, db.url)).toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((name) => [name, '1', 'Yes']));
+    const before = await catalogSnapshot(db.url);
+    const migrate = await payloadCli(project, db.url, 'migrate');
+    expect(migrate.code, migrate.output).toBe(0);
+    expect(await catalogSnapshot(db.url), 'payload migrate ran nothing and asked nothing').toBe(before);
+    const status = await runCli(['status'], { cwd: project.dir, env: env() });
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+  }, testBudget({ payload: 4, server: 1, cli: 2, query: 3 }));
 });
