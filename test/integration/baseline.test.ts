@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
 import { adminUrl, catalogSnapshot, createTestDatabase, query, urlFor, withClient } from '../helpers/database.js';
 import { runDrizzleKit } from '../helpers/drizzle-project.js';
 import type { TempProject } from '../helpers/project.js';
 import { runCli } from '../helpers/run-cli.js';
-import { exampleProject } from '../helpers/shadow-project.js';
+import { exampleProject, sqlMigrationId, sqlProject } from '../helpers/shadow-project.js';
 import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 
 const KIT_CONFIG = 'drizzle/drizzle.config.ts';
@@ -137,6 +139,21 @@ describe('baseline drizzle on a database built by drizzle-kit push', () => {
     expect(await catalogSnapshot(db.url)).toBe(before);
   }, testBudget({ server: 2, cli: 2, query: 3 }));
 
+  it('waits for polymigrate\'s lock: while another run holds it, --lock-timeout gives up (exit 5) with nothing written', async () => {
+    const db = await copy('baselinelock');
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [POLYMIGRATE_LOCK_KEY.toString()]);
+      const before = await catalogSnapshot(db.url);
+      const run = await pm(db.url, 'baseline', 'drizzle', '--lock-timeout', '1');
+      expect(run.code, run.stderr + run.stdout).toBe(5);
+      expect(await catalogSnapshot(db.url)).toBe(before);
+    } finally {
+      await holder.end();
+    }
+  }, testBudget({ cli: 1, query: 3 }));
+
   it('usage errors exit 2: an unknown engine, a --to id that is not on disk', async () => {
     const unknown = await pm(pushed.url, 'baseline', 'nope');
     expect(unknown.code).toBe(2);
@@ -185,4 +202,39 @@ describe('baseline with several engines', () => {
     expect(status.code, status.stdout).toBe(0);
     expect(fs.existsSync(project.path('.polymigrate')), 'the embedded shadow kept its data next to the config').toBe(true);
   }, testBudget({ server: 1, cli: 4, query: 3 }));
+});
+
+/** SQL folders, in polymigrate's history and in the Supabase CLI's: the rows `up` would have written. */
+describe('baseline sql: the history rows up writes', () => {
+  for (const history of ['polymigrate', 'supabase'] as const) {
+    it(`${history} history: the same rows as up writes on a twin database, and status is up to date`, async () => {
+      const project = sqlProject(`pm-baseline-sql-${history}-`, 3);
+      const rows = history === 'supabase'
+        ? 'SELECT version, name, statements FROM supabase_migrations.schema_migrations ORDER BY version'
+        : 'SELECT engine, id, checksum, finished_at IS NOT NULL AS finished FROM polymigrate.sql_migrations ORDER BY id';
+      const ours = await createTestDatabase('baselinesql');
+      const theirs = await createTestDatabase('baselinesqltwin');
+      try {
+        if (history === 'supabase') {
+          project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db', history: 'supabase' }] });
+          for (let i = 1; i <= 3; i += 1) project.write(`db/2026010100000${i}_table_${i}.sql`, project.read(`db/${sqlMigrationId(i)}.sql`));
+          for (let i = 1; i <= 3; i += 1) project.remove(`db/${sqlMigrationId(i)}.sql`);
+        }
+        for (const file of fs.readdirSync(project.path('db')).sort()) await query(ours.url, project.read(`db/${file}`));
+        const run = await runCli(['baseline', 'app'], { cwd: project.dir, env: { DATABASE_URL: ours.url }, timeoutMs: budget(STEP_MS.server + STEP_MS.cli) });
+        expect(run.code, run.stderr + run.stdout).toBe(0);
+        const up = await runCli(['up'], { cwd: project.dir, env: { DATABASE_URL: theirs.url } });
+        expect(up.code, up.stderr).toBe(0);
+        const recorded = await query(ours.url, rows);
+        expect(recorded).toHaveLength(3);
+        expect(recorded).toEqual(await query(theirs.url, rows));
+        const status = await runCli(['status'], { cwd: project.dir, env: { DATABASE_URL: ours.url } });
+        expect(status.code, status.stdout).toBe(0);
+      } finally {
+        await ours.drop();
+        await theirs.drop();
+        project.cleanup();
+      }
+    }, testBudget({ server: 1, cli: 3, query: 6 }));
+  }
 });
