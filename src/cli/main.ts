@@ -106,7 +106,8 @@ is missing or different, the migrations not yet recorded are written to ENGINE's
 as the engine would (Prisma: as migrate resolve --applied; Drizzle: hash + the journal's when;
 Payload: one new batch, and its dev-mode marker removed; SQL: its history rows), in one transaction,
 under the lock. Objects no migration makes are listed and left alone.
-Exit codes: 0 recorded, nothing to record, or --dry-run · 4 differences (nothing written) · 1 runtime · 2 usage`)
+Exit codes: 0 recorded, nothing to record, or --dry-run · 4 differences (nothing written) · 1 runtime · 2 usage ·
+5 refused (lock timeout, a migration recorded as failed)`)
     .action(async (engine: string, options, command: Command) =>
       run(async (cli) => (await import('./commands/baseline-command.js')).baselineCommand(cli, engine, options), command));
 
