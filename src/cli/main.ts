@@ -129,7 +129,7 @@ Exit codes: 0 recorded, nothing to record, or --dry-run · 4 differences (nothin
       run(async (cli) => (await import('./commands/resolve-command.js')).resolveCommand(cli, engine, id, options), command));
 
   program.command('init')
-    .description('write polymigrate.config.ts from what it detects in this repository and its workspaces')
+    .description('write polymigrate.config.ts from what it detects in this repository and its workspaces, and add .polymigrate/ to .gitignore')
     .option('--force', 'replace an existing config')
     .option('--add-script', 'add "db:migrate": "polymigrate" to package.json scripts')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/init-command.js')).initCommand(cli, options), command));

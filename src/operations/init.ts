@@ -87,6 +87,8 @@ export interface InitResult {
   engines: DetectedEngine[];
   explanation: string[];
   addedScript: boolean;
+  /** `.polymigrate/` was added to .gitignore (the shadow's and --embedded's local servers keep their data there). */
+  addedGitignore: boolean;
 }
 
 export function init(root: string, options: { force?: boolean; addScript?: boolean } = {}): InitResult {
@@ -117,5 +119,21 @@ export function init(root: string, options: { force?: boolean; addScript?: boole
       addedScript = true;
     }
   }
-  return { file, engines, explanation, addedScript };
+  return { file, engines, explanation, addedScript, addedGitignore: ignoreStateFolder(root) };
+}
+
+const STATE_FOLDER = '.polymigrate/';
+
+/**
+ * `.polymigrate/` in the root's .gitignore (made if missing): the local PostgreSQL data of the
+ * shadow and of --embedded lives there, megabytes nobody should commit. False: already ignored.
+ */
+export function ignoreStateFolder(root: string): boolean {
+  const file = path.join(root, '.gitignore');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const ignored = text.split(/\r?\n/).some((line) => /^\/?\.polymigrate\/?(\*\*?)?\s*$/.test(line.trim()));
+  if (ignored) return false;
+  const separator = text === '' || text.endsWith('\n') ? '' : '\n';
+  fs.appendFileSync(file, `${separator}${STATE_FOLDER}\n`);
+  return true;
 }

@@ -47,7 +47,9 @@ export async function embeddedShadowServer(configDir: string): Promise<ShadowSer
   }
   const { version, versionNum } = await serverVersion(admin);
   return {
-    kind: 'embedded', version, versionNum, location: embedded.dataDir, exclusive: true, cloneStrategy: 'FILE_COPY',
+    kind: 'embedded', version, versionNum, location: embedded.dataDir, exclusive: true,
+    // STRATEGY is PostgreSQL 15's; before it every copy is a file copy.
+    cloneStrategy: versionNum >= 150000 ? 'FILE_COPY' : undefined,
     warnings: [...embedded.warnings], admin: oneAtATime(admin),
     embedded: { packageVersion: embedded.binaries.packageVersion, initialised: embedded.initialised },
     urlFor: (database) => embedded.urlFor(database),

@@ -13,6 +13,7 @@ describe('init', () => {
     db = await createTestDatabase('init');
     project = new TempProject();
     project.write('package.json', JSON.stringify({ name: 'mono', private: true }));
+    project.write('.gitignore', 'node_modules'); // no newline at the end
     project.write('pnpm-workspace.yaml', "packages:\n  - 'apps/*'\n  - \"packages/*\"\n");
     project.write('apps/web/prisma/schema.prisma', 'datasource db { provider = "postgresql" url = env("DATABASE_URL") }\n');
     project.write('apps/web/prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
@@ -44,6 +45,13 @@ describe('init', () => {
     // New configs bound lock waits (the written config loads: status below reads it).
     expect(config).toMatch(/\n  ddlLockTimeout: 5,\n  ddlRetries: 5,\n/);
     expect(JSON.parse(project.read('package.json')).scripts['db:migrate']).toBe('polymigrate');
+    // The local servers' data folder (the shadow's, --embedded's) is ignored, once.
+    expect(result.stdout).toContain('.gitignore');
+    expect(project.read('.gitignore')).toBe('node_modules\n.polymigrate/\n');
+    const forced = await runCli(['init', '--force'], { cwd: project.dir });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).not.toContain('.gitignore');
+    expect(project.read('.gitignore').split('\n').filter((l) => l === '.polymigrate/')).toHaveLength(1);
     const again = await runCli(['init'], { cwd: project.dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
