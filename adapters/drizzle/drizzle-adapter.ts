@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { CreatedMigration, CreateOptions, MigrationAdapter, ResolveContext } from '../../src/adapter/contract.js';
+import type { CreatedMigration, CreateOptions, DiscoveredMigration, MigrationAdapter, ResolveContext } from '../../src/adapter/contract.js';
 import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { ConfigError, RefusedError } from '../../src/errors.js';
 import { snakeName } from '../../src/create/migration-name.js';
@@ -31,6 +31,7 @@ export function createDrizzleAdapter(env: AdapterEnvironment): MigrationAdapter<
       problems: (history, discovered) => engine.problems(history, discovered),
       prepare: (db) => engine.prepare(db),
       resolve: (id, mark, ctx) => resolveDrizzleMigration(engine, id, mark, ctx),
+      recordApplied: (migrations, ctx) => recordDrizzleApplied(engine, migrations, ctx),
     },
     runner: engine.options.atomic ? drizzleAtomicRunner(engine) : drizzleRunner(engine),
     rollbackHint: (migration, id) => engine.rollbackHint(migration, id),
@@ -104,4 +105,15 @@ async function resolveDrizzleMigration(engine: DrizzleEngine, id: string, mark: 
   await store.prepare(ctx.db, meta.format);
   await store.insert(ctx.db, meta, status.migration.checksum ?? '');
   return `${id} marked as applied (a row in ${store.label} with created_at ${meta.when}, as drizzle-kit would write it).`;
+}
+
+/**
+ * `baseline`: the rows `drizzle-kit migrate` writes for these migrations, in journal order — hash
+ * of the file text, created_at = the journal's `when` (drizzle 1.0: also the folder name) — after
+ * creating the schema and table as it does.
+ */
+async function recordDrizzleApplied(engine: DrizzleEngine, migrations: Array<DiscoveredMigration<DrizzleMigrationMeta>>, ctx: ResolveContext): Promise<void> {
+  const { store } = await engine.settings();
+  await store.prepare(ctx.db, engine.scan().format);
+  for (const migration of migrations) await store.insert(ctx.db, migration.meta!, migration.checksum ?? '');
 }

@@ -3,7 +3,7 @@ import type { AdapterEnvironment } from '../../src/adapter/descriptor.js';
 import { reconcileById } from '../../src/status/reconcile.js';
 import type { PayloadEngineOptions } from './config.js';
 import { discoverPayloadMigrations } from './payload-files.js';
-import { isDevPushMarker, payloadProblems, readPayloadHistory } from './payload-history.js';
+import { isDevPushMarker, payloadProblems, readPayloadHistory, recordPayloadApplied } from './payload-history.js';
 import { PayloadRuntime } from './payload-runtime.js';
 
 /**
@@ -31,6 +31,7 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
       tables: async () => [{ schema: options.schema, name: 'payload_migrations' }],
       reconcile: (discovered, history) => reconcileById(discovered, history.filter((entry) => !isDevPushMarker(entry))),
       problems: (history) => payloadProblems(history, options.name, options.schema),
+      recordApplied: (migrations, ctx) => recordPayloadApplied(ctx.db, options.schema, migrations.map((m) => m.id), options.name),
     },
     // Payload runs each migration in its own transaction, all of a batch in one child process.
     runner: {

@@ -7,7 +7,7 @@ import { discoverPrismaMigrations, type PrismaMeta } from './prisma-migrations-f
 import { PrismaHistoryTable } from './prisma-history.js';
 import { prismaRunner } from './prisma-runner.js';
 import { reconcilePrisma } from './prisma-reconcile.js';
-import { resolvePrismaMigration } from './prisma-resolve.js';
+import { recordPrismaApplied, resolvePrismaMigration } from './prisma-resolve.js';
 import { prismaRollbackHint } from './prisma-hints.js';
 import { prismaProject, prismaProjectSync, type PrismaProjectOptions } from './prisma-project.js';
 
@@ -58,6 +58,7 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
         stepTable ??= await currentSchemaTable(db);
       },
       resolve: (id, mark, ctx) => resolvePrismaMigration({ engine: options.name, dir, table, db: ctx.db, id, mark, discover }),
+      recordApplied: (migrations, ctx) => recordPrismaApplied(table, ctx.db, migrations),
     },
     runner: prismaRunner(options.name, options.schema, () => stepTable ?? table.table),
     rollbackHint: (migration, id) => prismaRollbackHint(prismaProjectSync(projectOptions), migration?.path ?? path.join(dir, id), id),

@@ -131,10 +131,14 @@ export class PrismaHistoryTable {
     return `DELETE FROM ${table} WHERE migration_name = ${sqlLiteral(name)}`;
   }
 
-  /** `resolve --applied`: the row Prisma inserts (logs '' and applied_steps_count 0 are Prisma's). */
+  /**
+   * `resolve --applied`: the row Prisma inserts (logs '' and applied_steps_count 0 are Prisma's).
+   * started_at = finished_at = the clock when the row is written, as Prisma takes one timestamp per
+   * call: several rows written in one transaction (baseline) keep their order by started_at.
+   */
   async insertResolvedApplied(db: Queryable, id: string, name: string, checksum: string): Promise<void> {
     await db.query(`INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-      VALUES ($1, $2, now(), $3, '', NULL, now(), 0)`, [id, checksum, name]);
+      SELECT $1, $2, t.at, $3, '', NULL, t.at, 0 FROM (SELECT clock_timestamp() AS at) AS t`, [id, checksum, name]);
   }
 
   /** Marks the failed rows (unfinished, not rolled back) of a migration as rolled back. */

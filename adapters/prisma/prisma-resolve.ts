@@ -62,3 +62,13 @@ export async function resolvePrismaMigration(input: {
     ? `${id} marked as rolled back: the next up applies it again. First undo whatever part of it ran.`
     : `${id} was already marked as rolled back; nothing changed.`;
 }
+
+/**
+ * `baseline`: each migration recorded as `prisma migrate resolve --applied <id>` records it, one
+ * row per migration in the order given (the table created first, as resolve does). The core
+ * has refused failed migrations before, so there is no failed row to roll back.
+ */
+export async function recordPrismaApplied(table: PrismaHistoryTable, db: Queryable, migrations: DiscoveredMigration[]): Promise<void> {
+  await table.create(db);
+  for (const migration of migrations) await table.insertResolvedApplied(db, randomUUID(), migration.id, migration.checksum ?? '');
+}

@@ -42,6 +42,7 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter<SqlM
       tables: async () => [engine.store.location],
       prepare: (db) => engine.store.prepare(db),
       resolve: (id, mark, ctx) => resolveSqlMigration(engine, discover, id, mark, ctx),
+      recordApplied: (migrations, ctx) => recordSqlApplied(engine, migrations, ctx),
     },
     runner: sqlRunner(options.name, engine.store, supabase),
     rollbackHint: (migration, id) => sqlRollbackHint(engine, migration, id),
@@ -81,6 +82,16 @@ async function resolveSqlMigration(
   if (!migration) throw new RefusedError(`${options.name}: ${id} has no file on disk, so it cannot be marked applied.`);
   await store.markApplied(ctx.db, sqlHistoryRow(migration, engine.supabase));
   return `${id} marked as applied.`;
+}
+
+/**
+ * `baseline`: the row `up` writes for each migration (polymigrate's table: checksum, finished,
+ * no duration; the Supabase CLI's: version, name and the file's statements, as the
+ * Supabase CLI records a migration it applies), after creating the table as `up` does.
+ */
+async function recordSqlApplied(engine: SqlEngine, migrations: SqlMigration[], ctx: ResolveContext): Promise<void> {
+  await engine.store.prepare(ctx.db);
+  for (const migration of migrations) await engine.store.markApplied(ctx.db, sqlHistoryRow(migration, engine.supabase));
 }
 
 function sqlRollbackHint(engine: SqlEngine, migration: SqlMigration | undefined, id: string): string {

@@ -19,7 +19,8 @@
  *    never create anything (`status` and `--dry-run` call it). Optional: `reconcile` when the
  *    engine's pending rule is not "match by id, compare checksums" (Drizzle's is "newer than the
  *    newest applied"); `problems` for engine-wide trouble; `prepare` to create the table before a
- *    run; `resolve` to repair a failed entry the way the engine's own CLI would.
+ *    run; `resolve` to repair a failed entry the way the engine's own CLI would; `recordApplied`
+ *    to mark migrations applied without running them, as the engine would (`baseline`).
  * 3. `runner` (StepRunner) — how a step runs; one of three, chosen by `granularity`:
  *    - `'sql'`: the migrations are SQL scripts. Say what a step's script is (`script`) and what
  *      the history records for it (`history`, SQL text); the core runs them through its step
@@ -215,6 +216,18 @@ export interface HistoryStore<Meta = unknown> {
   prepare?(db: Queryable): Promise<void>;
   /** Repair an entry the way the engine's own `resolve` would; the message says what was done. */
   resolve?(id: string, mark: 'applied' | 'rolled-back', ctx: ResolveContext): Promise<string>;
+  /**
+   * Record `migrations` as applied without running them (`polymigrate baseline`: the database
+   * already holds what they make, e.g. after `drizzle-kit push` or `prisma db push`). Write exactly
+   * the rows the engine itself writes when it applies them, or when its own baselining command
+   * marks them applied (Prisma's `migrate resolve --applied`), in the order given, so that the
+   * engine's own CLI sees them applied afterwards; create the history table first if the engine
+   * would. The core has checked the schema, holds the locks and has opened ONE transaction on
+   * `ctx.db` around the call: do not commit, and throw (the core rolls back) rather than record
+   * part of them. The migrations are never already applied (the core leaves those out). Without
+   * it, `baseline` refuses for this engine.
+   */
+  recordApplied?(migrations: Array<DiscoveredMigration<Meta>>, ctx: ResolveContext): Promise<void>;
 }
 
 /**

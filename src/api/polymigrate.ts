@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { CreatedMigration, CreateOptions } from '../adapter/contract.js';
 import { create } from '../operations/create.js';
 import { resolve } from '../operations/resolve.js';
-import { runDocument, statusDocument, verifyDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument } from '../report/documents.js';
+import { baselineDocument, runDocument, statusDocument, verifyDocument, type BaselineDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument } from '../report/documents.js';
 import { down } from '../operations/down.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { status } from '../operations/status.js';
 import { up } from '../operations/up.js';
-import type { DownCommandOptions, StatusOptions, UpCommandOptions, VerifyOptions } from '../operations/reports.js';
+import type { BaselineOptions, DownCommandOptions, StatusOptions, UpCommandOptions, VerifyOptions } from '../operations/reports.js';
 import type { Plan, PlannedStep } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import { Session } from '../session.js';
@@ -92,6 +92,16 @@ export class Polymigrate extends EventEmitter<PolymigrateEvents> {
     // Loaded on use: the shadow and the schema model are for verify alone.
     const { verify } = await import('../operations/verify.js');
     return verifyDocument(await verify(this.session, options));
+  }
+
+  /**
+   * Record `engine`'s migrations (up to `options.to`) as applied on a database whose schema was
+   * made without them, when the objects they make match a shadow replay (like `polymigrate
+   * baseline`): `outcome` 'differences' means nothing was written.
+   */
+  async baseline(engine: string, options: BaselineOptions = {}): Promise<BaselineDocument> {
+    const { baseline } = await import('../operations/baseline.js');
+    return baselineDocument(await baseline(this.session, engine, options));
   }
 
   /** A new migration in the engine's own conventions (like `polymigrate create`); touches no database. */

@@ -43,6 +43,7 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
   const run: RunCommand = (load, command) => runAction(command, load, exit);
   addRunCommands(program, run);
   addShadowCommands(program, run);
+  addBaselineCommand(program, run);
   addProjectCommands(program, run);
   return program;
 }
@@ -71,7 +72,7 @@ function programWithGlobalOptions(writeErr: (text: string) => void): Command {
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
-error · 3 status: pending migrations · 4 status: problems, verify: drift, plan --fail-on · 5 refused (lock timeout, safety rule, --strict)`);
+error · 3 status: pending migrations · 4 status: problems, verify/baseline: drift, plan --fail-on · 5 refused (lock timeout, safety rule, --strict)`);
 }
 
 /** The commands that read or change the database's migrations: up, down, status. */
@@ -118,6 +119,28 @@ function addShadowCommands(program: Command, run: RunCommand): void {
     .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server)')
     .option('--no-cache', 'replay every applied migration and keep no templates')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/plan-command.js')).planCommand(cli, options), command));
+}
+
+/** `baseline`: adopting migrations on a database whose schema was made without them. */
+function addBaselineCommand(program: Command, run: RunCommand): void {
+  program.command('baseline')
+    .description('record ENGINE\'s migrations as applied on a database whose schema was made without them (drizzle-kit push, prisma db push, Payload dev mode, by hand) — only when the objects they make match a shadow replay (exit 4 and nothing written otherwise)')
+    .argument('<engine>', 'engine name from the config')
+    .option('--to <id>', 'record only up to this migration (default: every migration on disk)')
+    .option('--dry-run', 'compare and print what would be recorded; write nothing')
+    .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (as for verify)')
+    .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
+    .addHelpText('after', `
+Replays, in a shadow database, every other engine's applied migrations and ENGINE's migrations up to
+--to, and compares the live database's objects that ENGINE's migrations create or change. When none
+is missing or different, the migrations not yet recorded are written to ENGINE's own history exactly
+as the engine would (Prisma: as migrate resolve --applied; Drizzle: hash + the journal's when;
+Payload: one new batch, and its dev-mode marker removed; SQL: its history rows), in one transaction,
+under the lock. Objects no migration makes are listed and left alone.
+Exit codes: 0 recorded, nothing to record, or --dry-run · 4 differences (nothing written) · 1 runtime · 2 usage ·
+5 refused (lock timeout, a migration recorded as failed)`)
+    .action(async (engine: string, options, command: Command) =>
+      run(async (cli) => (await import('./commands/baseline-command.js')).baselineCommand(cli, engine, options), command));
 }
 
 /** The commands that write files or repair one migration's history: create, resolve, init. */

@@ -46,7 +46,7 @@ export async function plan(session: Session, options: PlanOptions = {}): Promise
   const started = performance.now();
   const warnings: string[] = [];
   const statuses = await collectStatus(session);
-  const replayed = statuses.filter((status) => sharesDatabase(session, status.name, warnings));
+  const replayed = statuses.filter((status) => sharesDatabase(session, status.name, warnings, 'plan'));
   const upPlan = planUp(replayed, options.engines ? { engines: options.engines } : {});
   if (upPlan.refusals.length > 0) {
     throw new RefusedError(`up would refuse to run: ${upPlan.refusals.map((r) => r.message).join('; ')}`, upPlan.refusals[0]!.fix);

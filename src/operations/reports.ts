@@ -105,3 +105,41 @@ export interface VerifyReport {
   };
   durationMs: number;
 }
+
+export interface BaselineOptions {
+  /** The last migration to record (--to); default: every migration on disk. */
+  to?: string;
+  /** Compare and say what would be recorded; write nothing (--dry-run). */
+  dryRun?: boolean;
+  /** A PostgreSQL server for the shadow (--shadow-url); default: the config's shadowUrl, else embedded. */
+  shadowUrl?: string;
+  /** false: replay everything, keep no templates (--no-cache). */
+  cache?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BaselineReport {
+  engine: string;
+  /**
+   * recorded: the migrations were recorded as applied; planned: --dry-run, they would be;
+   * up-to-date: nothing to record (every migration up to --to is applied already);
+   * differences: the database does not hold what they make — nothing was written.
+   */
+  outcome: 'recorded' | 'planned' | 'up-to-date' | 'differences';
+  /** The migrations recorded as applied (planned: would be; differences: would have been), in apply order. */
+  recorded: string[];
+  /** The engine's migrations up to --to that its history records as applied already: left as they are. */
+  alreadyApplied: string[];
+  /** Missing or changed objects that the engine's migrations create or change: each one refuses the baseline. */
+  differences: VerifyDifference[];
+  /** Objects in the database that no migration makes: not the engine's business, reported only. */
+  unexpected: VerifyDifference[];
+  /** The engine's objects compared, per kind. */
+  summary: Array<{ kind: string; count: number }>;
+  warnings: string[];
+  /** Absent when there was nothing to record (no shadow was started). */
+  shadow?: VerifyReport['shadow'];
+  /** The journal run of a recording baseline. */
+  runId?: number;
+  durationMs: number;
+}

@@ -10,13 +10,14 @@
  *    and polymigrate's journal left out, `verify.ignore` patterns removed from both, and diffed.
  * Nothing is written to the live database: it is only read, with catalog queries.
  */
-import { diffSchemas, type SchemaDifference } from '../schema/diff.js';
+import { diffSchemas } from '../schema/diff.js';
 import type { SchemaModel } from '../schema/schema-model.js';
 import { summarizeObjects, type SchemaSummary } from '../schema/summary.js';
-import type { AttributionTracker, MigrationRef } from '../schema/attribution.js';
+import type { AttributionTracker } from '../schema/attribution.js';
 import type { Session } from '../session.js';
 import { compareWithShadow } from '../verify/shadow-comparison.js';
 import { appliedMigrations, sharesDatabase } from '../verify/applied-migrations.js';
+import { ownedBy, withOwner } from '../verify/owned-differences.js';
 import { selectEngines } from '../plan/plan-up.js';
 import { collectStatus } from './status.js';
 import type { VerifyDifference, VerifyOptions, VerifyReport } from './reports.js';
@@ -56,25 +57,8 @@ export async function verify(session: Session, options: VerifyOptions = {}): Pro
 function compare(
   expected: SchemaModel, actual: SchemaModel, tracker: AttributionTracker, engines: string[], restricted: boolean,
 ): { differences: VerifyDifference[]; summary: SchemaSummary } {
-  const owned = (key: string) => {
-    const owner = tracker.ownerOf(key);
-    return !restricted || (owner !== undefined && [owner.createdBy, owner.changedBy].some((m) => m !== undefined && engines.includes(m.engine)));
-  };
+  const owned = (key: string) => !restricted || ownedBy(tracker, key, engines);
   const differences = diffSchemas(expected, actual).filter((d) => owned(d.key)).map((d) => withOwner(d, tracker));
   const summary = summarizeObjects([...expected.objects.values()].filter((object) => owned(object.key)));
   return { differences, summary };
-}
-
-function withOwner(difference: SchemaDifference, tracker: AttributionTracker): VerifyDifference {
-  const owner = difference.kind === 'unexpected' ? undefined : tracker.ownerOf(difference.key);
-  const createdBy: MigrationRef | undefined = owner?.createdBy;
-  return {
-    ...difference,
-    ...(createdBy ? { createdBy: { ...createdBy } } : {}),
-    ...(owner?.changedBy && !sameMigration(owner.changedBy, createdBy) ? { changedBy: { ...owner.changedBy } } : {}),
-  };
-}
-
-function sameMigration(a: MigrationRef, b: MigrationRef | undefined): boolean {
-  return b !== undefined && a.engine === b.engine && a.id === b.id;
 }

@@ -1,5 +1,5 @@
 import type { EngineProblem, MigrationState, MigrationStatus, RollbackSupport } from '../adapter/contract.js';
-import type { RunReport, StatusReport, VerifyDifference, VerifyReport } from '../operations/reports.js';
+import type { BaselineReport, RunReport, StatusReport, VerifyDifference, VerifyReport } from '../operations/reports.js';
 import type { DownStop, Refusal } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
@@ -150,4 +150,28 @@ export interface VerifyDocument {
 
 export function verifyDocument(report: VerifyReport): VerifyDocument {
   return { version: 1, command: 'verify', ...report };
+}
+
+/**
+ * `baseline --json`: whether ENGINE's migrations were recorded as applied (`outcome`), which ones
+ * (`recorded`), and the differences that refused it.
+ */
+export interface BaselineDocument {
+  version: 1;
+  command: 'baseline';
+  engine: string;
+  outcome: BaselineReport['outcome'];
+  recorded: string[];
+  alreadyApplied: string[];
+  differences: VerifyDifference[];
+  unexpected: VerifyDifference[];
+  summary: BaselineReport['summary'];
+  warnings: string[];
+  shadow?: VerifyReport['shadow'];
+  runId?: number;
+  durationMs: number;
+}
+
+export function baselineDocument(report: BaselineReport): BaselineDocument {
+  return { version: 1, command: 'baseline', ...report };
 }

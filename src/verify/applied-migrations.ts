@@ -5,9 +5,9 @@ import type { EngineStatus } from '../status/engine-status.js';
  * Engines on a database of their own (an engine `url`) cannot be compared with the main database's
  * shadow: they are left out, and the report says so.
  */
-export function sharesDatabase(session: Session, engine: string, warnings: string[]): boolean {
+export function sharesDatabase(session: Session, engine: string, warnings: string[], command = 'verify'): boolean {
   if (session.engineUrl(engine) === session.databaseUrl) return true;
-  warnings.push(`${engine} uses a database of its own (its "url"): verify compares the main database only, so ${engine} was not verified.`);
+  warnings.push(`${engine} uses a database of its own (its "url"): ${command} compares the main database only, so ${engine}'s migrations were left out of the shadow.`);
   return false;
 }
 
@@ -30,9 +30,3 @@ export function appliedMigrations(statuses: EngineStatus[], warnings: string[]):
   }
   return only;
 }
-
-
-
-
-
-

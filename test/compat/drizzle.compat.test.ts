@@ -1,27 +1,14 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/database.js';
-import { DRIZZLE_KIT } from '../helpers/drizzle-project.js';
+import { runDrizzleKit } from '../helpers/drizzle-project.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
-import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
+import { testBudget } from '../helpers/time-budget.js';
 
-/** drizzle-kit itself, as the oracle: same project, same database. Killed after a CLI run's budget. */
-function drizzleKit(cwd: string, databaseUrl: string, ...args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(DRIZZLE_KIT, args, { cwd, env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    const timeoutMs = budget(STEP_MS.cli);
-    const timer = setTimeout(() => { output += `\n[test] drizzle-kit was still running after ${timeoutMs} ms (its budget): killed\n`; child.kill('SIGKILL'); }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, output }); });
-  });
-}
+const drizzleKit = runDrizzleKit;
 
 const HISTORY = 'SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id';
 const TAGS = ['0000_init', '0001_page_views', '0002_daily_rollups'];

@@ -29,11 +29,28 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Payload's own CLI (the oracle), run in the project with what it needs in the environment. */
 export function payloadCli(project: TempProject, databaseUrl: string, ...args: string[]): Promise<{ code: number; output: string }> {
+  return runPayloadCli(project, databaseUrl, 'production', args);
+}
+
+/**
+ * Payload's dev mode on an empty database: `getPayload` outside production pushes the config's
+ * schema (drizzle-kit's pushSchema) and writes the dev marker row (name 'dev', batch -1).
+ */
+export function payloadDevPush(project: TempProject, databaseUrl: string): Promise<{ code: number; output: string }> {
+  project.write('payload/dev-push.ts', `import { getPayload } from 'payload'
+import config from './payload.config.ts'
+await getPayload({ config })
+process.exit(0)
+`);
+  return runPayloadCli(project, databaseUrl, 'development', ['run', 'payload/dev-push.ts']);
+}
+
+function runPayloadCli(project: TempProject, databaseUrl: string, nodeEnv: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'payload'), args, {
       cwd: project.dir,
       env: {
-        ...process.env, DATABASE_URL: databaseUrl, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET, NODE_ENV: 'production',
+        ...process.env, DATABASE_URL: databaseUrl, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET, NODE_ENV: nodeEnv,
         PAYLOAD_CONFIG_PATH: project.path('payload', 'payload.config.ts'), NO_COLOR: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
