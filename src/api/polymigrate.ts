@@ -2,7 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { CreatedMigration, CreateOptions } from '../adapter/contract.js';
 import { create } from '../operations/create.js';
 import { resolve } from '../operations/resolve.js';
-import { runDocument, statusDocument, verifyDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument } from '../report/documents.js';
+import {
+  checkDocument, runDocument, statusDocument, verifyDocument,
+  type CheckDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument,
+} from '../report/documents.js';
+import type { CheckOptions } from '../operations/check-report.js';
 import { down } from '../operations/down.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { status } from '../operations/status.js';
@@ -92,6 +96,16 @@ export class Polymigrate extends EventEmitter<PolymigrateEvents> {
     // Loaded on use: the shadow and the schema model are for verify alone.
     const { verify } = await import('../operations/verify.js');
     return verifyDocument(await verify(this.session, options));
+  }
+
+  /**
+   * Are the migrations sound (like `polymigrate check`)? Replays every engine's migrations into a
+   * fresh shadow database and runs up → down → up for every migration with a down: `sound`, and
+   * each down that does not restore the schema. Reads no live database: `databaseUrl` is not needed.
+   */
+  async check(options: CheckOptions = {}): Promise<CheckDocument> {
+    const { check } = await import('../operations/check.js');
+    return checkDocument(await check(this.session, options));
   }
 
   /** A new migration in the engine's own conventions (like `polymigrate create`); touches no database. */

@@ -58,7 +58,7 @@ export function buildProgram(exit: (code: number) => void, writeErr: (text: stri
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
-error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 refused (lock timeout, safety rule, --strict)`);
+error · 3 status: pending migrations · 4 status: problems, verify: drift, check: unsound migrations · 5 refused (lock timeout, safety rule, --strict)`);
 
   const run = (load: (cli: Cli) => Promise<number>, command: Command) => runAction(command, load, exit);
 
@@ -91,6 +91,12 @@ error · 3 status: pending migrations · 4 status: problems, verify: drift · 5 
     .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
     .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/verify-command.js')).verifyCommand(cli, options), command));
+
+  program.command('check')
+    .description('for CI, no database needed: replay every migration into a fresh shadow database and check that each down restores the schema (up → down → up); exit 4 when a down forgets something or fails, or a migration fails')
+    .option('--engine <name>', 'check only these engines\' downs; every engine is still replayed (repeatable)', collect)
+    .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/check-command.js')).checkCommand(cli, options), command));
 
   program.command('create')
     .description('write a new migration in the engine\'s own conventions')

@@ -134,7 +134,7 @@ class OpenShadow implements Shadow {
  * own `url` names a live database — never used here), no direct URL, no lock timeouts for DDL (no
  * other session is there to wait for). The database URL is set per replay.
  */
-function shadowConfig(config: ResolvedConfig): ResolvedConfig {
+export function shadowConfig(config: ResolvedConfig): ResolvedConfig {
   const { databaseUrl: _live, directUrl: _direct, shadowUrl: _shadow, ddlLockTimeoutSeconds: _ddl, ...rest } = config;
   const engines = config.engines.map(({ url: _engineUrl, ...engine }): ResolvedEngine => engine);
   return { ...rest, engines };
