@@ -44,12 +44,18 @@ function differenceText(d: CheckDifference): string {
   const what = `${d.objectKind} ${d.object}`;
   switch (d.kind) {
     case 'unexpected':
-      return `forgets ${what}${d.actual ? ` (${d.actual})` : ''}: the down leaves it in place`;
+      return `forgets ${what}${inParentheses(d.actual)}: the down leaves it in place`;
     case 'missing':
-      return `removes ${what}${d.expected ? ` (${d.expected})` : ''}, which was there before the migration`;
+      return `removes ${what}${inParentheses(d.expected)}, which was there before the migration`;
     case 'changed':
       return `forgets to restore ${what}: ${d.field ?? 'definition'} is ${d.actual ?? '(none)'}, before the migration ${d.expected ?? '(none)'}`;
   }
+}
+
+/** ` (text NOT NULL)`; an enum's labels come in parentheses already. */
+function inParentheses(text: string | undefined): string {
+  if (!text) return '';
+  return text.startsWith('(') ? ` ${text}` : ` (${text})`;
 }
 
 function shadowLine(report: CheckReport): string {
