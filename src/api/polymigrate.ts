@@ -2,7 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { CreatedMigration, CreateOptions } from '../adapter/contract.js';
 import { create } from '../operations/create.js';
 import { resolve } from '../operations/resolve.js';
-import { baselineDocument, runDocument, statusDocument, verifyDocument, type BaselineDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument } from '../report/documents.js';
+import {
+  baselineDocument, checkDocument, runDocument, statusDocument, verifyDocument,
+  type BaselineDocument, type CheckDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument,
+} from '../report/documents.js';
+import type { CheckOptions } from '../operations/check-report.js';
 import { down } from '../operations/down.js';
 import { skipReason } from '../operations/skip-switch.js';
 import { status } from '../operations/status.js';
@@ -102,6 +106,16 @@ export class Polymigrate extends EventEmitter<PolymigrateEvents> {
   async baseline(engine: string, options: BaselineOptions = {}): Promise<BaselineDocument> {
     const { baseline } = await import('../operations/baseline.js');
     return baselineDocument(await baseline(this.session, engine, options));
+  }
+
+  /**
+   * Are the migrations sound (like `polymigrate check`)? Replays every engine's migrations into a
+   * fresh shadow database and runs up → down → up for every migration with a down: `sound`, and
+   * each down that does not restore the schema. Reads no live database: `databaseUrl` is not needed.
+   */
+  async check(options: CheckOptions = {}): Promise<CheckDocument> {
+    const { check } = await import('../operations/check.js');
+    return checkDocument(await check(this.session, options));
   }
 
   /** A new migration in the engine's own conventions (like `polymigrate create`); touches no database. */

@@ -72,7 +72,7 @@ function programWithGlobalOptions(writeErr: (text: string) => void): Command {
     .exitOverride()
     .addHelpText('after', `
 Exit codes: 0 ok/up to date · 1 a migration failed or the database is unreachable · 2 usage or config
-error · 3 status: pending migrations · 4 status: problems, verify/baseline: drift, plan --fail-on · 5 refused (lock timeout, safety rule, --strict)`);
+error · 3 status: pending migrations · 4 status: problems, verify/baseline: drift, plan --fail-on, check: unsound migrations · 5 refused (lock timeout, safety rule, --strict)`);
 }
 
 /** The commands that read or change the database's migrations: up, down, status. */
@@ -110,6 +110,12 @@ function addShadowCommands(program: Command, run: RunCommand): void {
     .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
     .option('--no-cache', 'replay every migration and keep no templates of replayed prefixes')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/verify-command.js')).verifyCommand(cli, options), command));
+
+  program.command('check')
+    .description('for CI, no database needed: replay every migration into a fresh shadow database and check that each down restores the schema (up → down → up); exit 4 when a down forgets something or fails, or a migration fails')
+    .option('--engine <name>', 'check only these engines\' downs; every engine is still replayed (repeatable)', collect)
+    .option('--shadow-url <url>', 'a PostgreSQL server for the shadow database (default: the config\'s shadowUrl, else an embedded server); polymigrate creates and drops only its own polymigrate_shadow_* databases there')
+    .action(async (options, command: Command) => run(async (cli) => (await import('./commands/check-command.js')).checkCommand(cli, options), command));
 
   program.command('plan')
     .description('trace what each pending migration locks, rewrites and destroys, on the shadow at the live database\'s applied state, sized by the live catalog (nothing is written to the database)')

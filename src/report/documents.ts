@@ -1,5 +1,6 @@
 import type { EngineProblem, MigrationState, MigrationStatus, RollbackSupport } from '../adapter/contract.js';
 import type { BaselineReport, RunReport, StatusReport, VerifyDifference, VerifyReport } from '../operations/reports.js';
+import type { CheckReport } from '../operations/check-report.js';
 import type { DownStop, Refusal } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
 import type { EngineStatus } from '../status/engine-status.js';
@@ -174,4 +175,18 @@ export interface BaselineDocument {
 
 export function baselineDocument(report: BaselineReport): BaselineDocument {
   return { version: 1, command: 'baseline', ...report };
+}
+
+/**
+ * `check --json`: whether the migrations are sound — every migration replays on an empty database
+ * and every checked down restores the schema it started from. `migrations` lists every replayed
+ * migration with `hasDown` and `result`; `failed` the migration the replay stopped at.
+ */
+export interface CheckDocument extends CheckReport {
+  version: 1;
+  command: 'check';
+}
+
+export function checkDocument(report: CheckReport): CheckDocument {
+  return { version: 1, command: 'check', ...report };
 }
