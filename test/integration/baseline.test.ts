@@ -44,7 +44,7 @@ describe('baseline drizzle on a database built by drizzle-kit push', () => {
   const pm = (url: string, ...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: url }, timeoutMs: budget(STEP_MS.server + STEP_MS.cli) });
   const copy = async (prefix: string) => {
     const db = await cloneDatabase(pushed.name, prefix);
-    cleanups.push(db.drop);
+    cleanups.push(() => db.drop());
     return db;
   };
   const hashOf = (tag: string) => createHash('sha256').update(project.read(`drizzle/migrations/${tag}.sql`)).digest('hex');
