@@ -94,7 +94,7 @@ describe('baseline drizzle on a database built by drizzle-kit push', () => {
     const before = await catalogSnapshot(db.url);
     const run = await pm(db.url, 'baseline', 'drizzle', '--dry-run', '--json');
     expect(run.code, run.stderr).toBe(0);
-    const doc = run.json() as BaselineJson;
+    const doc = run.json<BaselineJson>();
     expect(doc).toMatchObject({ command: 'baseline', engine: 'drizzle', outcome: 'planned', recorded: TAGS, differences: [] });
     expect(doc.shadow?.migrations).toBe(TAGS.length);
     expect(await catalogSnapshot(db.url)).toBe(before);
@@ -108,7 +108,7 @@ describe('baseline drizzle on a database built by drizzle-kit push', () => {
     const db = await copy('baselineto');
     const run = await pm(db.url, 'baseline', 'drizzle', '--to', '0001_page_views', '--json');
     expect(run.code, run.stderr).toBe(0);
-    const doc = run.json() as BaselineJson;
+    const doc = run.json<BaselineJson>();
     expect(doc).toMatchObject({ outcome: 'recorded', recorded: ['0000_init', '0001_page_views'], differences: [] });
     // 0002 adds a column to a table of 0000 and a table of its own: in the database, made by no recorded migration.
     expect(doc.unexpected.map((d) => `${d.objectKind} ${d.object}`)).toEqual(expect.arrayContaining(['table public.daily_rollups', 'column public.sessions.utm_source']));
@@ -133,7 +133,7 @@ describe('baseline drizzle on a database built by drizzle-kit push', () => {
     expect(await catalogSnapshot(db.url), 'no history table, no row, no journal').toBe(before);
     const json = await pm(db.url, 'baseline', 'drizzle', '--json');
     expect(json.code).toBe(4);
-    const doc = json.json() as BaselineJson;
+    const doc = json.json<BaselineJson>();
     expect(doc.outcome).toBe('differences');
     expect(doc.differences).toEqual([expect.objectContaining({ kind: 'changed', objectKind: 'column', object: 'public.visitors.user_agent', createdBy: { engine: 'drizzle', id: '0000_init' } })]);
     expect(await catalogSnapshot(db.url)).toBe(before);
