@@ -193,7 +193,7 @@ describe('baseline with several engines', () => {
     const prismaRows = await query(db.url, 'SELECT * FROM _prisma_migrations ORDER BY started_at');
     const run = await runCli(['baseline', 'drizzle', '--json'], { cwd: project.dir, env, timeoutMs: budget(STEP_MS.server + STEP_MS.cli) });
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    const doc = run.json() as BaselineJson & { warnings: string[] };
+    const doc = run.json<BaselineJson & { warnings: string[] }>();
     expect(doc).toMatchObject({ outcome: 'recorded', recorded: TAGS, differences: [] });
     expect(doc.shadow?.migrations).toBe(TAGS.length + prismaRows.length);
     expect(doc.warnings.join('\n')).toMatch(/1 difference\(s\) in objects of other engines' migrations were not compared/);
