@@ -1,20 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  bigserial,
-  check,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-  varchar,
-} from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, date, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 
 // Analytics example schema used by polymigrate's Drizzle fixtures.
 
@@ -46,10 +31,7 @@ export const sessions = pgTable(
     country: varchar('country', { length: 2 }),
     utmSource: varchar('utm_source', { length: 255 }),
   },
-  (t) => [
-    index('sessions_visitor_id_idx').on(t.visitorId),
-    index('sessions_started_at_idx').on(t.startedAt),
-  ],
+  (t) => [index('sessions_visitor_id_idx').on(t.visitorId), index('sessions_started_at_idx').on(t.startedAt)],
 );
 
 export const events = pgTable(
@@ -60,13 +42,12 @@ export const events = pgTable(
       .notNull()
       .references(() => sessions.id, { onDelete: 'cascade' }),
     name: varchar('name', { length: 128 }).notNull(),
-    properties: jsonb('properties').notNull().default(sql`'{}'::jsonb`),
+    properties: jsonb('properties')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('events_session_id_idx').on(t.sessionId),
-    index('events_name_occurred_at_idx').on(t.name, t.occurredAt),
-  ],
+  (t) => [index('events_session_id_idx').on(t.sessionId), index('events_name_occurred_at_idx').on(t.name, t.occurredAt)],
 );
 
 export const pageViews = pgTable(
@@ -81,10 +62,7 @@ export const pageViews = pgTable(
     durationMs: integer('duration_ms'),
     viewedAt: timestamp('viewed_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('page_views_session_id_idx').on(t.sessionId),
-    index('page_views_path_viewed_at_idx').on(t.path, t.viewedAt),
-  ],
+  (t) => [index('page_views_session_id_idx').on(t.sessionId), index('page_views_path_viewed_at_idx').on(t.path, t.viewedAt)],
 );
 
 export const dailyRollups = pgTable(

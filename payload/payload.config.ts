@@ -1,11 +1,11 @@
-import { postgresAdapter } from '@payloadcms/db-postgres'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { buildConfig } from 'payload'
+import { postgresAdapter } from '@payloadcms/db-postgres';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildConfig } from 'payload';
 
 // Example Payload project used by polymigrate's tests.
 // Migrations live in ./migrations next to this file (absolute path, so the cwd does not matter).
-const dirname = path.dirname(fileURLToPath(import.meta.url))
+const dirname = path.dirname(fileURLToPath(import.meta.url));
 
 export default buildConfig({
   secret: process.env.PAYLOAD_SECRET ?? '',
@@ -54,4 +54,4 @@ export default buildConfig({
       ],
     },
   ],
-})
+});

@@ -33,7 +33,11 @@ const BUNDLED_PACKAGES = new Set(['commander', 'valibot']);
  */
 const FROM_LIBRARY = ['src/errors.ts', 'src/db/run-sql-script.ts', 'src/db/pg-runtime-probe.ts'].map((file) => path.join(ROOT, file));
 
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 const externals = {
   name: 'polymigrate-externals',

@@ -13,14 +13,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The bin the package ships (built by `npm run build`).
 const cli = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.polymigrate);
 
-
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polymigrate-demo-'));
 fs.chmodSync(dir, 0o777);
 const port = await freePort();
 const password = 'demo-password';
 const pg = new EmbeddedPostgres({
-  databaseDir: path.join(dir, 'data'), port, user: 'postgres', password, persistent: false,
-  createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+  databaseDir: path.join(dir, 'data'),
+  port,
+  user: 'postgres',
+  password,
+  persistent: false,
+  createPostgresUser: process.getuid?.() === 0,
+  onLog: () => {},
+  onError: () => {},
 });
 
 const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\u001b[1m${s}\u001b[22m` : s);
@@ -28,7 +33,9 @@ let failed = false;
 function step(title, args, expectCodes) {
   console.log(`\n${bold(`$ polymigrate ${args.join(' ')}`)}   ${title}`);
   const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd: root, stdio: 'inherit', env: {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
       ...process.env,
       DATABASE_URL: `postgres://postgres:${password}@127.0.0.1:${port}/demo`,
       // Payload refuses to start without a secret; a real app has its own.

@@ -14,7 +14,9 @@ const START = '<!-- reliability:start -->';
 const END = '<!-- reliability:end -->';
 
 function cell(value) {
-  return String(value ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return String(value ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 }
 
 function renderSection(section) {
@@ -48,7 +50,12 @@ function renderReport(sections) {
 }
 
 function main() {
-  const files = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort() : [];
+  const files = fs.existsSync(resultsDir)
+    ? fs
+        .readdirSync(resultsDir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
   if (files.length === 0) {
     console.error(`No results in ${path.relative(root, resultsDir)}: run npm run reliability (it records them).`);
     process.exit(1);
@@ -63,7 +70,7 @@ function main() {
   else next = `${readme.replace(/\s*$/, '')}\n\n${block}\n`;
   if (process.argv.includes('--check')) {
     if (next !== readme) {
-      console.error('README.md\'s Reliability section is out of date: run npm run reliability:report.');
+      console.error("README.md's Reliability section is out of date: run npm run reliability:report.");
       process.exit(1);
     }
     return;

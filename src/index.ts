@@ -11,15 +11,20 @@ export type { PolymigrateConfig, EngineConfig } from './config/config-types.js';
 export { createHealthHandler, type HealthHandlerOptions, type MigrationsHealth } from './health/health-handler.js';
 export { createMigrateHandler, type MigrateHandlerOptions } from './api/migrate-handler.js';
 export type {
-  StatusDocument, RunDocument, SkippedDocument, ErrorDocument, EngineDocument, MigrationDocument, PlanDocument, VerifyDocument, BaselineDocument,
+  StatusDocument,
+  RunDocument,
+  SkippedDocument,
+  ErrorDocument,
+  EngineDocument,
+  MigrationDocument,
+  PlanDocument,
+  VerifyDocument,
+  BaselineDocument,
   CheckDocument,
 } from './report/documents.js';
 export type { VerifyOptions, VerifyDifference, MigrationRefDocument, BaselineOptions } from './operations/reports.js';
 export type { CheckOptions, CheckDifference, CheckedMigration, DownCheckResult } from './operations/check-report.js';
 export type { StepResult, StepErrorInfo, StepOutcome } from './run/step-result.js';
 export type { Plan, PlannedStep, Refusal, DownStop } from './plan/plan-types.js';
-export {
-  PolymigrateError, ConfigError, RefusedError, RuntimeError, MigrationFileError, UnreadablePathError, LockTimeoutError,
-  InterruptedError, ExitCode,
-} from './errors.js';
+export { PolymigrateError, ConfigError, RefusedError, RuntimeError, MigrationFileError, UnreadablePathError, LockTimeoutError, InterruptedError, ExitCode } from './errors.js';
 export { VERSION } from './version.js';

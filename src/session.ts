@@ -54,8 +54,7 @@ export class Session {
     this.events = options.events ?? {};
     this.lockTimeoutSeconds = options.lockTimeoutSeconds ?? options.config.lockTimeoutSeconds;
     const ddlTimeout = options.ddlLockTimeoutSeconds ?? options.config.ddlLockTimeoutSeconds;
-    this.lockRetry = ddlTimeout === undefined ? undefined
-      : { lockTimeoutMs: ddlTimeout * 1000, retries: options.ddlRetries ?? options.config.ddlRetries ?? 0 };
+    this.lockRetry = ddlTimeout === undefined ? undefined : { lockTimeoutMs: ddlTimeout * 1000, retries: options.ddlRetries ?? options.config.ddlRetries ?? 0 };
     registerConfigSecrets(options.config);
   }
 
@@ -108,7 +107,11 @@ export class Session {
     if (cached) return cached;
     const engine = this.config.engines.find((e) => e.name === name);
     if (!engine) {
-      throw new ConfigError(`Unknown engine "${name}"; the config has ${this.engineNames().map((n) => `"${n}"`).join(', ')}.`);
+      throw new ConfigError(
+        `Unknown engine "${name}"; the config has ${this.engineNames()
+          .map((n) => `"${n}"`)
+          .join(', ')}.`,
+      );
     }
     let adapter = engine.adapter;
     if (!adapter) {
@@ -172,10 +175,12 @@ export class Session {
    */
   async stepSessions(engines: string[]): Promise<Array<{ url: string; pid: number }>> {
     const urls = [...new Set([this.databaseUrl, ...engines.map((name) => this.engineUrl(name))])];
-    return Promise.all(urls.map(async (url) => {
-      const client = (url === this.databaseUrl ? await this.db() : await this.clientFor(url, `engine:${url}`)) as DbClient & { processID?: number };
-      return { url, pid: client.processID ?? 0 };
-    }));
+    return Promise.all(
+      urls.map(async (url) => {
+        const client = (url === this.databaseUrl ? await this.db() : await this.clientFor(url, `engine:${url}`)) as DbClient & { processID?: number };
+        return { url, pid: client.processID ?? 0 };
+      }),
+    );
   }
 
   /** The connections of `engines` that are not the main one, one per database, with their URL. */
@@ -205,12 +210,14 @@ export class Session {
 
   private async closeConnections(): Promise<void> {
     const all = [this.mainClient, ...this.clients.values()].filter(Boolean) as Promise<DbClient>[];
-    await Promise.all(all.map(async (pending) => {
-      try {
-        await (await pending).end();
-      } catch {
-        // a client that never connected or a server that went away: nothing to close
-      }
-    }));
+    await Promise.all(
+      all.map(async (pending) => {
+        try {
+          await (await pending).end();
+        } catch {
+          // a client that never connected or a server that went away: nothing to close
+        }
+      }),
+    );
   }
 }

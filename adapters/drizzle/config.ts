@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import { engineName, engineUrl, migrationsPath, pgIdentifier } from '../../src/config/engine-fields.js';
 
-
 /** Options of a Drizzle engine (validated when the config loads). */
 export const drizzleEngineSchema = v.strictObject({
   kind: v.literal('drizzle'),

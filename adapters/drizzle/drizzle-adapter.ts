@@ -46,8 +46,10 @@ async function createDrizzleMigration(engine: DrizzleEngine, name: string, optio
   const { dir } = engine;
   const { kitConfig } = await engine.settings();
   if (!kitConfig) {
-    throw new ConfigError(`${engine.name}: no drizzle.config.* found beside or above ${dir}, so drizzle-kit cannot be run.`,
-      `Set "drizzleConfig" for engine "${engine.name}" in the polymigrate config (relative to the config file).`);
+    throw new ConfigError(
+      `${engine.name}: no drizzle.config.* found beside or above ${dir}, so drizzle-kit cannot be run.`,
+      `Set "drizzleConfig" for engine "${engine.name}" in the polymigrate config (relative to the config file).`,
+    );
   }
   const cwd = drizzleKitCwd(kitConfig, dir);
   const bin = findDrizzleKit([cwd, engine.env.configDir]);
@@ -60,15 +62,19 @@ async function createDrizzleMigration(engine: DrizzleEngine, name: string, optio
   const args = ['generate', '--config', kitConfig.file, '--name', snakeName(name), ...(options.empty ? ['--custom'] : [])];
   const run = await runDrizzleKit(bin, args, cwd);
   if (run.code !== 0) {
-    throw new ConfigError(`${engine.name}: drizzle-kit ${args.join(' ')} failed (exit ${run.code}):\n${run.output || '(it printed nothing)'}`,
-      `It ran in ${cwd}; drizzle-kit resolves "schema" and "out" against that folder.`);
+    throw new ConfigError(
+      `${engine.name}: drizzle-kit ${args.join(' ')} failed (exit ${run.code}):\n${run.output || '(it printed nothing)'}`,
+      `It ran in ${cwd}; drizzle-kit resolves "schema" and "out" against that folder.`,
+    );
   }
   const created = engine.scan().migrations.filter((m) => !before.has(m.id));
   if (created.length === 0) {
-    throw new ConfigError(`${engine.name}: drizzle-kit wrote no migration into ${dir}:\n${run.output}`,
+    throw new ConfigError(
+      `${engine.name}: drizzle-kit wrote no migration into ${dir}:\n${run.output}`,
       /No schema changes/i.test(run.output)
         ? `The schema has no changes to migrate. For a hand-written migration run polymigrate create ${engine.name} ${name} --empty.`
-        : `Check that "out" in ${kitConfig.file} (resolved from ${cwd}) is ${dir}.`);
+        : `Check that "out" in ${kitConfig.file} (resolved from ${cwd}) is ${dir}.`,
+    );
   }
   const migration = created[created.length - 1]!;
   const written = [...listFiles(dir)].filter((f) => !filesBefore.has(f));
@@ -93,11 +99,15 @@ async function resolveDrizzleMigration(engine: DrizzleEngine, id: string, mark: 
   const recorded = status.state === 'applied' || status.state === 'modified';
   if (mark === 'rolled-back') {
     if (recorded) {
-      throw new RefusedError(`${engine.name}: ${id} is recorded as applied; resolve --rolled-back does not undo migrations.`,
-        `Use polymigrate down --engine ${engine.name} (needs ${engine.downFileOf(status.migration)}).`);
+      throw new RefusedError(
+        `${engine.name}: ${id} is recorded as applied; resolve --rolled-back does not undo migrations.`,
+        `Use polymigrate down --engine ${engine.name} (needs ${engine.downFileOf(status.migration)}).`,
+      );
     }
-    return `${id} has no row in drizzle's history (a failed drizzle migration is never recorded), so it is pending already: ` +
-      'the next up runs it again from its first statement. Undo whatever part of it ran, or make its statements idempotent, first.';
+    return (
+      `${id} has no row in drizzle's history (a failed drizzle migration is never recorded), so it is pending already: ` +
+      'the next up runs it again from its first statement. Undo whatever part of it ran, or make its statements idempotent, first.'
+    );
   }
   if (recorded) throw new RefusedError(`${engine.name}: ${id} is already recorded as applied.`, 'Nothing to do.');
   const { store } = await engine.settings();

@@ -11,7 +11,11 @@ import type { SqlChunk } from './drizzle-migration.js';
  * pending and the next `up` starts it again from the first statement.
  */
 export async function runDrizzleSql(
-  db: Queryable, file: string, text: string, chunks: SqlChunk[], inTransaction: boolean,
+  db: Queryable,
+  file: string,
+  text: string,
+  chunks: SqlChunk[],
+  inTransaction: boolean,
   /** The `polymigrate resolve … --applied` command for this migration. */
   resolveCommand: string,
 ): Promise<void> {
@@ -21,10 +25,8 @@ export async function runDrizzleSql(
     return;
   }
   await runStatementsOneByOne(db, source, {
-    statements: chunks.flatMap((chunk) =>
-      splitStatements(chunk.text).map((s) => ({ offset: chunk.offset + s.offset, text: s.text }))),
-    advice: 'It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, ' +
-      `or finish it by hand and run ${resolveCommand}.`,
+    statements: chunks.flatMap((chunk) => splitStatements(chunk.text).map((s) => ({ offset: chunk.offset + s.offset, text: s.text }))),
+    advice: 'It stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, ' + `or finish it by hand and run ${resolveCommand}.`,
   });
 }
 
@@ -69,4 +71,3 @@ export async function runAtomically<M extends DiscoveredMigration<unknown>>(
   await commit();
   return results;
 }
-

@@ -32,7 +32,10 @@ export class DrizzleEngine {
   /** The history table's name for messages, known once settings are resolved (read() runs first). */
   private historyLabel: string;
 
-  constructor(readonly options: DrizzleEngineOptions & { name: string }, readonly env: AdapterEnvironment) {
+  constructor(
+    readonly options: DrizzleEngineOptions & { name: string },
+    readonly env: AdapterEnvironment,
+  ) {
     this.name = options.name;
     this.dir = options.migrations;
     this.historyLabel = `${options.historySchema ?? DEFAULT_HISTORY_SCHEMA}.${options.historyTable ?? DEFAULT_HISTORY_TABLE}`;
@@ -93,9 +96,11 @@ export class DrizzleEngine {
   rollbackHint(migration: DrizzleMigration | undefined, id: string): string {
     const downFile = migration ? this.downFileOf(migration) : path.join(this.dir, `${id}.down.sql`);
     const when = migration?.meta?.when;
-    return 'Drizzle has no down migrations and drizzle-kit cannot generate them. ' +
+    return (
+      'Drizzle has no down migrations and drizzle-kit cannot generate them. ' +
       `Write the SQL that undoes ${id} in ${downFile}, then run polymigrate down again. ` +
-      (when === undefined ? '' : `(By hand instead: run that SQL, then delete its history row, created_at = ${when}, so drizzle-kit sees it as pending.)`);
+      (when === undefined ? '' : `(By hand instead: run that SQL, then delete its history row, created_at = ${when}, so drizzle-kit sees it as pending.)`)
+    );
   }
 
   /** A migration's down, or the refusal that says how to write one. */

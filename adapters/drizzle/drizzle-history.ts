@@ -34,10 +34,14 @@ const V1_COLUMNS = ['name', 'applied_at'];
 
 function formatMismatch(where: string, format: DrizzleFormat): ConfigError {
   return format === 'journal'
-    ? new ConfigError(`${where} has drizzle 1.0's columns (name, applied_at), but the migrations folder is in the drizzle-kit 0.x format (meta/_journal.json).`,
-      'The database was migrated by drizzle 1.0: upgrade the folder with drizzle-kit 1.0 (drizzle-kit up), or point "migrations" at the folder that database was migrated from.')
-    : new ConfigError(`${where} has no "name" column (drizzle-kit 0.x history), but the migrations folder is in the drizzle 1.0 format (<timestamp>_<name>/migration.sql).`,
-      'Run drizzle 1.0\'s migrate once so it upgrades its history table, or point "migrations" at the 0.x folder (the one with meta/_journal.json).');
+    ? new ConfigError(
+        `${where} has drizzle 1.0's columns (name, applied_at), but the migrations folder is in the drizzle-kit 0.x format (meta/_journal.json).`,
+        'The database was migrated by drizzle 1.0: upgrade the folder with drizzle-kit 1.0 (drizzle-kit up), or point "migrations" at the folder that database was migrated from.',
+      )
+    : new ConfigError(
+        `${where} has no "name" column (drizzle-kit 0.x history), but the migrations folder is in the drizzle 1.0 format (<timestamp>_<name>/migration.sql).`,
+        'Run drizzle 1.0\'s migrate once so it upgrades its history table, or point "migrations" at the 0.x folder (the one with meta/_journal.json).',
+      );
 }
 
 /**
@@ -46,7 +50,10 @@ function formatMismatch(where: string, format: DrizzleFormat): ConfigError {
  * tied by hash (the journal's `when` was changed after it was applied), newest migration first,
  * so two identical files (e.g. two empty custom migrations) each keep their own row.
  */
-function matchJournalRows(rows: DrizzleHistoryRow[], discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): Map<DrizzleHistoryRow, { migration: DiscoveredMigration<DrizzleMigrationMeta>; by: 'created_at' | 'hash' }> {
+function matchJournalRows(
+  rows: DrizzleHistoryRow[],
+  discovered: DiscoveredMigration<DrizzleMigrationMeta>[],
+): Map<DrizzleHistoryRow, { migration: DiscoveredMigration<DrizzleMigrationMeta>; by: 'created_at' | 'hash' }> {
   const matches = new Map<DrizzleHistoryRow, { migration: DiscoveredMigration<DrizzleMigrationMeta>; by: 'created_at' | 'hash' }>();
   const taken = new Set<string>();
   const when = (m: DiscoveredMigration<DrizzleMigrationMeta>) => m.meta!.when;
@@ -116,9 +123,7 @@ function journalEntries(rows: DrizzleHistoryRow[], discovered: DiscoveredMigrati
   const matches = matchJournalRows(rows, discovered);
   return rows.map((row) => {
     const match = matches.get(row);
-    const meta: DrizzleHistoryMeta = match
-      ? { row, matchedBy: match.by, expectedWhen: match.migration.meta!.when }
-      : { row };
+    const meta: DrizzleHistoryMeta = match ? { row, matchedBy: match.by, expectedWhen: match.migration.meta!.when } : { row };
     return {
       // Rows that belong to no migration on disk are named by what identifies them.
       id: match ? match.migration.id : `created_at=${row.created_at ?? 'NULL'} (row ${row.id})`,
@@ -146,9 +151,11 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
     /** Exactly the schema and table drizzle creates before migrating (1.0 adds name and applied_at). */
     async prepare(db: Queryable, format: DrizzleFormat): Promise<void> {
       await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(location.schema)}`);
-      await db.query(format === 'journal'
-        ? `CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`
-        : `CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`);
+      await db.query(
+        format === 'journal'
+          ? `CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`
+          : `CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`,
+      );
     },
 
     /** The row drizzle writes: hash of the file text, created_at = the journal's `when`. */
@@ -156,8 +163,7 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
       if (meta.format === 'journal') {
         await db.query(`insert into ${table} ("hash", "created_at") values($1, $2)`, [hash, meta.when]);
       } else {
-        await db.query(`insert into ${table} ("hash", "created_at", "name", "applied_at") values($1, $2, $3, now())`,
-          [hash, meta.when, meta.folderName]);
+        await db.query(`insert into ${table} ("hash", "created_at", "name", "applied_at") values($1, $2, $3, now())`, [hash, meta.when, meta.folderName]);
       }
     },
 
@@ -180,9 +186,8 @@ export function drizzleHistoryTable(location: DrizzleHistoryTable) {
      * tied only by hash (its `when` changed since) is removed by hash, newest row only.
      */
     async remove(db: Queryable, meta: DrizzleMigrationMeta, hash: string): Promise<number> {
-      const byKey = meta.format === 'journal'
-        ? await db.query(`DELETE FROM ${table} WHERE created_at = $1`, [meta.when])
-        : await db.query(`DELETE FROM ${table} WHERE name = $1`, [meta.folderName]);
+      const byKey =
+        meta.format === 'journal' ? await db.query(`DELETE FROM ${table} WHERE created_at = $1`, [meta.when]) : await db.query(`DELETE FROM ${table} WHERE name = $1`, [meta.folderName]);
       if (byKey.rowCount) return byKey.rowCount;
       const byHash = await db.query(`DELETE FROM ${table} WHERE id = (SELECT max(id) FROM ${table} WHERE hash = $1)`, [hash]);
       return byHash.rowCount ?? 0;

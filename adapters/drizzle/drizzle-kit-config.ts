@@ -14,8 +14,13 @@ export interface DrizzleKitConfig {
 }
 
 export const DRIZZLE_CONFIG_NAMES = [
-  'drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.cts',
-  'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json',
+  'drizzle.config.ts',
+  'drizzle.config.mts',
+  'drizzle.config.cts',
+  'drizzle.config.js',
+  'drizzle.config.mjs',
+  'drizzle.config.cjs',
+  'drizzle.config.json',
 ] as const;
 
 /** The literal `out` and `migrations` values of a drizzle.config.* file, without loading it (init, status). */
@@ -48,8 +53,7 @@ function pickStrings(value: unknown): Omit<DrizzleKitConfig, 'file'> {
 
 /** A literal reading of the file, for configs that cannot be loaded here (a dependency missing…). */
 function readStatically(text: string): Omit<DrizzleKitConfig, 'file'> {
-  const literal = (key: string, within: string) =>
-    new RegExp(`\\b${key}\\s*:\\s*['"\`]([^'"\`]+)['"\`]`).exec(within)?.[1];
+  const literal = (key: string, within: string) => new RegExp(`\\b${key}\\s*:\\s*['"\`]([^'"\`]+)['"\`]`).exec(within)?.[1];
   const migrations = /\bmigrations\s*:\s*\{([^}]*)\}/.exec(text)?.[1] ?? '';
   return pickStrings({ out: literal('out', text), migrations: { table: literal('table', migrations), schema: literal('schema', migrations) } });
 }
@@ -66,8 +70,7 @@ export async function readDrizzleKitConfig(file: string, options: { execute: boo
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`drizzle config ${file} does not exist.`,
-      'Fix "drizzleConfig" in the polymigrate config (relative to the config file), or remove it.');
+    throw new ConfigError(`drizzle config ${file} does not exist.`, 'Fix "drizzleConfig" in the polymigrate config (relative to the config file), or remove it.');
   }
   if (file.endsWith('.json')) {
     try {

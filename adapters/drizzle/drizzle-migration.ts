@@ -59,14 +59,23 @@ export function splitOnBreakpoints(text: string): SqlChunk[] {
  * record the same facts, they only find the files and `when` differently.
  */
 export function drizzleMigration(input: {
-  id: string; name?: string; file: string; text: string; downFile: string;
+  id: string;
+  name?: string;
+  file: string;
+  text: string;
+  downFile: string;
   /** Why the file cannot be applied as read (see decodeScript). */
   problem?: string;
-  format: DrizzleFormat; when: number; folderName?: string;
+  format: DrizzleFormat;
+  when: number;
+  folderName?: string;
 }): DiscoveredMigration<DrizzleMigrationMeta> {
   const downText = fs.existsSync(input.downFile) ? readDownScriptFile(input.downFile) : undefined;
   const meta: DrizzleMigrationMeta = {
-    format: input.format, when: input.when, text: input.text, chunks: splitOnBreakpoints(input.text),
+    format: input.format,
+    when: input.when,
+    text: input.text,
+    chunks: splitOnBreakpoints(input.text),
     ...(input.folderName ? { folderName: input.folderName } : {}),
     ...(downText !== undefined ? { downFile: input.downFile, downText } : {}),
   };

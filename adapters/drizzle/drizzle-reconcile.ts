@@ -30,21 +30,35 @@ export function reconcileJournal(discovered: DiscoveredMigration<DrizzleMigratio
     if (entry) {
       const { row, matchedBy } = entry.meta as DrizzleHistoryMeta;
       if (matchedBy === 'created_at' && row.hash !== migration.checksum) {
-        return { id: migration.id, state: 'modified', migration, history: entry,
-          reason: 'the file changed after it was applied (its hash differs from the recorded one; drizzle-kit never checks this)' };
+        return {
+          id: migration.id,
+          state: 'modified',
+          migration,
+          history: entry,
+          reason: 'the file changed after it was applied (its hash differs from the recorded one; drizzle-kit never checks this)',
+        };
       }
       if (matchedBy === 'hash' && (newest === undefined || when > newest)) {
-        return { id: migration.id, state: 'modified', migration, history: entry,
-          reason: `it was applied with created_at ${row.created_at ?? 'NULL'}, but its journal "when" is now ${when}, newer than every applied migration: drizzle-kit migrate would run it again. Put the old "when" back in meta/_journal.json.` };
+        return {
+          id: migration.id,
+          state: 'modified',
+          migration,
+          history: entry,
+          reason: `it was applied with created_at ${row.created_at ?? 'NULL'}, but its journal "when" is now ${when}, newer than every applied migration: drizzle-kit migrate would run it again. Put the old "when" back in meta/_journal.json.`,
+        };
       }
       return { id: migration.id, state: 'applied', migration, history: entry };
     }
     if (newest === undefined || when > newest) return { id: migration.id, state: 'pending', migration };
     return {
-      id: migration.id, state: 'unreachable', migration,
-      reason: `its journal "when" ${whenText(when)} is not newer than the newest applied migration's created_at ${whenText(newest)}` +
+      id: migration.id,
+      state: 'unreachable',
+      migration,
+      reason:
+        `its journal "when" ${whenText(when)} is not newer than the newest applied migration's created_at ${whenText(newest)}` +
         `${newestEntry ? ` (${newestEntry.id})` : ''}, so drizzle-kit migrate skips it forever`,
-      fix: `In meta/_journal.json move the entry to the end and give it a "when" greater than ${newest} ` +
+      fix:
+        `In meta/_journal.json move the entry to the end and give it a "when" greater than ${newest} ` +
         '(or delete the file and its entry and re-generate it with drizzle-kit generate), then run up again. ' +
         `If it was already applied by hand: polymigrate resolve ${engine} ${migration.id} --applied.`,
     };
@@ -52,8 +66,7 @@ export function reconcileJournal(discovered: DiscoveredMigration<DrizzleMigratio
   const onDisk = new Set(discovered.map((m) => m.id));
   for (const entry of history) {
     if (onDisk.has(entry.id)) continue;
-    statuses.push({ id: entry.id, state: 'missing', history: entry,
-      reason: 'recorded in drizzle\'s history (created_at and hash match no journal entry), but no migration on disk' });
+    statuses.push({ id: entry.id, state: 'missing', history: entry, reason: "recorded in drizzle's history (created_at and hash match no journal entry), but no migration on disk" });
   }
   return statuses;
 }
@@ -72,8 +85,10 @@ export function nullCreatedAtProblems(history: HistoryEntry[], table: string): E
       ? `UPDATE ${table} SET created_at = ${expectedWhen} WHERE id = ${row.id};  -- ${h.id}`
       : `-- row ${row.id} (hash ${row.hash.slice(0, 12)}…) matches no migration on disk: set created_at to its journal "when", or DELETE it`;
   });
-  return [{
-    message: `${nulls.length} row(s) of ${table} have created_at NULL. drizzle-kit migrate sorts NULL first when it looks for the newest applied migration, so it would treat the database as empty and re-run every migration.`,
-    fix: `Set created_at to each migration's journal "when":\n${repairs.join('\n')}`,
-  }];
+  return [
+    {
+      message: `${nulls.length} row(s) of ${table} have created_at NULL. drizzle-kit migrate sorts NULL first when it looks for the newest applied migration, so it would treat the database as empty and re-run every migration.`,
+      fix: `Set created_at to each migration's journal "when":\n${repairs.join('\n')}`,
+    },
+  ];
 }

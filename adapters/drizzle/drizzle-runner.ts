@@ -17,7 +17,8 @@ function drizzleScript(engine: DrizzleEngine): SqlRunner<DrizzleMigrationMeta>['
     return {
       source: { file: migration.path, text: migration.meta!.text, lineOffset: 0 },
       ...(migration.transactional ? {} : { oneByOne: true }),
-      partialAdvice: 'drizzle records no failed state, so it stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, ' +
+      partialAdvice:
+        'drizzle records no failed state, so it stays pending: make its statements idempotent (IF NOT EXISTS) and run up again, ' +
         `or finish it by hand and run polymigrate resolve ${engine.name} ${migration.id} --applied`,
     };
   };
@@ -54,8 +55,7 @@ export function drizzleAtomicRunner(engine: DrizzleEngine): BatchRunner<DrizzleM
     else await runDrizzleSql(db, down.file, down.text, splitOnBreakpoints(down.text), false, 'polymigrate down again');
     const removed = await (await engine.settings()).store.remove(db, migration.meta!, migration.checksum ?? '');
     if (removed === 0) {
-      throw new RefusedError(`${engine.name}: ${migration.id} has no row in drizzle's history to remove.`,
-        'It is not recorded as applied; run polymigrate status to see its state.');
+      throw new RefusedError(`${engine.name}: ${migration.id} has no row in drizzle's history to remove.`, 'It is not recorded as applied; run polymigrate status to see its state.');
     }
   };
   return {

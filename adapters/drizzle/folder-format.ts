@@ -25,14 +25,16 @@ export function detectFormat(dir: string, entries: DirectoryEntry[]): DrizzleFor
  * the folder name. created_at is taken from the folder's UTC timestamp.
  */
 export function discoverFolders(dir: string, entries: DirectoryEntry[]): DiscoveredMigration<DrizzleMigrationMeta>[] {
-  const folders = entries.filter((e) => e.isDirectory() && e.name !== 'meta').map((e) => e.name).sort();
+  const folders = entries
+    .filter((e) => e.isDirectory() && e.name !== 'meta')
+    .map((e) => e.name)
+    .sort();
   const migrations: DiscoveredMigration<DrizzleMigrationMeta>[] = [];
   for (const folder of folders) {
     const match = FOLDER.exec(folder);
     const file = path.join(dir, folder, 'migration.sql');
     if (!match) {
-      throw new MigrationFileError(path.join(dir, folder), 'does not follow drizzle\'s <YYYYMMDDHHMMSS>_<name> folder pattern.',
-        'Rename it, or move it out of the migrations folder.');
+      throw new MigrationFileError(path.join(dir, folder), "does not follow drizzle's <YYYYMMDDHHMMSS>_<name> folder pattern.", 'Rename it, or move it out of the migrations folder.');
     }
     if (!fs.existsSync(file)) {
       throw new MigrationFileError(file, 'does not exist: every migration folder needs a migration.sql.', 'Restore it, or remove the folder.');
@@ -40,10 +42,19 @@ export function discoverFolders(dir: string, entries: DirectoryEntry[]): Discove
     const [, y, mo, d, h, mi, s, name] = match as unknown as string[];
     const when = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
     const { text, problem } = readScriptFile(file);
-    migrations.push(drizzleMigration({
-      id: folder, ...(name ? { name } : {}), file, text, ...(problem ? { problem } : {}), downFile: path.join(dir, folder, 'down.sql'),
-      format: 'folders', when, folderName: folder,
-    }));
+    migrations.push(
+      drizzleMigration({
+        id: folder,
+        ...(name ? { name } : {}),
+        file,
+        text,
+        ...(problem ? { problem } : {}),
+        downFile: path.join(dir, folder, 'down.sql'),
+        format: 'folders',
+        when,
+        folderName: folder,
+      }),
+    );
   }
   return migrations;
 }

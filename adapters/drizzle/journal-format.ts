@@ -23,8 +23,11 @@ export function readJournal(dir: string): JournalEntry[] {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if (!isMissing(file, error)) throw unreadable(file, error);
-    throw new MigrationFileError(file, 'does not exist, and drizzle cannot migrate without it.',
-      'drizzle-kit generate writes it. If this folder is in the drizzle 1.0 format (<timestamp>_<name>/migration.sql), check that "migrations" points at it.');
+    throw new MigrationFileError(
+      file,
+      'does not exist, and drizzle cannot migrate without it.',
+      'drizzle-kit generate writes it. If this folder is in the drizzle 1.0 format (<timestamp>_<name>/migration.sql), check that "migrations" points at it.',
+    );
   }
   let raw: unknown;
   try {
@@ -40,8 +43,11 @@ export function readJournal(dir: string): JournalEntry[] {
   return entries.map((entry: unknown, index: number) => {
     const { tag, when } = (entry ?? {}) as { tag?: unknown; when?: unknown };
     if (typeof tag !== 'string' || tag === '' || typeof when !== 'number' || !Number.isSafeInteger(when)) {
-      throw new MigrationFileError(file, `entries[${index}] needs a string "tag" and an integer "when" (got ${JSON.stringify(entry)}).`,
-        'Restore the entry from version control or re-generate it with drizzle-kit.');
+      throw new MigrationFileError(
+        file,
+        `entries[${index}] needs a string "tag" and an integer "when" (got ${JSON.stringify(entry)}).`,
+        'Restore the entry from version control or re-generate it with drizzle-kit.',
+      );
     }
     if (seen.has(tag)) throw new MigrationFileError(file, `lists the tag "${tag}" twice.`, 'Remove the duplicate entry.');
     seen.add(tag);
@@ -58,13 +64,22 @@ export function discoverJournal(dir: string): DiscoveredMigration<DrizzleMigrati
       script = readScriptFile(file);
     } catch (error) {
       if (!isMissing(file, (error as Error).cause)) throw error;
-      throw new MigrationFileError(file, `is listed in meta/_journal.json (tag "${tag}") but does not exist.`,
-        'Restore the file, or remove its entry from the journal if the migration was never applied anywhere.');
+      throw new MigrationFileError(
+        file,
+        `is listed in meta/_journal.json (tag "${tag}") but does not exist.`,
+        'Restore the file, or remove its entry from the journal if the migration was never applied anywhere.',
+      );
     }
     const name = /^\d+_(.+)$/.exec(tag)?.[1];
     return drizzleMigration({
-      id: tag, ...(name ? { name } : {}), file, text: script.text, ...(script.problem ? { problem: script.problem } : {}),
-      downFile: path.join(dir, `${tag}.down.sql`), format: 'journal', when,
+      id: tag,
+      ...(name ? { name } : {}),
+      file,
+      text: script.text,
+      ...(script.problem ? { problem: script.problem } : {}),
+      downFile: path.join(dir, `${tag}.down.sql`),
+      format: 'journal',
+      when,
     });
   });
 }
@@ -77,7 +92,10 @@ export function discoverJournal(dir: string): DiscoveredMigration<DrizzleMigrati
 export function strayFileWarnings(dir: string, discovered: DiscoveredMigration<DrizzleMigrationMeta>[]): EngineProblem[] {
   if (!fs.existsSync(journalPath(dir))) return [];
   const listed = new Set(discovered.map((m) => path.basename(m.path)));
-  const stray = fs.readdirSync(dir).filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql') && !listed.has(f)).sort();
+  const stray = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql') && !listed.has(f))
+    .sort();
   return stray.map((file) => ({
     severity: 'warning' as const,
     message: `${path.join(dir, file)} is not listed in meta/_journal.json, so neither drizzle-kit nor polymigrate will ever apply it.`,

@@ -29,9 +29,19 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     history: {
       read: (db) => readPayloadHistory(db, options.schema),
       tables: async () => [{ schema: options.schema, name: 'payload_migrations' }],
-      reconcile: (discovered, history) => reconcileById(discovered, history.filter((entry) => !isDevPushMarker(entry))),
+      reconcile: (discovered, history) =>
+        reconcileById(
+          discovered,
+          history.filter((entry) => !isDevPushMarker(entry)),
+        ),
       problems: (history) => payloadProblems(history, options.name, options.schema),
-      recordApplied: (migrations, ctx) => recordPayloadApplied(ctx.db, options.schema, migrations.map((m) => m.id), options.name),
+      recordApplied: (migrations, ctx) =>
+        recordPayloadApplied(
+          ctx.db,
+          options.schema,
+          migrations.map((m) => m.id),
+          options.name,
+        ),
     },
     // Payload runs each migration in its own transaction, all of a batch in one child process.
     runner: {
@@ -46,8 +56,10 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
     close: () => runtime.close(),
     rollbackHint(migration, id) {
       if (!migration) {
-        return `The file of ${id} is missing from ${dir}, and its down() lives in it: restore the file (e.g. from git) and run polymigrate down again, `
-          + `or undo its changes by hand and delete its row: DELETE FROM payload_migrations WHERE name = '${id}';`;
+        return (
+          `The file of ${id} is missing from ${dir}, and its down() lives in it: restore the file (e.g. from git) and run polymigrate down again, ` +
+          `or undo its changes by hand and delete its row: DELETE FROM payload_migrations WHERE name = '${id}';`
+        );
       }
       return `Payload migrations carry their own down(): fix the down() in ${migration.path} and run polymigrate down again.`;
     },

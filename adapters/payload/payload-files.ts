@@ -20,8 +20,11 @@ export function discoverPayloadMigrations(dir: string, engine: string): Discover
     const id = file.split('.')[0]!;
     const clash = seen.get(id);
     if (clash) {
-      throw new MigrationFileError(path.join(dir, file), `has the same migration name "${id}" as ${clash}; Payload would run both under one name.`,
-        'Keep one file per migration in the migration directory (compiled .js copies belong elsewhere).');
+      throw new MigrationFileError(
+        path.join(dir, file),
+        `has the same migration name "${id}" as ${clash}; Payload would run both under one name.`,
+        'Keep one file per migration in the migration directory (compiled .js copies belong elsewhere).',
+      );
     }
     seen.set(id, file);
     // Payload migrations always export down(): rollback is native, no file to look for.

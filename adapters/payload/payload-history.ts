@@ -19,8 +19,7 @@ interface PayloadRow extends Record<string, unknown> {
  */
 export async function readPayloadHistory(db: Queryable, schema: string): Promise<HistoryEntry[]> {
   try {
-    const { rows } = await db.query<PayloadRow>(
-      `SELECT name, batch::float8 AS batch, created_at FROM ${qualified(schema, 'payload_migrations')} ORDER BY created_at, id`);
+    const { rows } = await db.query<PayloadRow>(`SELECT name, batch::float8 AS batch, created_at FROM ${qualified(schema, 'payload_migrations')} ORDER BY created_at, id`);
     return rows.map((row) => ({
       id: row.name,
       state: 'applied' as const,
@@ -43,12 +42,15 @@ export function isDevPushMarker(entry: HistoryEntry): boolean {
  */
 export function payloadProblems(history: HistoryEntry[], engine: string, schema: string): EngineProblem[] {
   if (!history.some(isDevPushMarker)) return [];
-  return [{
-    message: `${engine}: payload_migrations holds Payload's dev-mode marker (name 'dev', batch -1): this database's schema was pushed by Payload in dev mode, so its tables may not match the migrations.`,
-    fix: 'Either reset this (development) database and run polymigrate up, or make sure the schema matches the migrations '
-      + `(the applied ones must be recorded), then delete the marker: DELETE FROM ${qualified(schema, 'payload_migrations')} WHERE name = 'dev' AND batch = -1; `
-      + 'and run polymigrate up again.',
-  }];
+  return [
+    {
+      message: `${engine}: payload_migrations holds Payload's dev-mode marker (name 'dev', batch -1): this database's schema was pushed by Payload in dev mode, so its tables may not match the migrations.`,
+      fix:
+        'Either reset this (development) database and run polymigrate up, or make sure the schema matches the migrations ' +
+        `(the applied ones must be recorded), then delete the marker: DELETE FROM ${qualified(schema, 'payload_migrations')} WHERE name = 'dev' AND batch = -1; ` +
+        'and run polymigrate up again.',
+    },
+  ];
 }
 
 /**
@@ -61,13 +63,16 @@ export function payloadProblems(history: HistoryEntry[], engine: string, schema:
  */
 export async function recordPayloadApplied(db: Queryable, schema: string, names: string[], engine: string): Promise<void> {
   const table = qualified(schema, 'payload_migrations');
-  const { rows: [exists] } = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [table]);
+  const {
+    rows: [exists],
+  } = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [table]);
   if (!exists?.found) {
-    throw new RefusedError(`${engine}: ${table} does not exist, so this database does not hold Payload's schema (Payload's first migration, or dev mode's push, creates it).`,
-      'Nothing was recorded. Run polymigrate up on it instead, or point --url at the database Payload pushed to.');
+    throw new RefusedError(
+      `${engine}: ${table} does not exist, so this database does not hold Payload's schema (Payload's first migration, or dev mode's push, creates it).`,
+      'Nothing was recorded. Run polymigrate up on it instead, or point --url at the database Payload pushed to.',
+    );
   }
-  const { rows } = await db.query<{ batch: number | null }>(
-    `SELECT batch::float8 AS batch FROM ${table} WHERE batch IS DISTINCT FROM ${DEV_PUSH.batch} ORDER BY name DESC LIMIT 1`);
+  const { rows } = await db.query<{ batch: number | null }>(`SELECT batch::float8 AS batch FROM ${table} WHERE batch IS DISTINCT FROM ${DEV_PUSH.batch} ORDER BY name DESC LIMIT 1`);
   const latest = Number(rows[0]?.batch ?? 0);
   const batch = (latest > 0 ? latest : 0) + 1;
   await db.query(`DELETE FROM ${table} WHERE name = $1 AND batch = $2`, [DEV_PUSH.name, DEV_PUSH.batch]);

@@ -18,9 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installHint, isMissingPackage, OPTIONAL_PEERS, type OptionalPeer } from '../../src/peers/missing-peer.js';
-import {
-  CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest,
-} from './runner-protocol.js';
+import { CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest } from './runner-protocol.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Payload is loaded at runtime from the user's project, untyped here. */
 type Loose = any;
@@ -28,8 +26,7 @@ type Loose = any;
 // stdout is the protocol: anything else written there (console.log in Payload or a migration,
 // table printers) is diverted to stderr, which the parent passes on as engine output.
 const writeProtocol = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-  (process.stderr.write as (...args: unknown[]) => boolean)(chunk, ...rest));
+process.stdout.write = (chunk: unknown, ...rest: unknown[]) => (process.stderr.write as (...args: unknown[]) => boolean)(chunk, ...rest);
 
 function emit(event: RunnerEvent): void {
   writeProtocol(`${JSON.stringify(event)}\n`);
@@ -42,9 +39,9 @@ class ExitIntercepted extends Error {
   }
 }
 const realExit = process.exit.bind(process);
-process.exit = ((code?: number | string | null) => {
+process.exit = (code?: number | string | null) => {
   throw new ExitIntercepted(Number(code ?? 0));
-});
+};
 
 /** Payload's pool never closes, so the child always ends here, explicitly. Pipe writes are synchronous on Linux and macOS. */
 function finish(ok: boolean): never {
@@ -144,7 +141,7 @@ async function loadPayload(configPath: string): Promise<{ payloadModule: Loose; 
   const nodeModule = (await import('node:module')).default as unknown as Record<string, unknown>;
   // Payload's own bin does the same: on Node >= 23.5 tsx would pick registerHooks, which breaks this setup.
   if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks = undefined;
-  (await import(pathToFileURL(tsxApi).href) as { register(): void }).register();
+  ((await import(pathToFileURL(tsxApi).href)) as { register(): void }).register();
 
   let configModule: Loose;
   try {
@@ -174,8 +171,11 @@ function resolveTsx(payloadEntry: string, configPath: string): string {
       if (!isMissingPackage(error, 'tsx')) throw error;
     }
   }
-  return missing({ name: 'tsx', neededFor: 'loading the Payload config and its TypeScript migrations', dev: true }, configPath,
-    `Cannot find tsx beside payload (${payloadEntry}) or from ${configPath}`);
+  return missing(
+    { name: 'tsx', neededFor: 'loading the Payload config and its TypeScript migrations', dev: true },
+    configPath,
+    `Cannot find tsx beside payload (${payloadEntry}) or from ${configPath}`,
+  );
 }
 
 /** A package Payload runs with is missing: say which, and the command that installs it. */
@@ -214,7 +214,8 @@ function neutralise(config: Loose, databaseUrl: string | undefined): void {
         }
         const level = record.level ?? 30;
         const msg = typeof record.msg === 'string' ? record.msg : JSON.stringify(record.msg ?? '');
-        if (level >= 50) lastErrorMessage = msg; // becomes the step's error instead of a log line
+        if (level >= 50)
+          lastErrorMessage = msg; // becomes the step's error instead of a log line
         else if (msg) emit({ type: 'log', level, msg });
       },
     },
@@ -254,8 +255,10 @@ async function main(): Promise<void> {
   const payload: Loose = await payloadModule.getPayload({ config, disableDBConnect: request.action === 'create', disableOnInit: true });
   const schema = payload.db.schemaName || 'public';
   if (schema !== request.schema) {
-    fatal({ message: `The Payload config's postgres adapter uses schemaName "${schema}", but polymigrate reads payload_migrations from schema "${request.schema}".`,
-      hint: `Set "schema": "${schema}" on this engine in the polymigrate config.` });
+    fatal({
+      message: `The Payload config's postgres adapter uses schemaName "${schema}", but polymigrate reads payload_migrations from schema "${request.schema}".`,
+      hint: `Set "schema": "${schema}" on this engine in the polymigrate config.`,
+    });
   }
   // Payload reads and writes migrations in payload.db.migrationDir: the directory polymigrate lists.
   payload.db.migrationDir = request.migrationDir;
@@ -291,7 +294,10 @@ async function main(): Promise<void> {
 async function up(payload: Loose, planned: RunnerMigration[], recorded: Array<{ name: string; batch: number }>, pauseBetween: boolean): Promise<void> {
   if (recorded.some((row) => row.batch === -1)) {
     // Payload would ask an interactive question here (and hang without a terminal).
-    fatal({ reason: 'dev-push', message: "payload_migrations holds Payload's dev-mode marker (name 'dev', batch -1): the schema was pushed in dev mode, so Payload would stop to ask before migrating." });
+    fatal({
+      reason: 'dev-push',
+      message: "payload_migrations holds Payload's dev-mode marker (name 'dev', batch -1): the schema was pushed in dev mode, so Payload would stop to ask before migrating.",
+    });
   }
   const already = new Set(recorded.map((row) => row.name));
   for (const migration of planned.filter((m) => already.has(m.name))) {
@@ -303,33 +309,33 @@ async function up(payload: Loose, planned: RunnerMigration[], recorded: Array<{ 
     emit({ type: 'step', name: current.name, ok, durationMs: Math.round(performance.now() - current.started), ...(error ? { error } : {}), ...(waiting ? { waiting } : {}) });
     current = undefined;
   };
-  const migrations = planned.filter((m) => !already.has(m.name)).map((migration) => ({
-    name: migration.name,
-    async up(args: unknown) {
-      // The previous migration's up(), row and commit are done (Payload has only begun this one's
-      // transaction, with nothing in it yet).
-      if (current && pauseBetween) {
-        settle(true, undefined, true);
-        await nextContinue();
-      } else {
-        settle(true);
-      }
-      current = { name: migration.name, started: performance.now() };
-      await (await importMigration(migration)).up(args);
-    },
-    async down() {
-      throw new Error('not used: polymigrate reverts through the runner\'s down action');
-    },
-  }));
+  const migrations = planned
+    .filter((m) => !already.has(m.name))
+    .map((migration) => ({
+      name: migration.name,
+      async up(args: unknown) {
+        // The previous migration's up(), row and commit are done (Payload has only begun this one's
+        // transaction, with nothing in it yet).
+        if (current && pauseBetween) {
+          settle(true, undefined, true);
+          await nextContinue();
+        } else {
+          settle(true);
+        }
+        current = { name: migration.name, started: performance.now() };
+        await (await importMigration(migration)).up(args);
+      },
+      async down() {
+        throw new Error("not used: polymigrate reverts through the runner's down action");
+      },
+    }));
   if (migrations.length === 0) return;
   try {
     await payload.db.migrate({ migrations });
     settle(true);
   } catch (error) {
     // Payload rolled the failing migration back, logged the error and called process.exit(1).
-    const failure = error instanceof ExitIntercepted
-      ? (lastLoggedError ? describeError(lastLoggedError) : { message: lastErrorMessage ?? error.message })
-      : describeError(error);
+    const failure = error instanceof ExitIntercepted ? (lastLoggedError ? describeError(lastLoggedError) : { message: lastErrorMessage ?? error.message }) : describeError(error);
     if (!current) fatal(failure);
     settle(false, failure);
     finish(false);
@@ -389,7 +395,13 @@ async function create(payload: Loose, dir: string, migrationName: string, empty:
     }
     throw error;
   }
-  emit({ type: 'created', files: fs.readdirSync(dir).filter((file) => !before.has(file)).map((file) => path.join(dir, file)) });
+  emit({
+    type: 'created',
+    files: fs
+      .readdirSync(dir)
+      .filter((file) => !before.has(file))
+      .map((file) => path.join(dir, file)),
+  });
 }
 
 // Top-level await on purpose: if Payload waits for an answer on stdin (closed), the event loop

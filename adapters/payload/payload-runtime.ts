@@ -30,7 +30,10 @@ export class PayloadRuntime {
   /** A child started by warmUp, loading Payload while the core plans; used by the next request. */
   private warm: PayloadChild | undefined;
 
-  constructor(private readonly options: PayloadEngineOptions & { name: string }, configDir: string) {
+  constructor(
+    private readonly options: PayloadEngineOptions & { name: string },
+    configDir: string,
+  ) {
     this.dir = options.migrations;
     this.configPath = path.resolve(configDir, options.config);
     this.secret = process.env[options.secretEnv];
@@ -57,7 +60,9 @@ export class PayloadRuntime {
   /** Exactly these migrations, in one Payload batch (up: one `payload migrate` worth of rows; down: newest first). */
   async batch(action: 'up' | 'down', migrations: DiscoveredMigration[], ctx: RunContext): Promise<BatchStepResult[]> {
     const request: RunnerRequest = {
-      action, migrationDir: this.dir, schema: this.options.schema,
+      action,
+      migrationDir: this.dir,
+      schema: this.options.schema,
       migrations: migrations.map((m) => ({ name: m.id, path: m.path })),
       ...(action === 'up' && ctx.afterStep ? { pauseBetween: true } : {}),
     };
@@ -76,8 +81,10 @@ export class PayloadRuntime {
       throw new RuntimeError(`${engine}: Payload could not create the migration: ${fatal?.error.message ?? result.abnormal}`, fatal?.error.hint);
     }
     if (result.events.some((e) => e.type === 'empty')) {
-      throw new ConfigError(`${engine}: no schema changes: the Payload config matches the newest migration snapshot, so no migration was written.`,
-        `Run polymigrate create ${engine} ${name} --empty to write an empty migration to fill in by hand.`);
+      throw new ConfigError(
+        `${engine}: no schema changes: the Payload config matches the newest migration snapshot, so no migration was written.`,
+        `Run polymigrate create ${engine} ${name} --empty to write an empty migration to fill in by hand.`,
+      );
     }
     const created = result.events.find((e): e is Extract<RunnerEvent, { type: 'created' }> => e.type === 'created');
     const files = (created?.files ?? []).sort();
@@ -93,12 +100,13 @@ export class PayloadRuntime {
   private payloadEnv(): Record<string, string> {
     const { name, secretEnv } = this.options;
     if (!fs.existsSync(this.configPath)) {
-      throw new ConfigError(`${name}: the Payload config ${this.configPath} does not exist.`,
-        `Fix "config" for engine "${name}" (relative to the polymigrate config file).`);
+      throw new ConfigError(`${name}: the Payload config ${this.configPath} does not exist.`, `Fix "config" for engine "${name}" (relative to the polymigrate config file).`);
     }
     if (!this.secret) {
-      throw new ConfigError(`${name}: ${secretEnv} is not set; Payload refuses to start without its secret.`,
-        `Set ${secretEnv} in the environment${secretEnv === 'PAYLOAD_SECRET' ? '' : ' (this engine\'s "secretEnv")'}.`);
+      throw new ConfigError(
+        `${name}: ${secretEnv} is not set; Payload refuses to start without its secret.`,
+        `Set ${secretEnv} in the environment${secretEnv === 'PAYLOAD_SECRET' ? '' : ' (this engine\'s "secretEnv")'}.`,
+      );
     }
     return { PAYLOAD_SECRET: this.secret };
   }
@@ -167,7 +175,10 @@ export class PayloadRuntime {
 class PauseBetween {
   private pending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly child: PayloadChild, private readonly afterStep: ((id: string) => Promise<void>) | undefined) {}
+  constructor(
+    private readonly child: PayloadChild,
+    private readonly afterStep: ((id: string) => Promise<void>) | undefined,
+  ) {}
 
   stepCommitted(id: string): void {
     this.pending = this.pending.then(async () => {

@@ -5,9 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../../src/errors.js';
-import {
-  CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerEvent, type RunnerRequest,
-} from './runner-protocol.js';
+import { CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerEvent, type RunnerRequest } from './runner-protocol.js';
 
 /**
  * The compiled child script. Beside this module in dist/; when polymigrate runs from its
@@ -19,8 +17,7 @@ export function payloadRunnerPath(): string {
   const candidates = [path.join(here, 'payload-runner.js'), path.resolve(here, '../../dist/adapters/payload/payload-runner.js')];
   const found = candidates.find((file) => fs.existsSync(file));
   if (!found) {
-    throw new RuntimeError(`polymigrate's Payload runner is missing (looked for ${candidates.join(' and ')}).`,
-      'Reinstall polymigrate; from a source checkout, run npm run build first.');
+    throw new RuntimeError(`polymigrate's Payload runner is missing (looked for ${candidates.join(' and ')}).`, 'Reinstall polymigrate; from a source checkout, run npm run build first.');
   }
   return found;
 }
@@ -116,14 +113,19 @@ function followOutput(child: ChildProcess, events: RunnerEvent[], stderrTail: st
 function abnormalEnd(events: RunnerEvent[], code: number | null, signal: NodeJS.Signals | null, stderrTail: string[]): string {
   // Exit 13 is Node's "unsettled top-level await": the loop emptied while the runner still awaited something
   // (a prompt waiting on the closed stdin is one such thing).
-  if (code === 13 && !events.some((e) => e.type === 'ready')) return 'loading the Payload config never finished: it waits for something that cannot come (a top-level await that never settles, or a question on stdin, which polymigrate keeps closed).';
-  if (code === 13) return 'Payload stopped to ask a question on stdin, which polymigrate keeps closed (for a new migration: probably whether a column was renamed). Run Payload\'s own migrate:create in a terminal to answer it.';
+  if (code === 13 && !events.some((e) => e.type === 'ready'))
+    return 'loading the Payload config never finished: it waits for something that cannot come (a top-level await that never settles, or a question on stdin, which polymigrate keeps closed).';
+  if (code === 13)
+    return "Payload stopped to ask a question on stdin, which polymigrate keeps closed (for a new migration: probably whether a column was renamed). Run Payload's own migrate:create in a terminal to answer it.";
   return `the Payload process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail.length ? `: ${stderrTail.slice(-5).join(' | ')}` : ''}.`;
 }
 
 /** The run's deadline and its cancellation both kill the child; the function returned disarms them. */
 function armKill(run: PayloadRunOptions, kill: (reason: string) => void): () => void {
-  const timer = setTimeout(() => kill(`Payload did not finish within ${run.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`), run.timeoutMs);
+  const timer = setTimeout(
+    () => kill(`Payload did not finish within ${run.timeoutMs / 1000}s and was stopped (raise "timeoutSeconds" for this engine if its migrations are slow).`),
+    run.timeoutMs,
+  );
   const onAbort = () => kill('the run was cancelled.');
   run.signal?.addEventListener('abort', onAbort, { once: true });
   if (run.signal?.aborted) onAbort();

@@ -24,23 +24,24 @@ export interface RunnerMigration {
 
 export type RunnerRequest =
   | {
-    action: 'up' | 'down'; migrationDir: string; schema: string; migrations: RunnerMigration[];
-    /**
-     * up: after each migration has committed, when another one follows, say so (a `step` event with
-     * `waiting`) and start the next only when a `continue` command comes: the shadow replay looks
-     * at the database between migrations.
-     */
-    pauseBetween?: boolean;
-  }
+      action: 'up' | 'down';
+      migrationDir: string;
+      schema: string;
+      migrations: RunnerMigration[];
+      /**
+       * up: after each migration has committed, when another one follows, say so (a `step` event with
+       * `waiting`) and start the next only when a `continue` command comes: the shadow replay looks
+       * at the database between migrations.
+       */
+      pauseBetween?: boolean;
+    }
   | { action: 'create'; migrationDir: string; schema: string; migrationName: string; empty: boolean };
 
 /**
  * What polymigrate sends over IPC: first the one `run` (until it comes, the child has not connected
  * to anything), then, with `pauseBetween`, a `continue` for each `step` event that says `waiting`.
  */
-export type RunnerCommand =
-  | { type: 'run'; request: RunnerRequest }
-  | { type: 'continue' };
+export type RunnerCommand = { type: 'run'; request: RunnerRequest } | { type: 'continue' };
 
 export type RunnerEvent =
   /** A line Payload logged (pino level: 30 info, 40 warn, 50 error). */

@@ -7,6 +7,6 @@ export const prismaDescriptor: EngineDescriptor = {
   optionsSchema: prismaEngineSchema,
   create: async (env) => (await import('./prisma-adapter.js')).createPrismaAdapter(env),
   initRank: 0,
-  initReason: 'Prisma runs first: its auth/user tables are usually what the other engines\' tables reference.',
+  initReason: "Prisma runs first: its auth/user tables are usually what the other engines' tables reference.",
   detect: detectPrisma,
 };

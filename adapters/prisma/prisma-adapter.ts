@@ -42,8 +42,8 @@ export function createPrismaAdapter(env: AdapterEnvironment): MigrationAdapter<P
     source: {
       discover,
       // Loaded on use: it spawns Prisma's CLI, which no other command needs.
-      create: async (name, createOptions = {}) => (await import('./prisma-create.js'))
-        .createPrismaMigration({ engine: options.name, dir, name, options: createOptions, project: await prismaProject(projectOptions) }),
+      create: async (name, createOptions = {}) =>
+        (await import('./prisma-create.js')).createPrismaMigration({ engine: options.name, dir, name, options: createOptions, project: await prismaProject(projectOptions) }),
     },
     history: {
       read: (db) => table.read(db),

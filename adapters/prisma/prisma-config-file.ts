@@ -108,8 +108,7 @@ function readText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
-    throw new ConfigError(`Prisma config ${file} does not exist or cannot be read.`,
-      'Fix "prismaConfig" in the polymigrate config (relative to the config file), or remove it.');
+    throw new ConfigError(`Prisma config ${file} does not exist or cannot be read.`, 'Fix "prismaConfig" in the polymigrate config (relative to the config file), or remove it.');
   }
 }
 

@@ -54,7 +54,12 @@ function writeTemplate(input: PrismaCreateInput, how: string): CreatedMigration 
 /** The migration folders in `dir` (names), to see which one Prisma added. */
 function migrationFolders(dir: string): Set<string> {
   if (!fs.existsSync(dir)) return new Set();
-  return new Set(fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name));
+  return new Set(
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name),
+  );
 }
 
 async function runPrismaCreate(input: PrismaCreateInput, cli: string): Promise<CreatedMigration> {
@@ -69,15 +74,18 @@ async function runPrismaCreate(input: PrismaCreateInput, cli: string): Promise<C
   const shownArgs = args.map((a) => (path.isAbsolute(a) ? path.relative(project.dir, a) || '.' : a)).join(' ');
   const where = `It ran in ${project.dir} with the project's prisma ${installed.version}.`;
   if (run.code !== 0) {
-    throw new ConfigError(`${engine}: prisma ${shownArgs} failed (exit ${run.code}):\n${run.output || '(it printed nothing)'}`,
-      `${where} For polymigrate's empty template instead: polymigrate create ${engine} ${JSON.stringify(name)} --empty`);
+    throw new ConfigError(
+      `${engine}: prisma ${shownArgs} failed (exit ${run.code}):\n${run.output || '(it printed nothing)'}`,
+      `${where} For polymigrate's empty template instead: polymigrate create ${engine} ${JSON.stringify(name)} --empty`,
+    );
   }
   const created = [...migrationFolders(dir)].filter((id) => !before.has(id) && fs.existsSync(path.join(dir, id, SCRIPT_FILE))).sort();
   const id = created.at(-1);
   if (!id) {
-    const elsewhere = project.config?.migrations && path.resolve(project.config.migrations) !== path.resolve(dir)
-      ? `${project.config.file} puts Prisma's migrations in ${project.config.migrations}, not in ${dir}: make the two agree.`
-      : `Check that Prisma's migrations folder (its config's migrations.path, else <schema folder>/migrations) is ${dir}.`;
+    const elsewhere =
+      project.config?.migrations && path.resolve(project.config.migrations) !== path.resolve(dir)
+        ? `${project.config.file} puts Prisma's migrations in ${project.config.migrations}, not in ${dir}: make the two agree.`
+        : `Check that Prisma's migrations folder (its config's migrations.path, else <schema folder>/migrations) is ${dir}.`;
     throw new ConfigError(`${engine}: prisma ${shownArgs} wrote no migration into ${dir}:\n${run.output}`, `${where} ${elsewhere}`);
   }
   const script = path.join(dir, id, SCRIPT_FILE);

@@ -22,10 +22,19 @@ export interface PrismaMigrationRow {
  * lines are what a person needs.
  */
 export function summarizeLogs(logs: string): string {
-  const lines = logs.split(/\r?\n/).map((l) => l.trim())
-    .filter((l) => l !== '' && !/^\d+: /.test(l) && !/^(with|at) /.test(l) && l !== '(recorded by polymigrate)' &&
-      // P3018's preamble and the migration's name: the status line names the migration already.
-      !l.startsWith('A migration failed to apply.') && !l.startsWith('Migration name:'));
+  const lines = logs
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        l !== '' &&
+        !/^\d+: /.test(l) &&
+        !/^(with|at) /.test(l) &&
+        l !== '(recorded by polymigrate)' &&
+        // P3018's preamble and the migration's name: the status line names the migration already.
+        !l.startsWith('A migration failed to apply.') &&
+        !l.startsWith('Migration name:'),
+    );
   const text = lines.join(' ').replace(/\s+/g, ' ');
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
@@ -67,10 +76,13 @@ export class PrismaHistoryTable {
     try {
       // Timestamps as epoch milliseconds (see epoch-millis.ts); aliases that differ from the
       // column names, so ORDER BY sorts by the full-precision timestamps.
-      rows = (await db.query<HistoryRow & Record<string, unknown>>(
-        `SELECT id, checksum, ${epochMillisSql('finished_at')} AS finished_ms, migration_name, logs,
+      rows = (
+        await db.query<HistoryRow & Record<string, unknown>>(
+          `SELECT id, checksum, ${epochMillisSql('finished_at')} AS finished_ms, migration_name, logs,
                 ${epochMillisSql('rolled_back_at')} AS rolled_back_ms, ${epochMillisSql('started_at')} AS started_ms
-           FROM ${this.table} ORDER BY started_at, id`)).rows;
+           FROM ${this.table} ORDER BY started_at, id`,
+        )
+      ).rows;
     } catch (error) {
       if (isMissingTable(error)) return [];
       throw error;
@@ -137,15 +149,20 @@ export class PrismaHistoryTable {
    * call: several rows written in one transaction (baseline) keep their order by started_at.
    */
   async insertResolvedApplied(db: Queryable, id: string, name: string, checksum: string): Promise<void> {
-    await db.query(`INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-      SELECT $1, $2, t.at, $3, '', NULL, t.at, 0 FROM (SELECT clock_timestamp() AS at) AS t`, [id, checksum, name]);
+    await db.query(
+      `INSERT INTO ${this.table} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+      SELECT $1, $2, t.at, $3, '', NULL, t.at, 0 FROM (SELECT clock_timestamp() AS at) AS t`,
+      [id, checksum, name],
+    );
   }
 
   /** Marks the failed rows (unfinished, not rolled back) of a migration as rolled back. */
   async rollBackFailed(db: Queryable, name: string): Promise<number> {
-    const { rowCount } = await db.query(`UPDATE ${this.table} SET rolled_back_at = now()
-      WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`, [name]);
+    const { rowCount } = await db.query(
+      `UPDATE ${this.table} SET rolled_back_at = now()
+      WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
+      [name],
+    );
     return rowCount ?? 0;
   }
-
 }

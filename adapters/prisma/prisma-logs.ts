@@ -16,5 +16,7 @@ export function prismaFailureLogs(migrationName: string, report: StepFailureRepo
     report.detail ? `DETAIL: ${report.detail}` : undefined,
     report.hint ? `HINT: ${report.hint}` : undefined,
     '(recorded by polymigrate)',
-  ].filter(Boolean).join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }

@@ -44,7 +44,8 @@ export function checkMigrationLock(dir: string): void {
     provider === undefined
       ? `${file} names no provider; polymigrate's Prisma engine needs provider = "postgresql".`
       : `${file} says provider = "${provider}", but polymigrate's Prisma engine runs PostgreSQL migrations only.`,
-    'These migrations were generated for another database. Point "migrations" at the PostgreSQL project\'s prisma/migrations, or regenerate the migrations with provider "postgresql" in schema.prisma.');
+    'These migrations were generated for another database. Point "migrations" at the PostgreSQL project\'s prisma/migrations, or regenerate the migrations with provider "postgresql" in schema.prisma.',
+  );
 }
 
 /** migration.sql's bytes; a folder without one is an error that names the folder. */
@@ -54,8 +55,11 @@ function readScript(dir: string, folder: string, scriptFile: string): Buffer {
     return fs.readFileSync(scriptFile);
   } catch (error) {
     if (!isMissing(scriptFile, error)) throw unreadable(scriptFile, error);
-    throw new MigrationFileError(folder, `is a folder in the Prisma migrations directory without a ${SCRIPT_FILE}.`,
-      `Prisma treats every folder there as a migration: add its ${SCRIPT_FILE}, or move the folder out of ${dir}.`);
+    throw new MigrationFileError(
+      folder,
+      `is a folder in the Prisma migrations directory without a ${SCRIPT_FILE}.`,
+      `Prisma treats every folder there as a migration: add its ${SCRIPT_FILE}, or move the folder out of ${dir}.`,
+    );
   }
 }
 

@@ -32,7 +32,8 @@ export function reconcilePrisma(discovered: Array<DiscoveredMigration<PrismaMeta
       byName.set(entry.id, rows);
     }
     if (entry.state === 'failed') rows.failed ??= entry;
-    else if (entry.state === 'applied') rows.applied = entry; // history is ordered by started_at: the last wins
+    else if (entry.state === 'applied')
+      rows.applied = entry; // history is ordered by started_at: the last wins
     else rows.rolledBack = entry;
   }
 
@@ -57,18 +58,15 @@ export function reconcilePrisma(discovered: Array<DiscoveredMigration<PrismaMeta
 
 function statusOf(migration: DiscoveredMigration<PrismaMeta>, rows: RowsOfName | undefined): MigrationStatus<PrismaMeta> {
   if (rows?.failed) {
-    return { id: migration.id, state: 'failed', migration, history: rows.failed,
-      reason: rows.failed.detail ?? 'started but never finished' };
+    return { id: migration.id, state: 'failed', migration, history: rows.failed, reason: rows.failed.detail ?? 'started but never finished' };
   }
   if (rows?.applied) {
     const recorded = rows.applied.checksum;
     const bytes = migration.meta?.bytes;
     // The plain hash matches almost always; hash the line-ending variants only when it does not.
-    const edited = recorded !== undefined && recorded !== migration.checksum &&
-      !(bytes ? acceptedPrismaChecksums(bytes) : []).includes(recorded);
+    const edited = recorded !== undefined && recorded !== migration.checksum && !(bytes ? acceptedPrismaChecksums(bytes) : []).includes(recorded);
     if (edited) {
-      return { id: migration.id, state: 'modified', migration, history: rows.applied,
-        reason: 'its checksum differs from _prisma_migrations; line-ending changes alone are accepted' };
+      return { id: migration.id, state: 'modified', migration, history: rows.applied, reason: 'its checksum differs from _prisma_migrations; line-ending changes alone are accepted' };
     }
     return { id: migration.id, state: 'applied', migration, history: rows.applied };
   }

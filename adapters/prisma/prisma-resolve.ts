@@ -25,23 +25,25 @@ export async function resolvePrismaMigration(input: {
   if (input.mark === 'applied') {
     const migration = (await input.discover()).find((m) => m.id === id);
     if (!migration) {
-      throw new ConfigError(`${engine}: there is no migration folder "${id}" in ${input.dir} (Prisma P3017).`,
-        'Pass the whole folder name, e.g. 20260101120000_init; polymigrate status lists them.');
+      throw new ConfigError(
+        `${engine}: there is no migration folder "${id}" in ${input.dir} (Prisma P3017).`,
+        'Pass the whole folder name, e.g. 20260101120000_init; polymigrate status lists them.',
+      );
     }
     await table.create(db);
     const rows = (await table.read(db)).filter((h) => h.id === id);
     if (rows.some((h) => h.state === 'applied')) {
-      throw new RefusedError(`${engine}: ${id} is already recorded as applied in _prisma_migrations (Prisma P3008).`,
-        'Nothing to resolve. If it is failed as well, resolve it with --rolled-back.');
+      throw new RefusedError(
+        `${engine}: ${id} is already recorded as applied in _prisma_migrations (Prisma P3008).`,
+        'Nothing to resolve. If it is failed as well, resolve it with --rolled-back.',
+      );
     }
     await db.query('BEGIN');
     try {
       const rolledBack = await table.rollBackFailed(db, id);
       await table.insertResolvedApplied(db, randomUUID(), id, migration.checksum ?? '');
       await db.query('COMMIT');
-      return rolledBack > 0
-        ? `${id} marked as applied (its failed attempt is kept, marked rolled back, as Prisma does).`
-        : `${id} marked as applied without running it.`;
+      return rolledBack > 0 ? `${id} marked as applied (its failed attempt is kept, marked rolled back, as Prisma does).` : `${id} marked as applied without running it.`;
     } catch (error) {
       await db.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -50,17 +52,16 @@ export async function resolvePrismaMigration(input: {
 
   const rows = (await table.read(db)).filter((h) => h.id === id);
   if (rows.length === 0) {
-    throw new RefusedError(`${engine}: ${id} cannot be rolled back because it was never applied (Prisma P3011).`,
-      'Check the name: pass the whole folder name, e.g. 20260101120000_init.');
+    throw new RefusedError(`${engine}: ${id} cannot be rolled back because it was never applied (Prisma P3011).`, 'Check the name: pass the whole folder name, e.g. 20260101120000_init.');
   }
   if (rows.every((h) => (h.meta as PrismaHistoryMeta).finishedAt !== null)) {
-    throw new RefusedError(`${engine}: ${id} cannot be marked rolled back because it is not in a failed state (Prisma P3012).`,
-      'resolve --rolled-back only repairs a failed migration. To undo an applied one, give it a down.sql and run polymigrate down --engine ' + engine + '.');
+    throw new RefusedError(
+      `${engine}: ${id} cannot be marked rolled back because it is not in a failed state (Prisma P3012).`,
+      'resolve --rolled-back only repairs a failed migration. To undo an applied one, give it a down.sql and run polymigrate down --engine ' + engine + '.',
+    );
   }
   const changed = await table.rollBackFailed(db, id);
-  return changed > 0
-    ? `${id} marked as rolled back: the next up applies it again. First undo whatever part of it ran.`
-    : `${id} was already marked as rolled back; nothing changed.`;
+  return changed > 0 ? `${id} marked as rolled back: the next up applies it again. First undo whatever part of it ran.` : `${id} was already marked as rolled back; nothing changed.`;
 }
 
 /**

@@ -36,10 +36,12 @@ export function prismaRunner(engine: string, schema: string | undefined, table: 
         // Statements PostgreSQL refuses in a transaction send the migration down Prisma's own
         // row-first protocol, statement by statement.
         ...(migration.transactional ? {} : { oneByOne: true }),
-        hintFor: (code) => (ALREADY_EXISTS.has(code ?? '')
-          ? `If this database already held ${migration.id}'s objects before its history was recorded, baseline it instead: polymigrate resolve ${engine} ${migration.id} --applied`
-          : undefined),
-        partialAdvice: 'recorded as failed in _prisma_migrations, as Prisma records it (P3009): undo or finish what ran (if anything), then ' +
+        hintFor: (code) =>
+          ALREADY_EXISTS.has(code ?? '')
+            ? `If this database already held ${migration.id}'s objects before its history was recorded, baseline it instead: polymigrate resolve ${engine} ${migration.id} --applied`
+            : undefined,
+        partialAdvice:
+          'recorded as failed in _prisma_migrations, as Prisma records it (P3009): undo or finish what ran (if anything), then ' +
           `polymigrate resolve ${engine} ${migration.id} --rolled-back (to retry) or --applied`,
       };
     },

@@ -26,7 +26,9 @@ export function createSqlAdapter(env: AdapterEnvironment): MigrationAdapter<SqlM
   const options = env.options as SqlEngineOptions & { name: string };
   const supabase = options.history === 'supabase';
   const engine: SqlEngine = {
-    options, dir: options.migrations, supabase,
+    options,
+    dir: options.migrations,
+    supabase,
     store: supabase ? supabaseHistory() : polymigrateHistory(env.journalSchema, options.name),
   };
   const discover = async () => discoverSqlFolder(engine.dir, options.name, supabase);
@@ -65,14 +67,14 @@ async function createSqlMigration(engine: SqlEngine, name: string): ReturnType<M
 }
 
 /** Only a migration that started outside a transaction and never finished has something to resolve. */
-async function resolveSqlMigration(
-  engine: SqlEngine, discover: () => Promise<SqlMigration[]>, id: string, mark: 'applied' | 'rolled-back', ctx: ResolveContext,
-): Promise<string> {
+async function resolveSqlMigration(engine: SqlEngine, discover: () => Promise<SqlMigration[]>, id: string, mark: 'applied' | 'rolled-back', ctx: ResolveContext): Promise<string> {
   const { store, options } = engine;
   const entry = (await store.read(ctx.db)).find((h) => h.id === id);
   if (!entry || entry.state !== 'failed') {
-    throw new RefusedError(`${options.name}: ${id} is not in a failed state, so there is nothing to resolve.`,
-      'resolve only repairs a migration that started outside a transaction and never finished.');
+    throw new RefusedError(
+      `${options.name}: ${id} is not in a failed state, so there is nothing to resolve.`,
+      'resolve only repairs a migration that started outside a transaction and never finished.',
+    );
   }
   if (mark === 'rolled-back') {
     await store.remove(ctx.db, id);
@@ -97,9 +99,11 @@ async function recordSqlApplied(engine: SqlEngine, migrations: SqlMigration[], c
 function sqlRollbackHint(engine: SqlEngine, migration: SqlMigration | undefined, id: string): string {
   if (engine.supabase) {
     const version = migration?.meta?.version ?? id.split('_')[0];
-    return 'The Supabase CLI has no down migrations (it would run a .down.sql or a "-- migrate:down" section as part of its migrations). ' +
+    return (
+      'The Supabase CLI has no down migrations (it would run a .down.sql or a "-- migrate:down" section as part of its migrations). ' +
       `Write a new migration that undoes ${id} (polymigrate create ${engine.options.name} revert_${migration?.meta?.name ?? 'it'}), ` +
-      `or undo it by hand and mark it reverted: supabase migration repair --status reverted ${version}`;
+      `or undo it by hand and mark it reverted: supabase migration repair --status reverted ${version}`
+    );
   }
   const base = migration ? migration.path.replace(/\.sql$/, '.down.sql') : path.join(engine.dir, `${id}.down.sql`);
   return `Write the SQL that undoes it in ${base} (or a "-- migrate:down" section), then run polymigrate down again.`;

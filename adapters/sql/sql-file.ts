@@ -32,8 +32,7 @@ function parseOptions(file: string, line: number, rest: string): { transactional
     if (option === 'transaction:false') transactional = false;
     else if (option === 'transaction:true') transactional = true;
     else {
-      throw new MigrationFileError(file, `line ${line}: unknown migrate option "${option}".`,
-        'The only option is transaction:false (run this section outside a transaction).');
+      throw new MigrationFileError(file, `line ${line}: unknown migrate option "${option}".`, 'The only option is transaction:false (run this section outside a transaction).');
     }
   }
   return { transactional };
@@ -110,8 +109,10 @@ function refuseNonTransactional(file: string, name: string, section: SqlSection 
   if (!section?.transactional) return;
   const statement = findNonTransactionalStatement(section.text);
   if (statement) {
-    throw new MigrationFileError(file,
+    throw new MigrationFileError(
+      file,
       `${statement} cannot run inside a transaction, and this ${name} section runs in one.`,
-      `Put "-- migrate:${name} transaction:false" on the line before the ${name} SQL to run it outside a transaction, statement by statement.`);
+      `Put "-- migrate:${name} transaction:false" on the line before the ${name} SQL to run it outside a transaction, statement by statement.`,
+    );
   }
 }

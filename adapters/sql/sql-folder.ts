@@ -42,7 +42,10 @@ interface FolderListing {
  */
 export function discoverSqlFolder(dir: string, engine: string, supabase: boolean): SqlMigration[] {
   const entries = readMigrationDirectory(dir, engine);
-  const names = entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
   const listing: FolderListing = { folder: path.join(dir, path.sep), files: new Set(names), supabase };
   const found: Array<{ order: bigint; migration: SqlMigration }> = [];
   const versions = new Map<bigint, string>();
@@ -70,8 +73,11 @@ export function discoverSqlFolder(dir: string, engine: string, supabase: boolean
 function parseFileName(full: string): { version: string; name: string } {
   const match = FILE_PATTERN.exec(path.basename(full));
   if (!match) {
-    throw new MigrationFileError(full, 'does not follow the <version>_<name>.sql pattern.',
-      'Rename it to e.g. 20260101120000_create_users.sql (polymigrate create ENGINE NAME writes one), or move it out of the migrations folder.');
+    throw new MigrationFileError(
+      full,
+      'does not follow the <version>_<name>.sql pattern.',
+      'Rename it to e.g. 20260101120000_create_users.sql (polymigrate create ENGINE NAME writes one), or move it out of the migrations folder.',
+    );
   }
   return { version: match[1]!, name: match[2]! };
 }
@@ -79,15 +85,21 @@ function parseFileName(full: string): { version: string; name: string } {
 function refuseSupabaseDownFile(listing: FolderListing, file: string): void {
   if (!listing.supabase) return;
   // The Supabase CLI's pattern ^([0-9]+)_(.*)\.sql$ matches it: it would run it as a migration.
-  throw new MigrationFileError(listing.folder + file, 'is a down file in a folder whose history is the Supabase CLI\'s, and the Supabase CLI would apply it as a migration (its file pattern ^([0-9]+)_(.*)\\.sql$ matches it).',
-    'Move it out of the migrations folder. To undo a Supabase migration, write a new migration that reverts it.');
+  throw new MigrationFileError(
+    listing.folder + file,
+    "is a down file in a folder whose history is the Supabase CLI's, and the Supabase CLI would apply it as a migration (its file pattern ^([0-9]+)_(.*)\\.sql$ matches it).",
+    'Move it out of the migrations folder. To undo a Supabase migration, write a new migration that reverts it.',
+  );
 }
 
 function refuseOrphanDownFiles(listing: FolderListing): void {
   for (const file of listing.files) {
     if (file.endsWith('.down.sql') && !listing.files.has(file.replace(/\.down\.sql$/, '.sql'))) {
-      throw new MigrationFileError(listing.folder + file, 'is a down file with no migration beside it.',
-        `Expected ${file.replace(/\.down\.sql$/, '.sql')} in the same folder; rename or remove the down file.`);
+      throw new MigrationFileError(
+        listing.folder + file,
+        'is a down file with no migration beside it.',
+        `Expected ${file.replace(/\.down\.sql$/, '.sql')} in the same folder; rename or remove the down file.`,
+      );
     }
   }
 }
@@ -112,16 +124,25 @@ function readSqlMigration(listing: FolderListing, file: string, version: string,
     invalid = error.hint ? `${error.message} ${error.hint}` : error.message;
   }
   return {
-    id, name, path: full, checksum: sqlChecksum(content), hasDown: meta.down !== undefined,
-    transactional: meta.up.transactional, meta, ...(invalid ? { invalid } : {}),
+    id,
+    name,
+    path: full,
+    checksum: sqlChecksum(content),
+    hasDown: meta.down !== undefined,
+    transactional: meta.up.transactional,
+    meta,
+    ...(invalid ? { invalid } : {}),
   };
 }
 
 function readSections(listing: FolderListing, full: string, content: string, id: string): Pick<SqlMeta, 'up' | 'down' | 'downFile'> {
   const parsed = parseSqlFile(full, content);
   if (listing.supabase && parsed.down) {
-    throw new MigrationFileError(full, 'has a "-- migrate:down" section, and the Supabase CLI (whose history this folder uses) would run it as part of the migration: to it, the directive is a comment.',
-      'Remove the down section; to undo a Supabase migration, write a new migration that reverts it.');
+    throw new MigrationFileError(
+      full,
+      'has a "-- migrate:down" section, and the Supabase CLI (whose history this folder uses) would run it as part of the migration: to it, the directive is a comment.',
+      'Remove the down section; to undo a Supabase migration, write a new migration that reverts it.',
+    );
   }
   const sections: Pick<SqlMeta, 'up' | 'down' | 'downFile'> = { up: parsed.up, ...(parsed.down ? { down: parsed.down, downFile: full } : {}) };
   const downName = `${id}.down.sql`;
@@ -132,8 +153,7 @@ function readSections(listing: FolderListing, full: string, content: string, id:
     if (downParsed.down) Object.assign(sections, { down: downParsed.down, downFile: downFull });
   }
   if (!hasSqlOutsideLineComments(sections.up.text)) {
-    throw new MigrationFileError(full, 'has no SQL to apply (the file or its up section is empty).',
-      'Write the migration, or delete the file if it was created by mistake.');
+    throw new MigrationFileError(full, 'has no SQL to apply (the file or its up section is empty).', 'Write the migration, or delete the file if it was created by mistake.');
   }
   return sections;
 }

@@ -40,7 +40,9 @@ async function readPolymigrateHistory(db: Queryable, table: string, engine: stri
   try {
     const { rows } = await db.query<{ id: string; checksum: string; applied_ms: number | null; finished: boolean }>(
       `SELECT id, checksum, ${epochMillisSql('applied_at')} AS applied_ms, finished_at IS NOT NULL AS finished
-         FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`, [engine]);
+         FROM ${table} WHERE engine = $1 ORDER BY applied_at, id`,
+      [engine],
+    );
     const entries = new Array<HistoryEntry>(rows.length);
     for (let i = 0; i < rows.length; i += 1) {
       const row = rows[i]!;
@@ -91,9 +93,11 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
         ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`;
     },
     async markApplied(db, row) {
-      await db.query(`INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms) VALUES ($1, $2, $3, now(), $4)
+      await db.query(
+        `INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms) VALUES ($1, $2, $3, now(), $4)
         ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`,
-      [engine, row.id, row.checksum, row.durationMs ?? null]);
+        [engine, row.id, row.checksum, row.durationMs ?? null],
+      );
     },
     async remove(db, id) {
       await db.query(`DELETE FROM ${table} WHERE engine = $1 AND id = $2`, [engine, id]);
@@ -108,8 +112,7 @@ export function supabaseHistory(): SqlHistoryStore {
     location: { schema: 'supabase_migrations', name: 'schema_migrations' },
     async read(db) {
       try {
-        const { rows } = await db.query<{ version: string; name: string | null }>(
-          `SELECT version, name FROM ${table} ORDER BY version`);
+        const { rows } = await db.query<{ version: string; name: string | null }>(`SELECT version, name FROM ${table} ORDER BY version`);
         return rows.map((row) => ({ id: row.name ? `${row.version}_${row.name}` : row.version, state: 'applied' as const }));
       } catch (error) {
         if (isMissingTable(error)) return [];
@@ -132,8 +135,7 @@ export function supabaseHistory(): SqlHistoryStore {
       return `INSERT INTO ${table} (version, statements, name) VALUES (${sqlLiteral(row.version)}, ${statements}, ${sqlLiteral(row.name)})`;
     },
     async markApplied(db, row) {
-      await db.query(`INSERT INTO ${table} (version, statements, name) VALUES ($1, $2, $3)`,
-        [row.version, row.statements.length === 0 ? null : row.statements, row.name]);
+      await db.query(`INSERT INTO ${table} (version, statements, name) VALUES ($1, $2, $3)`, [row.version, row.statements.length === 0 ? null : row.statements, row.name]);
     },
     async remove(db, id) {
       await db.query(`DELETE FROM ${table} WHERE version = $1`, [id.split('_')[0]]);

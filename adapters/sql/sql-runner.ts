@@ -28,7 +28,7 @@ export function sqlRunner(engine: string, store: SqlHistoryStore, supabase: bool
       const section = direction === 'up' ? meta.up : meta.down;
       if (!section) throw new RefusedError(`${migration.id} has no down section or file.`);
       return {
-        source: { file: direction === 'up' ? migration.path : meta.downFile ?? migration.path, text: section.text, lineOffset: section.lineOffset },
+        source: { file: direction === 'up' ? migration.path : (meta.downFile ?? migration.path), text: section.text, lineOffset: section.lineOffset },
         ...(section.transactional ? {} : { oneByOne: true }),
         ...(direction === 'down' ? {} : { partialAdvice: partialAdvice(engine, migration.id, supabase) }),
       };
@@ -46,6 +46,6 @@ export function sqlRunner(engine: string, store: SqlHistoryStore, supabase: bool
 /** What to do after an up that committed part of itself failed (the step protocol says what committed). */
 function partialAdvice(engine: string, id: string, supabase: boolean): string {
   return supabase
-    ? 'the Supabase CLI\'s history has no failed state, so it stays pending: make its statements idempotent and run up again, or finish it by hand and record it with polymigrate resolve'
+    ? "the Supabase CLI's history has no failed state, so it stays pending: make its statements idempotent and run up again, or finish it by hand and record it with polymigrate resolve"
     : `it is recorded as failed: fix what it left, then run polymigrate resolve ${engine} ${id} --rolled-back (to run it again) or --applied (you finished it by hand)`;
 }

@@ -65,9 +65,19 @@ const REPLACEMENT_CHAR = 0xfffd;
 
 /** Go's unicode.IsSpace (Unicode White_Space). Unlike JS `\s` it has U+0085 and lacks U+FEFF. */
 function isGoSpace(code: number): boolean {
-  return (code >= 0x09 && code <= 0x0d) || code === 0x20 || code === 0x85 || code === 0xa0
-    || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028
-    || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
 }
 
 const LETTER = /^\p{L}$/u;
@@ -172,18 +182,26 @@ function isBeginAtomic(seen: Seen): boolean {
 class ReadyState implements State {
   next(char: number, seen: Seen): State | null {
     switch (char) {
-      case DOLLAR: return new TagState(seen.end - 1);
+      case DOLLAR:
+        return new TagState(seen.end - 1);
       case SINGLE_QUOTE:
-      case DOUBLE_QUOTE: return new QuoteState(char);
-      case DASH: return new DashState();
-      case SLASH: return new BlockCommentState();
-      case BACKSLASH: return new EscapeState();
-      case SEMICOLON: return null;
-      case OPEN_PAREN: return new AtomicState(this, ')');
+      case DOUBLE_QUOTE:
+        return new QuoteState(char);
+      case DASH:
+        return new DashState();
+      case SLASH:
+        return new BlockCommentState();
+      case BACKSLASH:
+        return new EscapeState();
+      case SEMICOLON:
+        return null;
+      case OPEN_PAREN:
+        return new AtomicState(this, ')');
       case 0x43: // C
       case 0x63: // c — the last letter of ATOMIC
         return isBeginAtomic(seen) ? new AtomicState(READY, 'END') : this;
-      default: return this;
+      default:
+        return this;
     }
   }
 }
@@ -271,7 +289,10 @@ class EscapeState implements State {
  * region closes when the inner state is ready and the text ends with the closer.
  */
 class AtomicState implements State {
-  constructor(private inner: State, private readonly closer: string) {}
+  constructor(
+    private inner: State,
+    private readonly closer: string,
+  ) {}
 
   next(char: number, seen: Seen): State | null {
     const inner = this.inner.next(char, seen);

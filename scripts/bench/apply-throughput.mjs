@@ -24,10 +24,13 @@ export async function applyThroughput({ server, durableServer, reps, log, count 
   const measure = async (on) => {
     const fresh = async () => on.createDatabase('apply');
     const drop = async (db) => on.dropDatabase(db.name);
-    return runInterleaved(engines.flatMap(({ engine, config, script }) => [
-      { key: `${engine}:ours`, label: `polymigrate up (${engine})`, make: (db) => polymigrate(dir, db.url, 'up', '--config', config), before: fresh, after: drop },
-      { key: `${engine}:psql`, label: `psql (${engine} files)`, make: (db) => psqlRun(db.url, script), before: fresh, after: drop },
-    ]), reps);
+    return runInterleaved(
+      engines.flatMap(({ engine, config, script }) => [
+        { key: `${engine}:ours`, label: `polymigrate up (${engine})`, make: (db) => polymigrate(dir, db.url, 'up', '--config', config), before: fresh, after: drop },
+        { key: `${engine}:psql`, label: `psql (${engine} files)`, make: (db) => psqlRun(db.url, script), before: fresh, after: drop },
+      ]),
+      reps,
+    );
   };
   log(`  polymigrate up and psql, sql and prisma engine ×${reps} each (${count} migrations per run)`);
   const fast = await measure(server);
@@ -53,12 +56,20 @@ export async function applyThroughput({ server, durableServer, reps, log, count 
     const db = await server.createDatabase('apply');
     const probe = await probeRun(polymigrate(dir, db.url, 'up', '--config', config));
     await server.dropDatabase(db.name);
-    notes.push(`${engine} engine: ${probe.queries.length} queries for ${count} migrations (${(probe.queries.length / count).toFixed(1)} per migration; psql sends 3: BEGIN, the file, COMMIT); first connect at ${fmtMs(probe.firstConnectMs ?? NaN)}.`);
+    notes.push(
+      `${engine} engine: ${probe.queries.length} queries for ${count} migrations (${(probe.queries.length / count).toFixed(1)} per migration; psql sends 3: BEGIN, the file, COMMIT); first connect at ${fmtMs(probe.firstConnectMs ?? NaN)}.`,
+    );
   }
-  if (durableServer) notes.push('Durable server: a second embedded PostgreSQL with the default settings (fsync on, synchronous_commit on), where every commit waits for the disk — what a production database does. Shown for context; the target is judged on the fsync-off server above.');
+  if (durableServer)
+    notes.push(
+      'Durable server: a second embedded PostgreSQL with the default settings (fsync on, synchronous_commit on), where every commit waits for the disk — what a production database does. Shown for context; the target is judged on the fsync-off server above.',
+    );
   return {
     title: `2. Apply throughput — ${count} generated migrations (CREATE TABLE + INSERT each), fresh database per run`,
     header: ['command', 'wall time: median (min–max, runs)', 'per migration', 'vs psql'],
-    rows, targets, notes, context: { dir },
+    rows,
+    targets,
+    notes,
+    context: { dir },
   };
 }

@@ -29,14 +29,17 @@ export async function combinedStatus({ server, reps, log }) {
 
   const slow = Math.max(3, Math.ceil(reps / 2));
   log(`  interleaved: polymigrate status (ts, json) and the floor ×${reps}; prisma, ${withPayload ? 'payload, ' : ''}drizzle-kit ×${slow}`);
-  const stats = await runInterleaved([
-    { key: 'polymigrate', label: 'polymigrate status', make: () => polymigrate(dir, db.url, 'status') },
-    { key: 'polymigrateJson', label: 'polymigrate status (json config)', make: () => polymigrate(dir, db.url, 'status', '--config', 'polymigrate.config.json') },
-    { key: 'floor', label: 'floor', make: () => floorQuery(db.url) },
-    { key: 'prisma', label: 'prisma migrate status', times: slow, make: () => prismaCli(dir, db.url, 'migrate', 'status') },
-    ...(withPayload ? [{ key: 'payload', label: 'payload migrate:status', times: slow, make: () => payloadCli(dir, db.url, 'migrate:status') }] : []),
-    { key: 'drizzle', label: 'drizzle-kit migrate', times: slow, make: () => drizzleKitMigrate(dir, db.url) },
-  ], reps);
+  const stats = await runInterleaved(
+    [
+      { key: 'polymigrate', label: 'polymigrate status', make: () => polymigrate(dir, db.url, 'status') },
+      { key: 'polymigrateJson', label: 'polymigrate status (json config)', make: () => polymigrate(dir, db.url, 'status', '--config', 'polymigrate.config.json') },
+      { key: 'floor', label: 'floor', make: () => floorQuery(db.url) },
+      { key: 'prisma', label: 'prisma migrate status', times: slow, make: () => prismaCli(dir, db.url, 'migrate', 'status') },
+      ...(withPayload ? [{ key: 'payload', label: 'payload migrate:status', times: slow, make: () => payloadCli(dir, db.url, 'migrate:status') }] : []),
+      { key: 'drizzle', label: 'drizzle-kit migrate', times: slow, make: () => drizzleKitMigrate(dir, db.url) },
+    ],
+    reps,
+  );
 
   const engineSum = ['prisma', 'payload', 'drizzle'].reduce((sum, key) => sum + (stats[key]?.median ?? 0), 0);
   const probe = await probeRun(polymigrate(dir, db.url, 'status'));
@@ -56,7 +59,7 @@ export async function combinedStatus({ server, reps, log }) {
     header: ['command', 'wall time: median (min–max, runs)', 'vs polymigrate'],
     rows,
     targets: [
-      { target: '≥ 10× faster than the engines\' own checks', value: `${speedup.toFixed(1)}×`, met: speedup >= 10 },
+      { target: "≥ 10× faster than the engines' own checks", value: `${speedup.toFixed(1)}×`, met: speedup >= 10 },
       { target: 'within 1.5× of the floor', value: `${overFloor.toFixed(2)}×`, met: overFloor <= 1.5 },
     ],
     notes: [

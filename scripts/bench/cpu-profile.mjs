@@ -73,7 +73,10 @@ export function inclusiveTimeByOwner(profile) {
 export async function profileNode(args, options) {
   const dir = tempDir('cpuprof');
   const result = await runOnce(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200', ...args], options);
-  const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
+  const file = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))[0];
   if (!file) throw new Error(`no CPU profile written (exit ${result.code}): ${result.stderr.slice(-1000)}`);
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const totalMs = (profile.endTime - profile.startTime) / 1000;

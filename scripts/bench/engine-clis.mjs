@@ -15,8 +15,14 @@ export function prismaCli(projectDir, databaseUrl, ...args) {
     options: {
       cwd: path.dirname(schema),
       env: {
-        ...process.env, DATABASE_URL: databaseUrl, PRISMA_QUERY_ENGINE_LIBRARY: preload, PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true',
-        CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1', NODE_OPTIONS: `--require ${preload}`, NO_COLOR: '1',
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PRISMA_QUERY_ENGINE_LIBRARY: preload,
+        PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true',
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        NODE_OPTIONS: `--require ${preload}`,
+        NO_COLOR: '1',
       },
     },
   };
@@ -30,8 +36,12 @@ export function payloadCli(projectDir, databaseUrl, ...args) {
     options: {
       cwd: projectDir,
       env: {
-        ...process.env, DATABASE_URL: databaseUrl, PAYLOAD_SECRET: 'bench-payload-secret', NODE_ENV: 'production',
-        PAYLOAD_CONFIG_PATH: path.join(projectDir, 'payload/payload.config.ts'), NO_COLOR: '1',
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PAYLOAD_SECRET: 'bench-payload-secret',
+        NODE_ENV: 'production',
+        PAYLOAD_CONFIG_PATH: path.join(projectDir, 'payload/payload.config.ts'),
+        NO_COLOR: '1',
       },
     },
   };

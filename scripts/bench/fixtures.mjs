@@ -118,9 +118,16 @@ export function payloadProject() {
   fs.cpSync(path.join(ROOT, 'payload'), path.join(dir, 'payload'), { recursive: true });
   linkNodeModules(dir);
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }, null, 2));
-  fs.writeFileSync(path.join(dir, 'polymigrate.config.json'), JSON.stringify({
-    engines: [{ kind: 'payload', name: 'cms', config: 'payload/payload.config.ts', migrations: 'payload/migrations' }],
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'polymigrate.config.json'),
+    JSON.stringify(
+      {
+        engines: [{ kind: 'payload', name: 'cms', config: 'payload/payload.config.ts', migrations: 'payload/migrations' }],
+      },
+      null,
+      2,
+    ),
+  );
   return dir;
 }
 
@@ -168,9 +175,7 @@ export function generateMigrations(dir, count, { engines = ['sql', 'prisma'] } =
 
 /** A JSON config (no TS transpiling) for the generated engines. */
 export function writeJsonConfig(dir, engines) {
-  const entries = engines.map((kind) => (kind === 'sql'
-    ? { kind: 'sql', name: 'app', migrations: 'sql' }
-    : { kind: 'prisma', migrations: 'prisma/migrations' }));
+  const entries = engines.map((kind) => (kind === 'sql' ? { kind: 'sql', name: 'app', migrations: 'sql' } : { kind: 'prisma', migrations: 'prisma/migrations' }));
   const file = path.join(dir, `polymigrate.${engines.join('-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ engines: entries }, null, 2));
   return file;
@@ -197,9 +202,11 @@ export async function insertHistory(url, { sql, prisma }, { journalSchema = 'pol
           engine text NOT NULL, id text NOT NULL, checksum text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, duration_ms integer,
           PRIMARY KEY (engine, id))`);
-      await c.query(`INSERT INTO ${journalSchema}.sql_migrations (engine, id, checksum, finished_at, duration_ms)
+      await c.query(
+        `INSERT INTO ${journalSchema}.sql_migrations (engine, id, checksum, finished_at, duration_ms)
         SELECT $1, id, checksum, now(), 1 FROM unnest($2::text[], $3::text[]) AS t(id, checksum)`,
-      [sqlEngine, sql.map((m) => m.id), sql.map((m) => m.checksum)]);
+        [sqlEngine, sql.map((m) => m.id), sql.map((m) => m.checksum)],
+      );
     }
     if (prisma.length) {
       await c.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -207,9 +214,11 @@ export async function insertHistory(url, { sql, prisma }, { journalSchema = 'pol
           "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
           "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0,
           CONSTRAINT "_prisma_migrations_pkey" PRIMARY KEY ("id"))`);
-      await c.query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+      await c.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
         SELECT gen_random_uuid()::text, checksum, now(), name, now(), 1 FROM unnest($1::text[], $2::text[]) AS t(name, checksum)`,
-      [prisma.map((m) => m.id), prisma.map((m) => m.checksum)]);
+        [prisma.map((m) => m.id), prisma.map((m) => m.checksum)],
+      );
     }
   });
 }

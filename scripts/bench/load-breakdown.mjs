@@ -46,6 +46,9 @@ export async function loadBreakdown({ reps, log, example }) {
   rows.push(['total (sum of the medians)', ...columns.map((c) => fmtMs(c.reduce((a, b) => a + b, 0)))]);
   return {
     title: '`status` stage by stage (the shipped bin, marginal cost of each stage in the order it takes them; medians)',
-    header: ['stage', ...configs], rows, targets: [], notes: [],
+    header: ['stage', ...configs],
+    rows,
+    targets: [],
+    notes: [],
   };
 }

@@ -64,12 +64,14 @@ try {
   });
   const scale = await section('3', '3. Scale', () => statusScale({ ...ctx, reps: quick ? 3 : 5 }));
   await section('4', '4. Payload apply', () => payloadApply(ctx));
-  await section('6', '6. Apply throughput — realistic history (~800 Prisma-shaped migrations)', () => realisticApply({
-    ...ctx,
-    // As in benchmark 2: the ratio compares two noisy medians of similar size.
-    reps: quick ? 3 : 9,
-    withBegin: !argv.includes('--without-begin') && !['1', 'true'].includes(process.env.BENCH_WITHOUT_BEGIN ?? ''),
-  }));
+  await section('6', '6. Apply throughput — realistic history (~800 Prisma-shaped migrations)', () =>
+    realisticApply({
+      ...ctx,
+      // As in benchmark 2: the ratio compares two noisy medians of similar size.
+      reps: quick ? 3 : 9,
+      withBegin: !argv.includes('--without-begin') && !['1', 'true'].includes(process.env.BENCH_WITHOUT_BEGIN ?? ''),
+    }),
+  );
   if (example) {
     await section('5', '5. Start-up', () => startup({ ...ctx, example: example.context }));
     await section('p', 'Load breakdown', () => loadBreakdown({ ...ctx, example: example.context }));

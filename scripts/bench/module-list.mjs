@@ -33,7 +33,7 @@ export async function tracedModules(args, { cwd, env }) {
     if (isBundled(file)) bundled += 1;
     for (const source of sourcesOf(file)) {
       modules += 1;
-      const owner = isBundled(file) ? bundledOwner(file, source) ?? ownerOf(source) : ownerOf(file);
+      const owner = isBundled(file) ? (bundledOwner(file, source) ?? ownerOf(source)) : ownerOf(file);
       if (owner) owners.set(owner, (owners.get(owner) ?? 0) + 1);
     }
   }

@@ -9,7 +9,6 @@ import pg from 'pg';
 
 export const PASSWORD = 'bench-pw-5d1e';
 
-
 /**
  * Start a cluster in a temp dir (reachable by the postgres OS user when we are root). `durable`:
  * PostgreSQL's default durability (every commit flushed to disk), as a production server runs.
@@ -19,8 +18,14 @@ export async function startPostgres({ durable = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polymigrate-bench-pg-'));
   fs.chmodSync(dir, 0o777);
   const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'), port, user: 'postgres', password: PASSWORD, persistent: false,
-    createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: () => {},
     postgresFlags: [...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']), '-c', 'max_connections=200'],
   });
   await server.initialise();

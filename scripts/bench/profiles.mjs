@@ -23,7 +23,11 @@ export async function profiles({ log, example, scale }) {
   return {
     title: 'Profiles (one run each under `node --cpu-prof`; self time in ms per owner)',
     header: ['run', 'profiled time', 'idle (waiting on I/O)', 'largest self time (ms)'],
-    rows, targets: [], notes: ['In the start-up-bound runs "node (internals)" is mostly module compilation and loading (compileSourceTextModule, cjs-module-lexer, wrapSafe) and, on Node 20, the undici bootstrap pg triggers when it probes for Cloudflare (`new Response()` in pg/lib/stream.js). At 10,000 migrations it is mostly reading the files (one readFileSync per SQL file and per Prisma migration.sql, one existsSync per Prisma folder for its down.sql).'],
+    rows,
+    targets: [],
+    notes: [
+      'In the start-up-bound runs "node (internals)" is mostly module compilation and loading (compileSourceTextModule, cjs-module-lexer, wrapSafe) and, on Node 20, the undici bootstrap pg triggers when it probes for Cloudflare (`new Response()` in pg/lib/stream.js). At 10,000 migrations it is mostly reading the files (one readFileSync per SQL file and per Prisma migration.sql, one existsSync per Prisma folder for its down.sql).',
+    ],
     details,
   };
 }

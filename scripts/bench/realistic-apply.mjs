@@ -47,10 +47,15 @@ export function psqlCommand(databaseUrl, script) {
  * polymigrate schema) and without the lines that differ from dump to dump (\restrict keys).
  */
 export function schemaDump(databaseUrl) {
-  const result = spawnSync(PG_DUMP, ['--schema-only', '--no-owner', '--no-privileges', '--exclude-schema=polymigrate',
-    '--exclude-table=public._prisma_migrations', '-d', databaseUrl], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(PG_DUMP, ['--schema-only', '--no-owner', '--no-privileges', '--exclude-schema=polymigrate', '--exclude-table=public._prisma_migrations', '-d', databaseUrl], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr}`);
-  return result.stdout.split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !/^-- Dumped (from|by) /.test(l)).join('\n');
+  return result.stdout
+    .split('\n')
+    .filter((l) => !/^\\(un)?restrict /.test(l) && !/^-- Dumped (from|by) /.test(l))
+    .join('\n');
 }
 
 /** Rows per table in "public" (the history table left out): the backfills ran alike. */
@@ -95,7 +100,9 @@ export async function realisticApply({ server, reps, log, count = 800, seed = 1,
     { engine: 'sql', config: writeConfig(dir, 'polymigrate.sql.json', { kind: 'sql', name: 'app', migrations: 'sql' }) },
   ];
   const { stats } = prisma;
-  log(`  generated ${n} migrations (seed ${seed}${withBegin ? '' : ', without the transaction-control files'}): ${(stats.totalBytes / 1024).toFixed(0)} kB, ${stats.statements} statements, ${prisma.concurrently.size} CONCURRENTLY, ${prisma.transactionControl.size} BEGIN/SET TRANSACTION`);
+  log(
+    `  generated ${n} migrations (seed ${seed}${withBegin ? '' : ', without the transaction-control files'}): ${(stats.totalBytes / 1024).toFixed(0)} kB, ${stats.statements} statements, ${prisma.concurrently.size} CONCURRENTLY, ${prisma.transactionControl.size} BEGIN/SET TRANSACTION`,
+  );
 
   // Correctness, once: psql's schema and rows against each engine's.
   log('  checking: psql, then each engine, into fresh databases; schemas and row counts compared');
@@ -111,9 +118,16 @@ export async function realisticApply({ server, reps, log, count = 800, seed = 1,
     const { command, args, options } = polymigrate(dir, db.url, 'up', '--config', e.config);
     const run = await runOnce(command, args, options);
     if (run.code !== 0) {
-      const applied = await withClient(db.url, (c) => c.query(e.engine === 'prisma'
-        ? `SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`
-        : `SELECT count(*)::int AS n FROM polymigrate.sql_migrations WHERE finished_at IS NOT NULL`).then((r) => r.rows[0].n).catch(() => '?'));
+      const applied = await withClient(db.url, (c) =>
+        c
+          .query(
+            e.engine === 'prisma'
+              ? `SELECT count(*)::int AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`
+              : `SELECT count(*)::int AS n FROM polymigrate.sql_migrations WHERE finished_at IS NOT NULL`,
+          )
+          .then((r) => r.rows[0].n)
+          .catch(() => '?'),
+      );
       // The line that names the failing migration and PostgreSQL's error, without the file's path.
       const output = `${run.stdout}\n${run.stderr}`;
       const reason = (output.split('\n').find((l) => / failed: /.test(l)) ?? lastLines(output, 3)).trim().replace(/ \(at [^)]*\)/, '');
@@ -121,8 +135,7 @@ export async function realisticApply({ server, reps, log, count = 800, seed = 1,
       log(`  ${e.engine} engine FAILED (${e.failed})`);
       failures.push(`${e.engine} engine: ${e.failed}`);
     } else {
-      const diff = firstDifference(expected.schema, schemaDump(db.url), 'schema (pg_dump --schema-only)')
-        ?? firstDifference(expected.rows, await rowCounts(db.url), 'rows per table');
+      const diff = firstDifference(expected.schema, schemaDump(db.url), 'schema (pg_dump --schema-only)') ?? firstDifference(expected.rows, await rowCounts(db.url), 'rows per table');
       if (diff) {
         e.failed = `applied, but ${diff}`;
         log(`  ${e.engine} engine: ${diff}`);
@@ -138,10 +151,13 @@ export async function realisticApply({ server, reps, log, count = 800, seed = 1,
   log(`  polymigrate up (${running.map((e) => e.engine).join(', ') || 'no engine'}) and psql ×${reps} each, interleaved (${n} migrations per run)`);
   const fresh = async () => server.createDatabase('realistic');
   const drop = async (db) => server.dropDatabase(db.name);
-  const stat = await runInterleaved([
-    ...running.map((e) => ({ key: e.engine, label: `polymigrate up (${e.engine})`, make: (db) => polymigrate(dir, db.url, 'up', '--config', e.config), before: fresh, after: drop })),
-    { key: 'psql', label: 'psql (one session)', make: (db) => psqlCommand(db.url, script), before: fresh, after: drop },
-  ], reps);
+  const stat = await runInterleaved(
+    [
+      ...running.map((e) => ({ key: e.engine, label: `polymigrate up (${e.engine})`, make: (db) => polymigrate(dir, db.url, 'up', '--config', e.config), before: fresh, after: drop })),
+      { key: 'psql', label: 'psql (one session)', make: (db) => psqlCommand(db.url, script), before: fresh, after: drop },
+    ],
+    reps,
+  );
 
   const psql = stat.psql;
   const per = (s) => `${(s.median / n).toFixed(2)} ms`;
@@ -167,18 +183,30 @@ export async function realisticApply({ server, reps, log, count = 800, seed = 1,
     await server.dropDatabase(db.name);
     notes.push(`${e.engine} engine: ${probe.queries.length} queries for ${n} migrations; first connect at ${fmtMs(probe.firstConnectMs ?? NaN)}.`);
   }
-  const shapes = Object.entries(stats.shapes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
-  notes.push(`History (seed ${seed}): ${n} migrations, ${(stats.totalBytes / 1024).toFixed(0)} kB, ~${stats.statements} statements; file size median ${stats.bytes.median} B, p90 ${stats.bytes.p90} B, max ${(stats.bytes.max / 1024).toFixed(1)} kB (${stats.over4kB} over 4 kB); ends with ${stats.tables} tables, ${stats.enums} enums, ${stats.indexes} indexes besides primary keys. Migrations holding each shape (one migration can hold several): ${shapes}.`);
-  notes.push(withBegin
-    ? `${prisma.transactionControl.size} files hold their own \`BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; … COMMIT;\` around a backfill; ${prisma.concurrently.size} are a single \`CREATE INDEX CONCURRENTLY\` (run outside a transaction by every contender).`
-    : `Run with --without-begin: the ${count - n} files holding their own BEGIN/SET TRANSACTION/COMMIT are left out; the other files are byte for byte the same. ${prisma.concurrently.size} are a single \`CREATE INDEX CONCURRENTLY\`.`);
-  notes.push(failures.length
-    ? `Correctness, checked once before timing: **failed** — ${failures.join('; ')}. A failed engine is not timed.`
-    : 'Correctness, checked once before timing: each engine\'s database has the same `pg_dump --schema-only` (history tables left out) and the same number of rows in every table as psql\'s.');
+  const shapes = Object.entries(stats.shapes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  notes.push(
+    `History (seed ${seed}): ${n} migrations, ${(stats.totalBytes / 1024).toFixed(0)} kB, ~${stats.statements} statements; file size median ${stats.bytes.median} B, p90 ${stats.bytes.p90} B, max ${(stats.bytes.max / 1024).toFixed(1)} kB (${stats.over4kB} over 4 kB); ends with ${stats.tables} tables, ${stats.enums} enums, ${stats.indexes} indexes besides primary keys. Migrations holding each shape (one migration can hold several): ${shapes}.`,
+  );
+  notes.push(
+    withBegin
+      ? `${prisma.transactionControl.size} files hold their own \`BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; … COMMIT;\` around a backfill; ${prisma.concurrently.size} are a single \`CREATE INDEX CONCURRENTLY\` (run outside a transaction by every contender).`
+      : `Run with --without-begin: the ${count - n} files holding their own BEGIN/SET TRANSACTION/COMMIT are left out; the other files are byte for byte the same. ${prisma.concurrently.size} are a single \`CREATE INDEX CONCURRENTLY\`.`,
+  );
+  notes.push(
+    failures.length
+      ? `Correctness, checked once before timing: **failed** — ${failures.join('; ')}. A failed engine is not timed.`
+      : "Correctness, checked once before timing: each engine's database has the same `pg_dump --schema-only` (history tables left out) and the same number of rows in every table as psql's.",
+  );
   const result = {
     title: `6. Apply throughput — realistic history (~${count} Prisma-shaped migrations)${withBegin ? '' : ', without the transaction-control files'}`,
     header: ['command', 'wall time: median (min–max, runs)', 'per migration', 'vs psql'],
-    rows, targets, notes, context: { dir },
+    rows,
+    targets,
+    notes,
+    context: { dir },
   };
   if (failures.length) {
     // Loud: the numbers of the engines that worked are in the table; main.mjs exits non-zero.
@@ -226,7 +254,9 @@ async function check() {
             if (run.code !== 0) throw new Error(`seed ${seed}, ${mode}: psql exit ${run.code}\n${lastLines(run.stderr)}`);
           }
           dumps[mode] = `${schemaDump(db.url)}\n${await rowCounts(db.url)}`;
-          process.stderr.write(`seed ${seed}${withBegin ? '' : ' (without BEGIN files)'}, ${mode}: ${files.length} files (${(stats.totalBytes / 1024).toFixed(0)} kB) applied in ${Date.now() - started} ms\n`);
+          process.stderr.write(
+            `seed ${seed}${withBegin ? '' : ' (without BEGIN files)'}, ${mode}: ${files.length} files (${(stats.totalBytes / 1024).toFixed(0)} kB) applied in ${Date.now() - started} ms\n`,
+          );
           await server.dropDatabase(db.name);
         }
         const [first, ...rest] = Object.entries(dumps);

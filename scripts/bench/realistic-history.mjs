@@ -63,35 +63,173 @@ function createRng(seed) {
 // Vocabulary
 
 const TABLE_NAMES = [
-  'User', 'Account', 'Session', 'VerificationToken', 'Team', 'Membership', 'Invitation', 'Project', 'Task',
-  'Comment', 'Post', 'Tag', 'Category', 'Product', 'Order', 'OrderItem', 'Invoice', 'Payment', 'Subscription',
-  'Plan', 'Customer', 'Address', 'Review', 'Cart', 'CartItem', 'Coupon', 'Shipment', 'Warehouse', 'Inventory',
-  'Message', 'Thread', 'Channel', 'Reaction', 'Attachment', 'Folder', 'Document', 'Page', 'Media',
-  'Notification', 'Webhook', 'ApiKey', 'Setting', 'FeatureFlag', 'Event', 'Ticket', 'Label', 'Milestone',
-  'Sprint', 'Board', 'Card', 'Workspace', 'Organization', 'Permission', 'Report', 'Dashboard', 'Widget',
-  'Integration', 'Device', 'Location', 'Vendor', 'Contract', 'Asset', 'Booking', 'Room', 'Schedule', 'Course',
-  'Lesson', 'Enrollment', 'Quiz', 'Question', 'Answer', 'Survey', 'Campaign', 'Lead', 'Deal', 'Contact', 'Note',
-  'Activity', 'Goal', 'Metric', 'Alert', 'Incident', 'Release', 'Deployment', 'Environment', 'Secret', 'Export',
-  'Job', 'Run', 'Template', 'Variant', 'PriceList', 'Discount', 'Refund', 'Payout', 'Wallet', 'Transfer',
+  'User',
+  'Account',
+  'Session',
+  'VerificationToken',
+  'Team',
+  'Membership',
+  'Invitation',
+  'Project',
+  'Task',
+  'Comment',
+  'Post',
+  'Tag',
+  'Category',
+  'Product',
+  'Order',
+  'OrderItem',
+  'Invoice',
+  'Payment',
+  'Subscription',
+  'Plan',
+  'Customer',
+  'Address',
+  'Review',
+  'Cart',
+  'CartItem',
+  'Coupon',
+  'Shipment',
+  'Warehouse',
+  'Inventory',
+  'Message',
+  'Thread',
+  'Channel',
+  'Reaction',
+  'Attachment',
+  'Folder',
+  'Document',
+  'Page',
+  'Media',
+  'Notification',
+  'Webhook',
+  'ApiKey',
+  'Setting',
+  'FeatureFlag',
+  'Event',
+  'Ticket',
+  'Label',
+  'Milestone',
+  'Sprint',
+  'Board',
+  'Card',
+  'Workspace',
+  'Organization',
+  'Permission',
+  'Report',
+  'Dashboard',
+  'Widget',
+  'Integration',
+  'Device',
+  'Location',
+  'Vendor',
+  'Contract',
+  'Asset',
+  'Booking',
+  'Room',
+  'Schedule',
+  'Course',
+  'Lesson',
+  'Enrollment',
+  'Quiz',
+  'Question',
+  'Answer',
+  'Survey',
+  'Campaign',
+  'Lead',
+  'Deal',
+  'Contact',
+  'Note',
+  'Activity',
+  'Goal',
+  'Metric',
+  'Alert',
+  'Incident',
+  'Release',
+  'Deployment',
+  'Environment',
+  'Secret',
+  'Export',
+  'Job',
+  'Run',
+  'Template',
+  'Variant',
+  'PriceList',
+  'Discount',
+  'Refund',
+  'Payout',
+  'Wallet',
+  'Transfer',
 ];
 const TABLE_SUFFIXES = ['Item', 'Member', 'Setting', 'Version', 'Link', 'Log', 'Stat', 'Rule', 'Field', 'Snapshot', 'Share', 'Group'];
 
 /** [name, kind]; kinds ending in N are nullable when the column is created with its table. */
 const COLUMNS = [
-  ['name', 'text'], ['title', 'text'], ['description', 'textN'], ['slug', 'text'], ['email', 'text'],
-  ['phone', 'textN'], ['url', 'textN'], ['avatarUrl', 'textN'], ['bio', 'textN'], ['notes', 'textN'],
-  ['content', 'textN'], ['body', 'textN'], ['summary', 'textN'], ['externalId', 'textN'], ['locale', 'text'],
-  ['timezone', 'text'], ['color', 'textN'], ['icon', 'textN'], ['code', 'text'], ['currency', 'text'],
-  ['country', 'textN'], ['city', 'textN'], ['postalCode', 'textN'], ['reference', 'textN'], ['subject', 'textN'],
-  ['quantity', 'int'], ['position', 'int'], ['sortOrder', 'int'], ['views', 'int'], ['attempts', 'int'],
-  ['version', 'int'], ['capacity', 'intN'], ['durationMinutes', 'intN'], ['seats', 'intN'],
-  ['amount', 'decimal'], ['price', 'decimal'], ['total', 'decimal'], ['discount', 'decimalN'], ['taxRate', 'decimalN'],
-  ['score', 'float'], ['rating', 'floatN'], ['latitude', 'floatN'], ['longitude', 'floatN'],
-  ['isActive', 'bool'], ['isPublic', 'bool'], ['isArchived', 'bool'], ['verified', 'bool'], ['pinned', 'bool'], ['enabled', 'bool'],
-  ['publishedAt', 'tsN'], ['archivedAt', 'tsN'], ['deletedAt', 'tsN'], ['expiresAt', 'tsN'], ['startsAt', 'tsN'],
-  ['endsAt', 'tsN'], ['lastSeenAt', 'tsN'], ['completedAt', 'tsN'], ['dueDate', 'tsN'],
-  ['metadata', 'json'], ['settings', 'json'], ['payload', 'jsonN'], ['config', 'jsonN'],
-  ['tags', 'array'], ['scopes', 'array'], ['sizeBytes', 'bigintN'],
+  ['name', 'text'],
+  ['title', 'text'],
+  ['description', 'textN'],
+  ['slug', 'text'],
+  ['email', 'text'],
+  ['phone', 'textN'],
+  ['url', 'textN'],
+  ['avatarUrl', 'textN'],
+  ['bio', 'textN'],
+  ['notes', 'textN'],
+  ['content', 'textN'],
+  ['body', 'textN'],
+  ['summary', 'textN'],
+  ['externalId', 'textN'],
+  ['locale', 'text'],
+  ['timezone', 'text'],
+  ['color', 'textN'],
+  ['icon', 'textN'],
+  ['code', 'text'],
+  ['currency', 'text'],
+  ['country', 'textN'],
+  ['city', 'textN'],
+  ['postalCode', 'textN'],
+  ['reference', 'textN'],
+  ['subject', 'textN'],
+  ['quantity', 'int'],
+  ['position', 'int'],
+  ['sortOrder', 'int'],
+  ['views', 'int'],
+  ['attempts', 'int'],
+  ['version', 'int'],
+  ['capacity', 'intN'],
+  ['durationMinutes', 'intN'],
+  ['seats', 'intN'],
+  ['amount', 'decimal'],
+  ['price', 'decimal'],
+  ['total', 'decimal'],
+  ['discount', 'decimalN'],
+  ['taxRate', 'decimalN'],
+  ['score', 'float'],
+  ['rating', 'floatN'],
+  ['latitude', 'floatN'],
+  ['longitude', 'floatN'],
+  ['isActive', 'bool'],
+  ['isPublic', 'bool'],
+  ['isArchived', 'bool'],
+  ['verified', 'bool'],
+  ['pinned', 'bool'],
+  ['enabled', 'bool'],
+  ['publishedAt', 'tsN'],
+  ['archivedAt', 'tsN'],
+  ['deletedAt', 'tsN'],
+  ['expiresAt', 'tsN'],
+  ['startsAt', 'tsN'],
+  ['endsAt', 'tsN'],
+  ['lastSeenAt', 'tsN'],
+  ['completedAt', 'tsN'],
+  ['dueDate', 'tsN'],
+  ['metadata', 'json'],
+  ['settings', 'json'],
+  ['payload', 'jsonN'],
+  ['config', 'jsonN'],
+  ['tags', 'array'],
+  ['scopes', 'array'],
+  ['sizeBytes', 'bigintN'],
 ];
 const COLUMN_PREFIXES = ['billing', 'shipping', 'primary', 'last', 'display', 'internal', 'legacy', 'default', 'public', 'stripe'];
 
@@ -108,22 +246,55 @@ const ENUMS = {
   Stage: ['LEAD', 'QUALIFIED', 'PROPOSAL', 'NEGOTIATION', 'WON', 'LOST', 'CHURNED'],
 };
 
-const GROUP_ORDER = ['CreateEnum', 'AlterEnum', 'DropForeignKey', 'DropIndex', 'AlterTable', 'RenameColumn', 'RenameTable',
-  'DropTable', 'CreateTable', 'CreateIndex', 'RenameIndex', 'AddForeignKey'];
+const GROUP_ORDER = [
+  'CreateEnum',
+  'AlterEnum',
+  'DropForeignKey',
+  'DropIndex',
+  'AlterTable',
+  'RenameColumn',
+  'RenameTable',
+  'DropTable',
+  'CreateTable',
+  'CreateIndex',
+  'RenameIndex',
+  'AddForeignKey',
+];
 
 const MAX_IDENT = 63;
 const lowerFirst = (s) => s[0].toLowerCase() + s.slice(1);
 const upperFirst = (s) => s[0].toUpperCase() + s.slice(1);
-const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase();
+const snake = (s) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase();
 const q = (ident) => `"${ident}"`;
 
 const SQL_TYPE = {
-  text: 'TEXT', varchar: 'VARCHAR(255)', int: 'INTEGER', bigint: 'BIGINT', decimal: 'DECIMAL(65,30)', float: 'DOUBLE PRECISION',
-  bool: 'BOOLEAN', ts: 'TIMESTAMP(3)', json: 'JSONB', array: 'TEXT[]',
+  text: 'TEXT',
+  varchar: 'VARCHAR(255)',
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  decimal: 'DECIMAL(65,30)',
+  float: 'DOUBLE PRECISION',
+  bool: 'BOOLEAN',
+  ts: 'TIMESTAMP(3)',
+  json: 'JSONB',
+  array: 'TEXT[]',
 };
 const DEFAULTS = {
-  text: "''", varchar: "''", int: '0', bigint: '0', decimal: '0', float: '0', bool: 'false', ts: 'CURRENT_TIMESTAMP',
-  json: "'{}'", array: 'ARRAY[]::TEXT[]',
+  text: "''",
+  varchar: "''",
+  int: '0',
+  bigint: '0',
+  decimal: '0',
+  float: '0',
+  bool: 'false',
+  ts: 'CURRENT_TIMESTAMP',
+  json: "'{}'",
+  array: 'ARRAY[]::TEXT[]',
 };
 /** Kinds whose backfilled values stay distinct, so a unique index on them holds. */
 const DISTINCT_KINDS = new Set(['text', 'varchar', 'int', 'bigint']);
@@ -169,7 +340,7 @@ class Model {
     const candidates = COLUMNS.filter(([name, k]) => !table.columns.has(name) && (!kind || k.replace(/N$/, '') === kind));
     if (candidates.length) return this.rng.pick(candidates);
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      const [base, k] = kind ? this.rng.pick(COLUMNS.filter(([, c]) => c.replace(/N$/, '') === kind)) ?? [] : this.rng.pick(COLUMNS);
+      const [base, k] = kind ? (this.rng.pick(COLUMNS.filter(([, c]) => c.replace(/N$/, '') === kind)) ?? []) : this.rng.pick(COLUMNS);
       if (!base) return undefined;
       const name = `${this.rng.pick(COLUMN_PREFIXES)}${upperFirst(base)}`;
       if (!table.columns.has(name)) return [name, k];
@@ -179,8 +350,7 @@ class Model {
 
   /** Tables the random operations may change (not the audit log, not implicit m2m tables). */
   userTables(ctx, { fresh = true } = {}) {
-    return [...this.tables.values()].filter((t) => !t.protected && !t.join && !ctx.locked.has(t.name)
-      && (fresh || !ctx.newTables.has(t.name)));
+    return [...this.tables.values()].filter((t) => !t.protected && !t.join && !ctx.locked.has(t.name) && (fresh || !ctx.newTables.has(t.name)));
   }
 
   /** Tables with a foreign key to `table`. */
@@ -189,7 +359,10 @@ class Model {
   }
 
   usableValues(enumName, mig) {
-    return this.enums.get(enumName).values.filter((v) => v.addedAt < mig || this.enums.get(enumName).createdAt === mig).map((v) => v.value);
+    return this.enums
+      .get(enumName)
+      .values.filter((v) => v.addedAt < mig || this.enums.get(enumName).createdAt === mig)
+      .map((v) => v.value);
   }
 }
 
@@ -331,7 +504,11 @@ function opAddEnumValue(mig) {
   const statements = added.map((v) => `ALTER TYPE ${q(e.name)} ADD VALUE '${v}';`).join('\n');
   if (added.length > 1) {
     // What Prisma writes above more than one ADD VALUE.
-    mig.groups.AlterEnum.push({ comment: 'AlterEnum\n-- This migration adds more than one value to an enum.\n-- With PostgreSQL versions 11 and earlier, this is not possible\n-- in a single migration. This can be worked around by creating\n-- multiple migrations, each migration adding only one value to\n-- the enum.\n\n', sql: statements });
+    mig.groups.AlterEnum.push({
+      comment:
+        'AlterEnum\n-- This migration adds more than one value to an enum.\n-- With PostgreSQL versions 11 and earlier, this is not possible\n-- in a single migration. This can be worked around by creating\n-- multiple migrations, each migration adding only one value to\n-- the enum.\n\n',
+      sql: statements,
+    });
   } else {
     mig.groups.AlterEnum.push({ sql: statements });
   }
@@ -377,7 +554,14 @@ function opAddColumns(mig, { table, enumName } = {}) {
   const tables = model.userTables(mig, { fresh: false });
   const t = table ?? (tables.length ? model.rng.pick(tables) : undefined);
   if (!t) return false;
-  const count = enumName ? 1 : model.rng.weighted([[1, 60], [2, 25], [3, 10], [4, 5]]);
+  const count = enumName
+    ? 1
+    : model.rng.weighted([
+        [1, 60],
+        [2, 25],
+        [3, 10],
+        [4, 5],
+      ]);
   let added = 0;
   for (let i = 0; i < count; i += 1) {
     const column = newColumn(mig, t, { enumName });
@@ -405,7 +589,15 @@ function opCreateTable(mig, { parents = [], enumNames = [] } = {}) {
   if (serial) model.names.add(`${name}_id_seq`);
   mig.newTables.add(name);
   table.columns.set('id', makeColumn('id', serial ? 'serial' : 'text', { notNull: true, system: true }));
-  const count = rng.weighted([[2, 20], [3, 25], [4, 20], [5, 15], [6, 10], [8, 6], [11, 4]]);
+  const count = rng.weighted([
+    [2, 20],
+    [3, 25],
+    [4, 20],
+    [5, 15],
+    [6, 10],
+    [8, 6],
+    [11, 4],
+  ]);
   for (let i = 0; i < count; i += 1) {
     const column = newColumn(mig, table, { inCreate: true });
     if (column) table.columns.set(column.name, column);
@@ -418,7 +610,16 @@ function opCreateTable(mig, { parents = [], enumNames = [] } = {}) {
   table.columns.set('updatedAt', makeColumn('updatedAt', 'ts', { notNull: true, system: true }));
   // Relations: to the tables asked for, else to up to two existing tables.
   const existing = [...model.tables.values()].filter((t) => t !== table && !t.join && !t.protected);
-  const targets = parents.length ? parents : rng.shuffle(existing).slice(0, rng.weighted([[0, 30], [1, 45], [2, 25]]));
+  const targets = parents.length
+    ? parents
+    : rng.shuffle(existing).slice(
+        0,
+        rng.weighted([
+          [0, 30],
+          [1, 45],
+          [2, 25],
+        ]),
+      );
   const fks = [];
   for (const parent of targets) {
     const colName = `${lowerFirst(parent.name)}Id`;
@@ -446,10 +647,24 @@ function opCreateJoinTable(mig) {
   const { model, rng } = mig;
   const candidates = [...model.tables.values()].filter((t) => !t.join && !t.protected);
   if (candidates.length < 2) return false;
-  const [a, b] = rng.shuffle(candidates).slice(0, 2).sort((x, y) => (x.name < y.name ? -1 : 1));
+  const [a, b] = rng
+    .shuffle(candidates)
+    .slice(0, 2)
+    .sort((x, y) => (x.name < y.name ? -1 : 1));
   const name = `_${a.name}To${b.name}`;
   if (!model.freeName(name) || !model.freeName(`${name}_AB_pkey`) || !model.freeName(`${name}_B_index`)) return false;
-  const table = { name, columns: new Map(), indexes: new Map(), hasRows: false, protected: false, join: true, triggers: new Set(), serial: false, pkey: `${name}_AB_pkey`, createdAt: mig.index };
+  const table = {
+    name,
+    columns: new Map(),
+    indexes: new Map(),
+    hasRows: false,
+    protected: false,
+    join: true,
+    triggers: new Set(),
+    serial: false,
+    pkey: `${name}_AB_pkey`,
+    createdAt: mig.index,
+  };
   const colA = makeColumn('A', a.serial ? 'int' : 'text', { notNull: true, system: true });
   const colB = makeColumn('B', b.serial ? 'int' : 'text', { notNull: true, system: true });
   table.columns.set('A', colA);
@@ -459,7 +674,9 @@ function opCreateJoinTable(mig) {
   table.indexes.set(`${name}_B_index`, { columns: ['B'], unique: false });
   mig.newTables.add(name);
   mig.locked.add(name);
-  mig.groups.CreateTable.push({ sql: `CREATE TABLE ${q(name)} (\n    ${columnDefinition(colA)},\n    ${columnDefinition(colB)},\n\n    CONSTRAINT ${q(table.pkey)} PRIMARY KEY ("A","B")\n);` });
+  mig.groups.CreateTable.push({
+    sql: `CREATE TABLE ${q(name)} (\n    ${columnDefinition(colA)},\n    ${columnDefinition(colB)},\n\n    CONSTRAINT ${q(table.pkey)} PRIMARY KEY ("A","B")\n);`,
+  });
   mig.groups.CreateIndex.push({ sql: `CREATE INDEX ${q(`${name}_B_index`)} ON ${q(name)}("B");` });
   addForeignKey(mig, table, colA, a, 'CASCADE');
   addForeignKey(mig, table, colB, b, 'CASCADE');
@@ -496,8 +713,7 @@ function opCreateIndex(mig, { unique = false } = {}) {
   const tables = model.userTables(mig, { fresh: false });
   for (let attempt = 0; attempt < 6 && tables.length; attempt += 1) {
     const t = rng.pick(tables);
-    const free = [...t.columns.values()].filter((c) => c.kind !== 'serial' && c.name !== 'id' && !mig.isTouched(t, c.name)
-      && ![...t.indexes.values()].some((i) => i.columns[0] === c.name));
+    const free = [...t.columns.values()].filter((c) => c.kind !== 'serial' && c.name !== 'id' && !mig.isTouched(t, c.name) && ![...t.indexes.values()].some((i) => i.columns[0] === c.name));
     const pool = unique ? free.filter(distinctColumn) : free.filter((c) => c.kind !== 'json' && c.kind !== 'array');
     if (!pool.length) continue;
     const first = rng.pick(pool);
@@ -513,8 +729,11 @@ function opCreateIndex(mig, { unique = false } = {}) {
     }
   }
   // GIN on an array or JSONB column (Prisma's @@index([tags], type: Gin)).
-  const gin = tables.flatMap((t) => [...t.columns.values()].filter((c) => (c.kind === 'array' || c.kind === 'json') && !mig.isTouched(t, c.name)
-    && ![...t.indexes.values()].some((i) => i.columns[0] === c.name)).map((c) => [t, c]));
+  const gin = tables.flatMap((t) =>
+    [...t.columns.values()]
+      .filter((c) => (c.kind === 'array' || c.kind === 'json') && !mig.isTouched(t, c.name) && ![...t.indexes.values()].some((i) => i.columns[0] === c.name))
+      .map((c) => [t, c]),
+  );
   if (!unique && gin.length) {
     const [t, c] = rng.pick(gin);
     if (createIndex(mig, t, [c.name], { gin: true })) {
@@ -527,7 +746,8 @@ function opCreateIndex(mig, { unique = false } = {}) {
 
 function opDropIndex(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false })
+  const candidates = model
+    .userTables(mig, { fresh: false })
     .flatMap((t) => [...t.indexes.entries()].filter(([, i]) => i.columns.every((c) => !mig.isTouched(t, c))).map(([name, i]) => [t, name, i]));
   if (!candidates.length) return false;
   const [t, name, index] = rng.pick(candidates);
@@ -542,9 +762,13 @@ function opDropIndex(mig) {
 /** Prisma renames an index whose name no longer matches its columns (after a rename). */
 function opRenameIndex(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false }).flatMap((t) => [...t.indexes.entries()]
-    .map(([name, i]) => [t, name, i, `${t.name}_${i.columns.join('_')}_${i.unique ? 'key' : 'idx'}`])
-    .filter(([, name, i, wanted]) => name !== wanted && model.freeName(wanted) && i.columns.every((c) => !mig.isTouched(t, c))));
+  const candidates = model
+    .userTables(mig, { fresh: false })
+    .flatMap((t) =>
+      [...t.indexes.entries()]
+        .map(([name, i]) => [t, name, i, `${t.name}_${i.columns.join('_')}_${i.unique ? 'key' : 'idx'}`])
+        .filter(([, name, i, wanted]) => name !== wanted && model.freeName(wanted) && i.columns.every((c) => !mig.isTouched(t, c))),
+    );
   if (!candidates.length) return false;
   const [t, name, index, wanted] = rng.pick(candidates);
   t.indexes.delete(name);
@@ -559,8 +783,7 @@ function opRenameIndex(mig) {
 
 function opDropColumn(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false })
-    .flatMap((t) => [...t.columns.values()].filter((c) => !c.system && !mig.isTouched(t, c.name)).map((c) => [t, c]));
+  const candidates = model.userTables(mig, { fresh: false }).flatMap((t) => [...t.columns.values()].filter((c) => !c.system && !mig.isTouched(t, c.name)).map((c) => [t, c]));
   if (!candidates.length) return false;
   const [t, c] = rng.pick(candidates);
   if ([...t.indexes.values()].some((i) => i.columns.includes(c.name) && i.columns.some((x) => x !== c.name && mig.isTouched(t, x)))) return false;
@@ -583,7 +806,8 @@ function opDropColumn(mig) {
 
 function opRenameColumn(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false })
+  const candidates = model
+    .userTables(mig, { fresh: false })
     .flatMap((t) => [...t.columns.values()].filter((c) => !c.system && !c.fk && c.kind !== 'enum' && !mig.isTouched(t, c.name)).map((c) => [t, c]));
   if (!candidates.length) return false;
   const [t, c] = rng.pick(candidates);
@@ -627,8 +851,9 @@ function opRenameTable(mig) {
 
 function opDropTable(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false }).filter((t) => model.incoming(t).length === 0
-    && [...t.columns.keys()].every((c) => !mig.isTouched(t, c)) && model.tables.size > 12);
+  const candidates = model
+    .userTables(mig, { fresh: false })
+    .filter((t) => model.incoming(t).length === 0 && [...t.columns.keys()].every((c) => !mig.isTouched(t, c)) && model.tables.size > 12);
   if (!candidates.length) return false;
   const t = rng.pick(candidates);
   model.tables.delete(t.name);
@@ -643,8 +868,7 @@ function opDropTable(mig) {
 
 function opAlterColumn(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false })
-    .flatMap((t) => [...t.columns.values()].filter((c) => !c.system && !c.fk && !mig.isTouched(t, c.name)).map((c) => [t, c]));
+  const candidates = model.userTables(mig, { fresh: false }).flatMap((t) => [...t.columns.values()].filter((c) => !c.system && !c.fk && !mig.isTouched(t, c.name)).map((c) => [t, c]));
   for (let attempt = 0; attempt < 6 && candidates.length; attempt += 1) {
     const [t, c] = rng.pick(candidates);
     const options = [];
@@ -727,7 +951,9 @@ $audit$ LANGUAGE plpgsql;`;
 }
 
 const HELPER_FUNCTIONS = [
-  ['generate_short_code', `CREATE OR REPLACE FUNCTION "generate_short_code"(len INTEGER DEFAULT 8) RETURNS TEXT AS $$
+  [
+    'generate_short_code',
+    `CREATE OR REPLACE FUNCTION "generate_short_code"(len INTEGER DEFAULT 8) RETURNS TEXT AS $$
 DECLARE
   chars TEXT := 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   result TEXT := '';
@@ -738,11 +964,17 @@ BEGIN
   END LOOP;
   RETURN result;
 END;
-$$ LANGUAGE plpgsql VOLATILE;`],
-  ['slugify', `CREATE OR REPLACE FUNCTION "slugify"(value TEXT) RETURNS TEXT AS $$
+$$ LANGUAGE plpgsql VOLATILE;`,
+  ],
+  [
+    'slugify',
+    `CREATE OR REPLACE FUNCTION "slugify"(value TEXT) RETURNS TEXT AS $$
   SELECT trim(BOTH '-' FROM regexp_replace(lower(value), '[^a-z0-9]+', '-', 'g'));
-$$ LANGUAGE sql IMMUTABLE STRICT;`],
-  ['business_days_between', `CREATE OR REPLACE FUNCTION "business_days_between"(from_date DATE, to_date DATE) RETURNS INTEGER AS $body$
+$$ LANGUAGE sql IMMUTABLE STRICT;`,
+  ],
+  [
+    'business_days_between',
+    `CREATE OR REPLACE FUNCTION "business_days_between"(from_date DATE, to_date DATE) RETURNS INTEGER AS $body$
 DECLARE
   d DATE := from_date;
   n INTEGER := 0;
@@ -758,8 +990,11 @@ BEGIN
   END LOOP;
   RETURN n;
 END;
-$body$ LANGUAGE plpgsql IMMUTABLE;`],
-  ['jsonb_merge_deep', `CREATE OR REPLACE FUNCTION "jsonb_merge_deep"(a JSONB, b JSONB) RETURNS JSONB AS $fn$
+$body$ LANGUAGE plpgsql IMMUTABLE;`,
+  ],
+  [
+    'jsonb_merge_deep',
+    `CREATE OR REPLACE FUNCTION "jsonb_merge_deep"(a JSONB, b JSONB) RETURNS JSONB AS $fn$
 DECLARE
   k TEXT;
   v JSONB;
@@ -774,7 +1009,8 @@ BEGIN
   END LOOP;
   RETURN result; -- a; b; c: semicolons in a comment inside the body
 END;
-$fn$ LANGUAGE plpgsql IMMUTABLE;`],
+$fn$ LANGUAGE plpgsql IMMUTABLE;`,
+  ],
 ];
 
 function triggerSql(t, name, timing, events, fn) {
@@ -783,7 +1019,11 @@ function triggerSql(t, name, timing, events, fn) {
 
 function opFunctionsAndTriggers(mig) {
   const { model, rng } = mig;
-  const kind = rng.weighted([['updatedAt', 55], ['audit', 25], ['helper', 20]]);
+  const kind = rng.weighted([
+    ['updatedAt', 55],
+    ['audit', 25],
+    ['helper', 20],
+  ]);
   const tables = model.userTables(mig, { fresh: false });
   if (kind === 'helper') {
     const fresh = HELPER_FUNCTIONS.filter(([name]) => !model.functions.has(name));
@@ -800,7 +1040,18 @@ function opFunctionsAndTriggers(mig) {
     if (!model.auditFunction) {
       if (!model.freeName('AuditLog') || !model.freeName('AuditLog_pkey')) return false;
       model.auditFunction = true;
-      const log = { name: 'AuditLog', columns: new Map(), indexes: new Map([['AuditLog_tableName_createdAt_idx', { columns: ['tableName', 'createdAt'], unique: false }]]), hasRows: true, protected: true, join: false, triggers: new Set(), serial: false, pkey: 'AuditLog_pkey', createdAt: mig.index };
+      const log = {
+        name: 'AuditLog',
+        columns: new Map(),
+        indexes: new Map([['AuditLog_tableName_createdAt_idx', { columns: ['tableName', 'createdAt'], unique: false }]]),
+        hasRows: true,
+        protected: true,
+        join: false,
+        triggers: new Set(),
+        serial: false,
+        pkey: 'AuditLog_pkey',
+        createdAt: mig.index,
+      };
       for (const c of ['id', 'tableName', 'operation', 'payload', 'createdAt']) log.columns.set(c, makeColumn(c, 'text', { notNull: true, system: true }));
       model.tables.set('AuditLog', log);
       for (const n of ['AuditLog', 'AuditLog_pkey', 'AuditLog_tableName_createdAt_idx']) model.names.add(n);
@@ -808,10 +1059,14 @@ function opFunctionsAndTriggers(mig) {
       mig.shapes.add('function');
     }
     const chosen = rng.shuffle(eligible).slice(0, rng.int(1, 3));
-    mig.custom.push(`-- CreateTrigger\n${chosen.map((t) => {
-      t.triggers.add('audit');
-      return triggerSql(t, `${t.name}_audit`, 'AFTER', 'INSERT OR UPDATE OR DELETE', 'audit_row_change');
-    }).join('\n')}`);
+    mig.custom.push(
+      `-- CreateTrigger\n${chosen
+        .map((t) => {
+          t.triggers.add('audit');
+          return triggerSql(t, `${t.name}_audit`, 'AFTER', 'INSERT OR UPDATE OR DELETE', 'audit_row_change');
+        })
+        .join('\n')}`,
+    );
     mig.names.push(`audit_${chosen.map((t) => snake(t.name)).join('_')}`);
     mig.shapes.add('trigger');
     return true;
@@ -823,11 +1078,23 @@ function opFunctionsAndTriggers(mig) {
     mig.custom.push(UPDATED_AT_FUNCTION);
     mig.shapes.add('function');
   }
-  const chosen = rng.shuffle(eligible).slice(0, rng.weighted([[1, 50], [2, 25], [4, 15], [8, 10]]));
-  mig.custom.push(`-- CreateTrigger\n${chosen.map((t) => {
-    t.triggers.add('updatedAt');
-    return triggerSql(t, `${t.name}_set_updated_at`, 'BEFORE', 'UPDATE', 'set_updated_at');
-  }).join('\n')}`);
+  const chosen = rng.shuffle(eligible).slice(
+    0,
+    rng.weighted([
+      [1, 50],
+      [2, 25],
+      [4, 15],
+      [8, 10],
+    ]),
+  );
+  mig.custom.push(
+    `-- CreateTrigger\n${chosen
+      .map((t) => {
+        t.triggers.add('updatedAt');
+        return triggerSql(t, `${t.name}_set_updated_at`, 'BEFORE', 'UPDATE', 'set_updated_at');
+      })
+      .join('\n')}`,
+  );
   mig.names.push(`updated_at_trigger_${snake(chosen[0].name)}`);
   mig.shapes.add('trigger');
   return true;
@@ -836,16 +1103,28 @@ function opFunctionsAndTriggers(mig) {
 /** The value a backfill writes into `c` for row number expression `n` (distinct per row for DISTINCT_KINDS). */
 function backfillValue(mig, c, n, parentRef) {
   switch (c.kind) {
-    case 'text': case 'varchar': return c.fk ? parentRef : `'${snake(c.name).slice(0, 8)}-' || (${n})`;
-    case 'int': case 'bigint': return c.fk ? parentRef : `(${n})`;
-    case 'decimal': return `((${n}) % 1000) * 0.25`;
-    case 'float': return `((${n}) % 97) * 1.5`;
-    case 'bool': return `((${n}) % 2 = 0)`;
-    case 'ts': return c.name === 'createdAt' || c.name === 'updatedAt' ? `CURRENT_TIMESTAMP - ((${n}) % 10000) * INTERVAL '1 minute'` : `CURRENT_TIMESTAMP + ((${n}) % 500) * INTERVAL '1 hour'`;
-    case 'json': return `jsonb_build_object('n', ${n}, 'source', 'backfill')`;
-    case 'array': return `ARRAY['imported', 'batch-${mig.index}']`;
-    case 'enum': return `'${mig.model.usableValues(c.enumName, mig.index).at(-1)}'`;
-    default: throw new Error(`no backfill value for ${c.kind}`);
+    case 'text':
+    case 'varchar':
+      return c.fk ? parentRef : `'${snake(c.name).slice(0, 8)}-' || (${n})`;
+    case 'int':
+    case 'bigint':
+      return c.fk ? parentRef : `(${n})`;
+    case 'decimal':
+      return `((${n}) % 1000) * 0.25`;
+    case 'float':
+      return `((${n}) % 97) * 1.5`;
+    case 'bool':
+      return `((${n}) % 2 = 0)`;
+    case 'ts':
+      return c.name === 'createdAt' || c.name === 'updatedAt' ? `CURRENT_TIMESTAMP - ((${n}) % 10000) * INTERVAL '1 minute'` : `CURRENT_TIMESTAMP + ((${n}) % 500) * INTERVAL '1 hour'`;
+    case 'json':
+      return `jsonb_build_object('n', ${n}, 'source', 'backfill')`;
+    case 'array':
+      return `ARRAY['imported', 'batch-${mig.index}']`;
+    case 'enum':
+      return `'${mig.model.usableValues(c.enumName, mig.index).at(-1)}'`;
+    default:
+      throw new Error(`no backfill value for ${c.kind}`);
   }
 }
 
@@ -903,7 +1182,11 @@ WHERE t."id" = s."id";`;
 function opBackfill(mig) {
   const { model, rng } = mig;
   const tables = model.userTables(mig, { fresh: false });
-  const kind = rng.weighted([['insert', 45], ['update-new-column', 35], ['counter', 20]]);
+  const kind = rng.weighted([
+    ['insert', 45],
+    ['update-new-column', 35],
+    ['counter', 20],
+  ]);
   if (kind === 'insert') {
     const sql = backfillInsert(mig, { tables });
     if (!sql) return false;
@@ -974,8 +1257,11 @@ function opTransactionBackfill(mig) {
   if (!insert) return false;
   const parts = [insert];
   // An UPDATE … FROM on a nullable column without a unique index (values stay distinct anyway).
-  const updatable = tables.flatMap((t) => [...t.columns.values()].filter((c) => !c.notNull && !c.fk && !c.system && (c.kind === 'text' || c.kind === 'int')
-    && ![...t.indexes.values()].some((i) => i.unique && i.columns.includes(c.name))).map((c) => [t, c]));
+  const updatable = tables.flatMap((t) =>
+    [...t.columns.values()]
+      .filter((c) => !c.notNull && !c.fk && !c.system && (c.kind === 'text' || c.kind === 'int') && ![...t.indexes.values()].some((i) => i.unique && i.columns.includes(c.name)))
+      .map((c) => [t, c]),
+  );
   if (updatable.length) {
     const [t, c] = rng.pick(updatable);
     parts.push(backfillUpdate(mig, t, c));
@@ -994,10 +1280,13 @@ COMMIT;`);
 
 function opConcurrentIndex(mig) {
   const { model, rng } = mig;
-  const candidates = model.userTables(mig, { fresh: false }).flatMap((t) => [...t.columns.values()]
-    .filter((c) => c.kind !== 'serial' && c.kind !== 'json' && c.kind !== 'array' && c.name !== 'id'
-      && ![...t.indexes.values()].some((i) => i.columns[0] === c.name))
-    .map((c) => [t, c]));
+  const candidates = model
+    .userTables(mig, { fresh: false })
+    .flatMap((t) =>
+      [...t.columns.values()]
+        .filter((c) => c.kind !== 'serial' && c.kind !== 'json' && c.kind !== 'array' && c.name !== 'id' && ![...t.indexes.values()].some((i) => i.columns[0] === c.name))
+        .map((c) => [t, c]),
+    );
   for (let attempt = 0; attempt < 10 && candidates.length; attempt += 1) {
     const [t, c] = rng.pick(candidates);
     const sql = createIndex(mig, t, [c.name], { concurrently: true });
@@ -1015,22 +1304,56 @@ function opConcurrentIndex(mig) {
 // The history
 
 const DIFF_OPS = [
-  [opAddColumns, 28], [opCreateTable, 13], [opAddRelation, 8], [opCreateIndex, 10], [(m) => opCreateIndex(m, { unique: true }), 4],
-  [opDropColumn, 6], [opAlterColumn, 8], [opCreateEnum, 4], [opAddEnumValue, 5], [opRenameColumn, 3], [opRenameTable, 1],
-  [opDropIndex, 2.5], [opRenameIndex, 1.5], [opDropTable, 1.5], [opCreateJoinTable, 2],
+  [opAddColumns, 28],
+  [opCreateTable, 13],
+  [opAddRelation, 8],
+  [opCreateIndex, 10],
+  [(m) => opCreateIndex(m, { unique: true }), 4],
+  [opDropColumn, 6],
+  [opAlterColumn, 8],
+  [opCreateEnum, 4],
+  [opAddEnumValue, 5],
+  [opRenameColumn, 3],
+  [opRenameTable, 1],
+  [opDropIndex, 2.5],
+  [opRenameIndex, 1.5],
+  [opDropTable, 1.5],
+  [opCreateJoinTable, 2],
 ];
 const OP_SHAPE = new Map([
-  [opAddColumns, 'add-column'], [opCreateTable, 'create-table'], [opAddRelation, 'add-foreign-key'], [opCreateIndex, 'create-index'],
-  [opDropColumn, 'drop-column'], [opAlterColumn, 'alter-column'], [opCreateEnum, 'create-enum'], [opAddEnumValue, 'add-enum-value'],
-  [opRenameColumn, 'rename-column'], [opRenameTable, 'rename-table'], [opDropIndex, 'drop-index'], [opRenameIndex, 'rename-index'],
-  [opDropTable, 'drop-table'], [opCreateJoinTable, 'create-join-table'],
+  [opAddColumns, 'add-column'],
+  [opCreateTable, 'create-table'],
+  [opAddRelation, 'add-foreign-key'],
+  [opCreateIndex, 'create-index'],
+  [opDropColumn, 'drop-column'],
+  [opAlterColumn, 'alter-column'],
+  [opCreateEnum, 'create-enum'],
+  [opAddEnumValue, 'add-enum-value'],
+  [opRenameColumn, 'rename-column'],
+  [opRenameTable, 'rename-table'],
+  [opDropIndex, 'drop-index'],
+  [opRenameIndex, 'rename-index'],
+  [opDropTable, 'drop-table'],
+  [opCreateJoinTable, 'create-join-table'],
 ]);
 
 function initMigration(mig) {
   for (let i = 0; i < 3; i += 1) opCreateEnum(mig, { attach: false });
   const tables = [opCreateTable(mig, { enumNames: [...mig.newEnums] })];
   const count = mig.rng.int(9, 13);
-  for (let i = 0; i < count; i += 1) tables.push(opCreateTable(mig, { parents: mig.rng.shuffle(tables).slice(0, mig.rng.weighted([[0, 20], [1, 55], [2, 25]])) }));
+  for (let i = 0; i < count; i += 1)
+    tables.push(
+      opCreateTable(mig, {
+        parents: mig.rng.shuffle(tables).slice(
+          0,
+          mig.rng.weighted([
+            [0, 20],
+            [1, 55],
+            [2, 25],
+          ]),
+        ),
+      }),
+    );
   opCreateJoinTable(mig);
   mig.names = ['init'];
   mig.shapes.add('init');
@@ -1045,7 +1368,14 @@ function featureMigration(mig) {
   const count = rng.int(3, 8);
   const existing = mig.model.userTables(mig, { fresh: false });
   for (let i = 0; i < count; i += 1) {
-    const parents = rng.shuffle([...created, ...rng.shuffle(existing).slice(0, 2)]).slice(0, rng.weighted([[0, 15], [1, 55], [2, 30]]));
+    const parents = rng.shuffle([...created, ...rng.shuffle(existing).slice(0, 2)]).slice(
+      0,
+      rng.weighted([
+        [0, 15],
+        [1, 55],
+        [2, 30],
+      ]),
+    );
     created.push(opCreateTable(mig, { parents, enumNames: i === 0 ? enumNames : [] }));
   }
   for (let i = rng.int(0, 3); i > 0; i -= 1) opAddColumns(mig);
@@ -1077,7 +1407,10 @@ export function generateRealisticHistory(dir, { count = 800, seed = 1, format = 
   const root = format === 'prisma' ? path.join(dir, 'migrations') : dir;
   fs.mkdirSync(root, { recursive: true });
   if (format === 'prisma') {
-    fs.writeFileSync(path.join(root, 'migration_lock.toml'), '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
+    fs.writeFileSync(
+      path.join(root, 'migration_lock.toml'),
+      '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n',
+    );
   }
   const files = [];
   const concurrently = new Set();
@@ -1098,7 +1431,13 @@ export function generateRealisticHistory(dir, { count = 800, seed = 1, format = 
     } else if (concurrentSlots.has(index)) {
       if (!opConcurrentIndex(mig)) throw new Error(`migration ${index}: no column for CREATE INDEX CONCURRENTLY`);
     } else {
-      const kind = rng.weighted([['diff', 88], ['feature', 2.5], ['function', 3.5], ['backfill', 4], ['bulk-index', 2]]);
+      const kind = rng.weighted([
+        ['diff', 88],
+        ['feature', 2.5],
+        ['function', 3.5],
+        ['backfill', 4],
+        ['bulk-index', 2],
+      ]);
       let done = false;
       if (kind === 'feature') {
         featureMigration(mig);
@@ -1118,7 +1457,13 @@ export function generateRealisticHistory(dir, { count = 800, seed = 1, format = 
         }
       }
       if (!done) {
-        const ops = rng.weighted([[1, 55], [2, 25], [3, 10], [5, 6], [8, 4]]);
+        const ops = rng.weighted([
+          [1, 55],
+          [2, 25],
+          [3, 10],
+          [5, 6],
+          [8, 4],
+        ]);
         for (let i = 0, tries = 0; i < ops && tries < ops * 5; tries += 1) {
           const op = rng.weighted(DIFF_OPS);
           if (op(mig)) {
@@ -1132,7 +1477,14 @@ export function generateRealisticHistory(dir, { count = 800, seed = 1, format = 
     }
 
     // Timestamps: bursts on the same day, days or weeks apart otherwise.
-    time += 1000 * rng.weighted([[rng.int(40, 600), 25], [rng.int(600, 4 * 3600), 30], [rng.int(4 * 3600, 3 * 86400), 35], [rng.int(3 * 86400, 21 * 86400), 10]]);
+    time +=
+      1000 *
+      rng.weighted([
+        [rng.int(40, 600), 25],
+        [rng.int(600, 4 * 3600), 30],
+        [rng.int(4 * 3600, 3 * 86400), 35],
+        [rng.int(3 * 86400, 21 * 86400), 10],
+      ]);
     const stamp = new Date(time).toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const rawName = rng.chance(0.06) ? rng.pick(NOISE_NAMES) : (mig.names[0] ?? 'update');
     const name = rawName.slice(0, 60).replace(/_+$/, '');
@@ -1162,10 +1514,14 @@ export function generateRealisticHistory(dir, { count = 800, seed = 1, format = 
   sizes.sort((a, b) => a - b);
   const pct = (p) => sizes[Math.min(sizes.length - 1, Math.floor(p * sizes.length))];
   const stats = {
-    files: files.length, totalBytes, statements, shapes: shapeCounts,
+    files: files.length,
+    totalBytes,
+    statements,
+    shapes: shapeCounts,
     bytes: { median: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: sizes.at(-1), min: sizes[0] },
     over4kB: sizes.filter((s) => s > 4096).length,
-    tables: model.tables.size, enums: model.enums.size,
+    tables: model.tables.size,
+    enums: model.enums.size,
     indexes: [...model.tables.values()].reduce((s, t) => s + t.indexes.size, 0),
   };
   return { files, concurrently, transactionControl, stats };
@@ -1173,7 +1529,10 @@ export function generateRealisticHistory(dir, { count = 800, seed = 1, format = 
 
 /** Statements in a migration (semicolons outside comments and dollar-quoted bodies; a rough count for the report). */
 function countStatements(text) {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/--[^\n]*/g, '').replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, '$$');
+  const code = text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/--[^\n]*/g, '')
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, '$$');
   return (code.match(/;/g) ?? []).length;
 }
 
@@ -1182,7 +1541,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   const argv = process.argv.slice(2);
   const arg = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
   const out = arg('--out', undefined) ?? fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'polymigrate-realistic-'));
-  const result = generateRealisticHistory(out, { count: Number(arg('--count', 800)), seed: Number(arg('--seed', 1)), format: arg('--format', 'prisma'), withBegin: !argv.includes('--without-begin') });
+  const result = generateRealisticHistory(out, {
+    count: Number(arg('--count', 800)),
+    seed: Number(arg('--seed', 1)),
+    format: arg('--format', 'prisma'),
+    withBegin: !argv.includes('--without-begin'),
+  });
   process.stdout.write(`${JSON.stringify({ dir: out, ...result.stats, concurrently: result.concurrently.size, transactionControl: result.transactionControl.size }, null, 2)}\n`);
   if (!argv.includes('--out')) fs.rmSync(out, { recursive: true, force: true });
 }

@@ -18,10 +18,13 @@ if (out) {
   };
   process.on('exit', () => {
     const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('polymigrate:'));
-    fs.writeFileSync(out, JSON.stringify({
-      marks: Object.fromEntries(marks.map((m) => [m.name.slice('polymigrate:'.length), m.startTime])),
-      connect: stages.connect ?? null,
-      exit: performance.now(),
-    }));
+    fs.writeFileSync(
+      out,
+      JSON.stringify({
+        marks: Object.fromEntries(marks.map((m) => [m.name.slice('polymigrate:'.length), m.startTime])),
+        connect: stages.connect ?? null,
+        exit: performance.now(),
+      }),
+    );
   });
 }

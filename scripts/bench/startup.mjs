@@ -13,11 +13,14 @@ export async function startup({ reps, log, example }) {
   const { dir, db } = example;
   const many = reps * 2;
   log(`  node -e 0, --help, --version ×${many}; status probes (two configs) ×${reps}`);
-  const { bare, help, version } = await runInterleaved([
-    { key: 'bare', label: 'node -e 0', make: () => ({ command: process.execPath, args: ['-e', '0'], options: {} }) },
-    { key: 'help', label: '--help', make: () => polymigrate(dir, db.url, '--help') },
-    { key: 'version', label: '--version', make: () => polymigrate(dir, db.url, '--version') },
-  ], many);
+  const { bare, help, version } = await runInterleaved(
+    [
+      { key: 'bare', label: 'node -e 0', make: () => ({ command: process.execPath, args: ['-e', '0'], options: {} }) },
+      { key: 'help', label: '--help', make: () => polymigrate(dir, db.url, '--help') },
+      { key: 'version', label: '--version', make: () => polymigrate(dir, db.url, '--version') },
+    ],
+    many,
+  );
   const firstConnect = [];
   const libraryConnect = [];
   const floorConnect = [];
@@ -31,7 +34,11 @@ export async function startup({ reps, log, example }) {
   const floorStat = summarize(floorConnect);
 
   const traces = {};
-  for (const [label, args] of [['--help', ['--help']], ['status', ['status']], ['status --engine reporting', ['status', '--engine', 'reporting']]]) {
+  for (const [label, args] of [
+    ['--help', ['--help']],
+    ['status', ['status']],
+    ['status --engine reporting', ['status', '--engine', 'reporting']],
+  ]) {
     const cmd = polymigrate(dir, db.url, ...args);
     traces[label] = await tracedModules(cmd.args, cmd.options);
   }
@@ -42,13 +49,16 @@ export async function startup({ reps, log, example }) {
     ['`polymigrate --version`', formatStat(version), fmtMs(version.median - bare.median)],
     ['`polymigrate --help`', formatStat(help), fmtMs(helpLoad)],
     [`\`status\`: process start → first connect (config imports '${CONFIG_IMPORT}')`, formatStat(connectStat), fmtMs(statusLoad)],
-    ['`status`, the config importing \'polymigrate\' (the whole library)', formatStat(libraryStat), fmtMs(libraryStat.median - floorStat.median)],
+    ["`status`, the config importing 'polymigrate' (the whole library)", formatStat(libraryStat), fmtMs(libraryStat.median - floorStat.median)],
     ['floor script: process start → first connect', formatStat(floorStat), '—'],
   ];
   const loads = Object.entries(traces).map(([label, t]) => {
     const packages = packagesOf(t.owners);
     const engines = packages.filter((p) => ENGINE_PACKAGE.test(p));
-    const own = [...t.owners].filter(([o]) => o.startsWith('polymigrate')).map(([o, n]) => `${o} (${n})`).join(', ');
+    const own = [...t.owners]
+      .filter(([o]) => o.startsWith('polymigrate'))
+      .map(([o, n]) => `${o} (${n})`)
+      .join(', ');
     return { label, packages, engines, own, files: t.files.length, modules: t.modules, bundled: t.bundled, owners: t.owners };
   });
   return {
@@ -60,6 +70,9 @@ export async function startup({ reps, log, example }) {
       { target: '`status` load + config before first query < 100 ms (over the floor script)', value: fmtMs(statusLoad), met: statusLoad < 100 },
       ...loads.map((l) => ({ target: `\`${l.label}\` loads no engine package it does not need`, value: l.engines.length ? l.engines.join(', ') : 'none', met: l.engines.length === 0 })),
     ],
-    notes: loads.map((l) => `\`${l.label}\` loads ${l.files} files holding ${l.modules} modules (${l.bundled} of the files are the bundled CLI's); packages: ${l.packages.map((p) => `${p} (${l.owners.get(p)})`).join(', ') || 'none'}; polymigrate: ${l.own}.`),
+    notes: loads.map(
+      (l) =>
+        `\`${l.label}\` loads ${l.files} files holding ${l.modules} modules (${l.bundled} of the files are the bundled CLI's); packages: ${l.packages.map((p) => `${p} (${l.owners.get(p)})`).join(', ') || 'none'}; polymigrate: ${l.own}.`,
+    ),
   };
 }

@@ -29,9 +29,14 @@ export async function statusScale({ server, reps, log, sizes = [100, 1000, 10_00
     measured.push(result);
     context = { dir, db, config: path.basename(writeJsonConfig(dir, ['sql', 'prisma'])), count };
     const both = result['sql+prisma'];
-    rows.push([count.toLocaleString('en'), formatStat(result.sql.stat), formatStat(result.prisma.stat), formatStat(both.stat),
+    rows.push([
+      count.toLocaleString('en'),
+      formatStat(result.sql.stat),
+      formatStat(result.prisma.stat),
+      formatStat(both.stat),
       `${result.sql.rssMb.toFixed(0)} / ${result.prisma.rssMb.toFixed(0)} / ${both.rssMb.toFixed(0)} MB`,
-      `${result.sql.queries} / ${result.prisma.queries} / ${both.queries}`]);
+      `${result.sql.queries} / ${result.prisma.queries} / ${both.queries}`,
+    ]);
   }
   const largest = measured.at(-1);
   const both = largest['sql+prisma'];
@@ -39,7 +44,9 @@ export async function statusScale({ server, reps, log, sizes = [100, 1000, 10_00
   for (let i = 1; i < measured.length; i += 1) {
     const a = measured[i - 1]['sql+prisma'].stat.median;
     const b = measured[i]['sql+prisma'].stat.median;
-    growth.push(`${measured[i - 1].count.toLocaleString('en')}→${measured[i].count.toLocaleString('en')}: +${fmtMs(b - a)} (×${(b / a).toFixed(2)} for ×${measured[i].count / measured[i - 1].count} migrations; ${((b - a) / (2 * (measured[i].count - measured[i - 1].count)) * 1000).toFixed(1)} µs per added migration)`);
+    growth.push(
+      `${measured[i - 1].count.toLocaleString('en')}→${measured[i].count.toLocaleString('en')}: +${fmtMs(b - a)} (×${(b / a).toFixed(2)} for ×${measured[i].count / measured[i - 1].count} migrations; ${(((b - a) / (2 * (measured[i].count - measured[i - 1].count))) * 1000).toFixed(1)} µs per added migration)`,
+    );
   }
   const base = measured[0]['sql+prisma'].stat.median;
   const perMigration10k = (both.stat.median - base) / (2 * (largest.count - measured[0].count));
@@ -52,7 +59,11 @@ export async function statusScale({ server, reps, log, sizes = [100, 1000, 10_00
       { target: `status < 1 s at ${largest.count.toLocaleString('en')} per engine (both engines)`, value: fmtMs(both.stat.median), met: both.stat.median < 1000 },
       { target: `peak RSS < 150 MB at ${largest.count.toLocaleString('en')} per engine (both engines)`, value: `${both.rssMb.toFixed(0)} MB`, met: both.rssMb < 150 },
       // Linear: the marginal cost per migration must not grow with N (10% + 2 µs of slack for noise).
-      { target: 'linear or better (cost per added migration does not grow with N)', value: `${(perMigration1k * 1000).toFixed(1)} µs → ${(perMigration10k * 1000).toFixed(1)} µs`, met: perMigration10k <= perMigration1k * 1.1 + 0.002 },
+      {
+        target: 'linear or better (cost per added migration does not grow with N)',
+        value: `${(perMigration1k * 1000).toFixed(1)} µs → ${(perMigration10k * 1000).toFixed(1)} µs`,
+        met: perMigration10k <= perMigration1k * 1.1 + 0.002,
+      },
       { target: 'one history query per engine', value: `${both.queries} queries for 2 engines`, met: both.queries <= 2 },
     ],
     notes: [`Growth (both engines): ${growth.join('; ')}.`],

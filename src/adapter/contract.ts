@@ -48,10 +48,7 @@
 
 /** Anything that can run a query: a `pg.Client`, a pooled client, or a test double. */
 export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 /** How an engine can undo a migration. */

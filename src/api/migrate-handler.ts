@@ -33,8 +33,10 @@ const MIN_TOKEN_LENGTH = 32;
  */
 export function createMigrateHandler(options: MigrateHandlerOptions): (request: Request) => Promise<Response> {
   if (typeof options?.token !== 'string' || options.token.length < MIN_TOKEN_LENGTH) {
-    throw new ConfigError(`createMigrateHandler needs a token of at least ${MIN_TOKEN_LENGTH} characters.`,
-      'Generate one (e.g. openssl rand -hex 32), keep it in a secret such as MIGRATE_TOKEN, and pass it as { token: process.env.MIGRATE_TOKEN }.');
+    throw new ConfigError(
+      `createMigrateHandler needs a token of at least ${MIN_TOKEN_LENGTH} characters.`,
+      'Generate one (e.g. openssl rand -hex 32), keep it in a secret such as MIGRATE_TOKEN, and pass it as { token: process.env.MIGRATE_TOKEN }.',
+    );
   }
   registerSecret(options.token);
   const wanted = Buffer.from(options.token);

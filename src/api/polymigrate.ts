@@ -3,8 +3,17 @@ import type { CreatedMigration, CreateOptions } from '../adapter/contract.js';
 import { create } from '../operations/create.js';
 import { resolve } from '../operations/resolve.js';
 import {
-  baselineDocument, checkDocument, runDocument, statusDocument, verifyDocument,
-  type BaselineDocument, type CheckDocument, type RunDocument, type SkippedDocument, type StatusDocument, type VerifyDocument,
+  baselineDocument,
+  checkDocument,
+  runDocument,
+  statusDocument,
+  verifyDocument,
+  type BaselineDocument,
+  type CheckDocument,
+  type RunDocument,
+  type SkippedDocument,
+  type StatusDocument,
+  type VerifyDocument,
 } from '../report/documents.js';
 import type { CheckOptions } from '../operations/check-report.js';
 import { down } from '../operations/down.js';
@@ -42,14 +51,16 @@ export interface PolymigrateEvents {
   log: [entry: { level: 'info' | 'warn'; engine: string; migration?: string; message: string }];
 }
 
-
 /**
  * The library API — the one facade of the package root: the CLI's operations with the same
  * options, returning the same documents as its `--json` (src/report/documents.ts), with progress
  * as events. Call `close()` when done (it closes connections).
  */
 export class Polymigrate extends EventEmitter<PolymigrateEvents> {
-  private constructor(private readonly session: Session, private readonly options: PolymigrateOptions) {
+  private constructor(
+    private readonly session: Session,
+    private readonly options: PolymigrateOptions,
+  ) {
     super();
   }
 

@@ -27,13 +27,14 @@ export function selectBaseline(status: EngineStatus, to?: string): BaselineSelec
   const onDisk = status.migrations.filter((m) => m.migration !== undefined);
   const end = to === undefined ? onDisk.length : onDisk.findIndex((m) => m.id === to) + 1;
   if (end === 0) {
-    throw new ConfigError(`${status.name}: there is no migration "${to}" on disk in ${status.location}.`,
-      `Pass a migration id as polymigrate status --engine ${status.name} lists it.`);
+    throw new ConfigError(`${status.name}: there is no migration "${to}" on disk in ${status.location}.`, `Pass a migration id as polymigrate status --engine ${status.name} lists it.`);
   }
   const failed = status.migrations.find((m) => m.state === 'failed');
   if (failed) {
-    throw new RefusedError(`${status.name}: ${failed.id} is recorded as failed part-way, so baseline cannot record the migrations as applied.`,
-      `Resolve it first (polymigrate resolve ${status.name} ${failed.id} --rolled-back, or --applied if you finished it by hand), then run baseline again.`);
+    throw new RefusedError(
+      `${status.name}: ${failed.id} is recorded as failed part-way, so baseline cannot record the migrations as applied.`,
+      `Resolve it first (polymigrate resolve ${status.name} ${failed.id} --rolled-back, or --applied if you finished it by hand), then run baseline again.`,
+    );
   }
   const upTo = onDisk.slice(0, end);
   return {

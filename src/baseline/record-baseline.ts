@@ -7,9 +7,7 @@ import { VERSION } from '../version.js';
  * row, in ONE transaction on the run connection — all of them or none. The caller holds the locks.
  * Returns the journal run's id.
  */
-export async function recordBaseline(
-  session: Session, adapter: MigrationAdapter, migrations: DiscoveredMigration[], options: { to?: string },
-): Promise<number> {
+export async function recordBaseline(session: Session, adapter: MigrationAdapter, migrations: DiscoveredMigration[], options: { to?: string }): Promise<number> {
   const db = await session.db();
   await session.journal.ensure(db);
   await db.query('BEGIN');

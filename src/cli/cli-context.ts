@@ -68,7 +68,12 @@ export function createCli(global: GlobalOptions): Cli {
       if (jsonLogs) writeJsonLog(level, message, fields, runId);
     },
     // Events fire only once the command runs, when `cli` exists (and say/warn may be wrapped by then).
-    events: cliEvents(() => cli, (id) => { runId = id; }),
+    events: cliEvents(
+      () => cli,
+      (id) => {
+        runId = id;
+      },
+    ),
     config() {
       config ??= loadCliConfig(global);
       return config;
@@ -107,7 +112,10 @@ function cliEvents(getCli: () => Cli, setRunId: (id: number) => void): RunEvents
       const cli = getCli();
       cli.say(renderStep(result, cli.style, cli.stepWidths));
       cli.log(result.status === 'failed' ? 'error' : 'info', `${result.direction} ${result.id} ${result.status}`, {
-        engine: result.engine, migration: result.id, direction: result.direction, durationMs: result.durationMs,
+        engine: result.engine,
+        migration: result.id,
+        direction: result.direction,
+        durationMs: result.durationMs,
         ...(result.error ? { error: result.error.message } : {}),
       });
     },
@@ -120,7 +128,10 @@ function cliEvents(getCli: () => Cli, setRunId: (id: number) => void): RunEvents
       const cli = getCli();
       cli.warn(cli.style.yellow(`    ${step.engine} ${step.id} waits for a lock: ${describeLockWait(wait)}`));
       cli.log('warn', `${step.id} waits for a lock`, {
-        engine: step.engine, migration: step.id, lock: { target: wait.target, mode: wait.mode, waitedMs: wait.waitedMs }, blockers: wait.blockers,
+        engine: step.engine,
+        migration: step.id,
+        lock: { target: wait.target, mode: wait.mode, waitedMs: wait.waitedMs },
+        blockers: wait.blockers,
       });
     },
     retrying: (attempt, delay, error) => getCli().warn(`Database not reachable yet (${redactSecrets(error.message)}); retry ${attempt} in ${formatDuration(delay)}…`),

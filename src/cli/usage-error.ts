@@ -20,7 +20,12 @@ interface RequestedOutput {
 function requestedOutput(args: string[], program: Command): RequestedOutput {
   const out: RequestedOutput = { json: false, jsonLogs: false, command: 'polymigrate' };
   // Options whose value is the next argument, global ones and every command's, as declared.
-  const takesValue = new Set([program, ...program.commands].flatMap((c) => c.options).filter((o) => o.required || o.optional).map((o) => o.long));
+  const takesValue = new Set(
+    [program, ...program.commands]
+      .flatMap((c) => c.options)
+      .filter((o) => o.required || o.optional)
+      .map((o) => o.long),
+  );
   let positional = false;
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i]!;

@@ -6,13 +6,7 @@ import { loadJiti } from './load-jiti.js';
 import { validateConfig } from './validate-config.js';
 import type { ResolvedConfig } from './config-types.js';
 
-export const CONFIG_NAMES = [
-  'polymigrate.config.ts',
-  'polymigrate.config.mts',
-  'polymigrate.config.mjs',
-  'polymigrate.config.js',
-  'polymigrate.config.json',
-] as const;
+export const CONFIG_NAMES = ['polymigrate.config.ts', 'polymigrate.config.mts', 'polymigrate.config.mjs', 'polymigrate.config.js', 'polymigrate.config.json'] as const;
 
 /** The config file: `--config` (relative to cwd), else the first CONFIG_NAMES found from cwd upwards. */
 export function findConfigFile(cwd: string, explicit?: string): string {
@@ -33,8 +27,10 @@ export function findConfigFile(cwd: string, explicit?: string): string {
     }
     if (path.dirname(dir) === dir) break;
   }
-  throw new ConfigError(`No polymigrate config found in ${cwd} or any directory above it (looked for ${CONFIG_NAMES.join(', ')}).`,
-    'Run `polymigrate init` to write one, or pass --config FILE.');
+  throw new ConfigError(
+    `No polymigrate config found in ${cwd} or any directory above it (looked for ${CONFIG_NAMES.join(', ')}).`,
+    'Run `polymigrate init` to write one, or pass --config FILE.',
+  );
 }
 
 function jsonError(file: string, text: string, error: Error): ConfigError {

@@ -15,9 +15,21 @@ const topLevelSchema = v.strictObject({
   ddlLockTimeout: v.optional(v.pipe(v.number(), v.gtValue(0, 'expected a number of seconds (more than 0)'))),
   ddlRetries: v.optional(v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(0, 'expected 0 or more')), 0),
   shadowUrl: v.optional(v.string()),
-  verify: v.optional(v.strictObject({
-    ignore: v.optional(v.array(v.pipe(v.string(), v.check((pattern) => ignorePatternProblem(pattern) === undefined, (issue) => ignorePatternProblem(String(issue.input)) ?? 'invalid pattern')))),
-  })),
+  verify: v.optional(
+    v.strictObject({
+      ignore: v.optional(
+        v.array(
+          v.pipe(
+            v.string(),
+            v.check(
+              (pattern) => ignorePatternProblem(pattern) === undefined,
+              (issue) => ignorePatternProblem(String(issue.input)) ?? 'invalid pattern',
+            ),
+          ),
+        ),
+      ),
+    }),
+  ),
   engines: v.pipe(v.array(v.unknown()), v.minLength(1, 'expected at least one engine')),
 });
 
@@ -43,16 +55,17 @@ function issuesMessage(file: string, prefix: PropertyKey[], issues: readonly v.B
     }
     return `${keyPath([...prefix, ...keys])}: ${issue.message}`;
   });
-  return new ConfigError(`Invalid config ${file}:\n  ${lines.join('\n  ')}`,
-    'Fix the keys above; the README lists every option of each engine kind.');
+  return new ConfigError(`Invalid config ${file}:\n  ${lines.join('\n  ')}`, 'Fix the keys above; the README lists every option of each engine kind.');
 }
 
 /** An adapter object in the config: checked for the contract's shape, since it comes from user code. */
 function customEngine(entry: MigrationAdapter, file: string, at: string): ResolvedEngine {
   const problems = adapterProblems(entry);
   if (problems.length > 0) {
-    throw new ConfigError(`Invalid config ${file}: ${at} is a custom adapter object but:\n  ${problems.join('\n  ')}`,
-      'Build it on the MigrationAdapter type from polymigrate/adapter-kit, and run the suite from polymigrate/testing against it (README: Custom engines).');
+    throw new ConfigError(
+      `Invalid config ${file}: ${at} is a custom adapter object but:\n  ${problems.join('\n  ')}`,
+      'Build it on the MigrationAdapter type from polymigrate/adapter-kit, and run the suite from polymigrate/testing against it (README: Custom engines).',
+    );
   }
   return { name: entry.name, kind: entry.kind, adapter: entry };
 }
@@ -87,8 +100,7 @@ function builtInEngine(entry: unknown, index: number, file: string, dir: string)
  */
 export function validateConfig(raw: unknown, file: string): ResolvedConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(`Invalid config ${file}: the default export must be an object like { engines: [...] }.`,
-      'See the README for an example config.');
+    throw new ConfigError(`Invalid config ${file}: the default export must be an object like { engines: [...] }.`, 'See the README for an example config.');
   }
   const top = v.safeParse(topLevelSchema, raw);
   if (!top.success) throw issuesMessage(file, [], top.issues);
@@ -101,8 +113,10 @@ export function validateConfig(raw: unknown, file: string): ResolvedConfig {
     const engine = isAdapterObject(entry) ? customEngine(entry, file, at) : builtInEngine(entry, index, file, dir);
     const previous = seen.get(engine.name);
     if (previous !== undefined) {
-      throw new ConfigError(`Invalid config ${file}: ${at}.name: duplicate engine name "${engine.name}" (also engines[${previous}]).`,
-        'Give each engine a unique "name"; it defaults to the kind, so two engines of one kind need names.');
+      throw new ConfigError(
+        `Invalid config ${file}: ${at}.name: duplicate engine name "${engine.name}" (also engines[${previous}]).`,
+        'Give each engine a unique "name"; it defaults to the kind, so two engines of one kind need names.',
+      );
     }
     seen.set(engine.name, index);
     engines.push(engine);

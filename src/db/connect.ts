@@ -67,15 +67,16 @@ export function describeConnectError(error: Error & { code?: string }, url: stri
   switch (error.code) {
     case '28P01':
     case '28000':
-      return new RuntimeError(`Authentication failed for ${target}: ${reason}`,
-        'Check the user and password in the database URL.', error);
+      return new RuntimeError(`Authentication failed for ${target}: ${reason}`, 'Check the user and password in the database URL.', error);
     case '3D000':
-      return new RuntimeError(`The database does not exist: ${target} (${reason})`,
-        'Create it first (createdb, or your platform\'s console), or fix the database name in the URL.', error);
+      return new RuntimeError(`The database does not exist: ${target} (${reason})`, "Create it first (createdb, or your platform's console), or fix the database name in the URL.", error);
     default: {
       const waited = waitSeconds ? ` after retrying for ${waitSeconds}s` : '';
-      return new RuntimeError(`Cannot connect to ${target}${waited}: ${reason || error.code || 'unknown error'}`,
-        waitSeconds ? 'Is the server running and reachable from here?' : 'Is the server running? Use --wait SECONDS to retry while it starts.', error);
+      return new RuntimeError(
+        `Cannot connect to ${target}${waited}: ${reason || error.code || 'unknown error'}`,
+        waitSeconds ? 'Is the server running and reachable from here?' : 'Is the server running? Use --wait SECONDS to retry while it starts.',
+        error,
+      );
     }
   }
 }
@@ -91,7 +92,10 @@ export function isConnectionLost(error: unknown): boolean {
 
 /** A lost connection in the middle of a run, said plainly with the (masked) URL and what to do next. */
 export function describeLostConnection(error: Error, url: string): RuntimeError {
-  return new RuntimeError(`Lost the connection to ${maskUrl(url)} during the run (${redactSecrets(error.message)}).`,
+  return new RuntimeError(
+    `Lost the connection to ${maskUrl(url)} during the run (${redactSecrets(error.message)}).`,
     'Steps that finished before it stay applied; a transactional step that was running was rolled back. When the database is back, ' +
-    'run polymigrate status, then up again (--wait SECONDS retries the first connection).', error);
+      'run polymigrate status, then up again (--wait SECONDS retries the first connection).',
+    error,
+  );
 }

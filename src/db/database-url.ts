@@ -3,7 +3,8 @@ import { isKeyValueDsn, maskKeyValuePairs, parseKeyValueDsn, urlForKeyValuePairs
 import { maskUnparsableUrl, maskUrl, registerUrlSecrets } from './mask-url.js';
 import { pgCredentials } from './pg-credentials.js';
 
-const ENCODE_HINT = 'Percent-encode the user name and password (encodeURIComponent in JavaScript: @ → %40, : → %3A, / → %2F, ' +
+const ENCODE_HINT =
+  'Percent-encode the user name and password (encodeURIComponent in JavaScript: @ → %40, : → %3A, / → %2F, ' +
   '? → %3F, # → %23, % → %25, space → %20), or leave the password out of the URL and set PGPASSWORD.';
 
 /**
@@ -12,9 +13,7 @@ const ENCODE_HINT = 'Percent-encode the user name and password (encodeURICompone
  */
 export function validateDatabaseUrl(url: string | undefined, where: string): string {
   if (!url) {
-    throw new ConfigError(
-      'No database URL: set DATABASE_URL, pass --url, set "databaseUrl" in the config, or use --embedded.',
-    );
+    throw new ConfigError('No database URL: set DATABASE_URL, pass --url, set "databaseUrl" in the config, or use --embedded.');
   }
   registerUrlSecrets(url);
   if (isKeyValueDsn(url)) throw keyValueDsnError(url, where);
@@ -27,8 +26,10 @@ export function validateDatabaseUrl(url: string | undefined, where: string): str
     pgCredentials(url);
   } catch {
     // pg would throw "URI malformed" at connect time, naming nothing.
-    throw new ConfigError(`The database URL from ${where} has a user name or password that is not valid percent-encoding ` +
-      `(a % must start %XX of valid UTF-8): ${maskUrl(url)}`, ENCODE_HINT);
+    throw new ConfigError(
+      `The database URL from ${where} has a user name or password that is not valid percent-encoding ` + `(a % must start %XX of valid UTF-8): ${maskUrl(url)}`,
+      ENCODE_HINT,
+    );
   }
   return url;
 }
@@ -40,8 +41,9 @@ function keyValueDsnError(dsn: string, where: string): ConfigError {
   return new ConfigError(
     `The database URL from ${where} is a key=value connection string${shown}; polymigrate needs a URL.`,
     `Write it as ${pairs ? urlForKeyValuePairs(pairs) : 'postgres://USER:PASSWORD@HOST:PORT/DATABASE'}, with PASSWORD percent-encoded ` +
-    '(encodeURIComponent in JavaScript), or leave the password out of the URL and set PGPASSWORD. ' +
-    'Prisma, Drizzle and Payload read URLs too.');
+      '(encodeURIComponent in JavaScript), or leave the password out of the URL and set PGPASSWORD. ' +
+      'Prisma, Drizzle and Payload read URLs too.',
+  );
 }
 
 function unparsableUrlError(url: string, where: string): ConfigError {
@@ -51,5 +53,6 @@ function unparsableUrlError(url: string, where: string): ConfigError {
   return new ConfigError(
     `The database URL from ${where} is not a valid URL: ${masked}` +
       (credentialsBroke ? ' — its password or user name holds a character that ends that part of a URL unless it is percent-encoded (/, ? or #).' : ''),
-    credentialsBroke ? ENCODE_HINT : 'Expected postgres://USER:PASSWORD@HOST:PORT/DATABASE; check the host, port and database name.');
+    credentialsBroke ? ENCODE_HINT : 'Expected postgres://USER:PASSWORD@HOST:PORT/DATABASE; check the host, port and database name.',
+  );
 }

@@ -21,7 +21,9 @@ export function isKeyValueDsn(text: string): boolean {
 export function parseKeyValueDsn(text: string): KeyValuePairs | undefined {
   const pairs: KeyValuePairs = [];
   let i = 0;
-  const skipSpace = () => { while (i < text.length && /\s/.test(text[i]!)) i += 1; };
+  const skipSpace = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i += 1;
+  };
   for (;;) {
     skipSpace();
     if (i >= text.length) return pairs;
@@ -57,10 +59,12 @@ const SECRET_KEY = /password|passwd|secret/i;
 
 /** The pairs as libpq would read them back, every secret-named value shown as ****. */
 export function maskKeyValuePairs(pairs: KeyValuePairs): string {
-  return pairs.map(([key, value]) => {
-    if (SECRET_KEY.test(key)) return `${key}=****`;
-    return `${key}=${value === '' || /[\s'\\]/.test(value) ? `'${value.replace(/[\\']/g, '\\$&')}'` : value}`;
-  }).join(' ');
+  return pairs
+    .map(([key, value]) => {
+      if (SECRET_KEY.test(key)) return `${key}=****`;
+      return `${key}=${value === '' || /[\s'\\]/.test(value) ? `'${value.replace(/[\\']/g, '\\$&')}'` : value}`;
+    })
+    .join(' ');
 }
 
 /** The URL to write instead, with PASSWORD standing for the password (never the value). */

@@ -92,9 +92,13 @@ function leadingTriviaLength(span: string): number {
       let depth = 1;
       let j = i + 2;
       while (j < span.length && depth > 0) {
-        if (span.startsWith('/*', j)) { depth += 1; j += 2; }
-        else if (span.startsWith('*/', j)) { depth -= 1; j += 2; }
-        else j += 1;
+        if (span.startsWith('/*', j)) {
+          depth += 1;
+          j += 2;
+        } else if (span.startsWith('*/', j)) {
+          depth -= 1;
+          j += 2;
+        } else j += 1;
       }
       i = j;
     } else {

@@ -27,8 +27,7 @@ export class SqlScriptError extends Error {
   readonly statement?: FailedStatement;
   constructor(cause: unknown, source: SqlSource, statement?: FailedStatement) {
     const pgError = cause as { message?: string; position?: string; code?: string; detail?: string; hint?: string };
-    const at = positionToLineColumn(source, pgError.position) ??
-      (statement ? lineColumnAtIndex(source, statement.offset) : undefined);
+    const at = positionToLineColumn(source, pgError.position) ?? (statement ? lineColumnAtIndex(source, statement.offset) : undefined);
     const where = at ? `${source.file}:${at.line}:${at.column}` : source.file;
     const which = statement && statement.of > 1 ? `, statement ${statement.number} of ${statement.of}` : '';
     super(`${pgError.message ?? String(cause)} (at ${where}${which})`, { cause });
@@ -52,10 +51,7 @@ export function lineColumnAtIndex(source: SqlSource, index: number): { line: num
   return { line: source.lineOffset + before.split('\n').length, column: Array.from(before.slice(lineStart)).length + 1 };
 }
 
-export function positionToLineColumn(
-  source: SqlSource,
-  position: string | number | undefined,
-): { line: number; column: number } | undefined {
+export function positionToLineColumn(source: SqlSource, position: string | number | undefined): { line: number; column: number } | undefined {
   const offset = Number(position);
   if (!Number.isInteger(offset) || offset < 1) return undefined;
   // PostgreSQL counts characters (code points), not UTF-16 units.
@@ -80,11 +76,7 @@ export function positionToLineColumn(
  * dollar-quoted bodies reach PostgreSQL untouched. Inside an explicit transaction the statements
  * share it; outside one, PostgreSQL runs the multi-statement string as one implicit transaction.
  */
-export async function runSqlScript(
-  db: Queryable,
-  source: SqlSource,
-  options: { then?: string } = {},
-): Promise<void> {
+export async function runSqlScript(db: Queryable, source: SqlSource, options: { then?: string } = {}): Promise<void> {
   // `then`: statements of polymigrate's own (a history row) sent in the same query, after the
   // script, to save a round trip. The script comes first, so error positions inside it still map.
   const text = options.then ? `${source.text}\n;\n${options.then}` : source.text;
@@ -116,20 +108,17 @@ export async function runSqlPiece(db: Queryable, source: SqlSource, offset: numb
  * that ran stay committed, so a failure says how many did; `advice` (what to do next, which
  * depends on the engine) is added to the message.
  */
-export async function runStatementsOneByOne(
-  db: Queryable,
-  source: SqlSource,
-  options: { statements?: SqlStatement[]; advice?: string } = {},
-): Promise<void> {
+export async function runStatementsOneByOne(db: Queryable, source: SqlSource, options: { statements?: SqlStatement[]; advice?: string } = {}): Promise<void> {
   const statements = options.statements ?? splitStatements(source.text);
   for (const [index, statement] of statements.entries()) {
     try {
       await runSqlPiece(db, source, statement.offset, statement.text);
     } catch (error) {
       if (error instanceof Error) {
-        const progress = index === 0
-          ? 'no statement of this migration had run (it runs outside a transaction, statement by statement)'
-          : `statement ${index + 1} of ${statements.length}; the ${index} before it ran and are committed (this migration runs outside a transaction)`;
+        const progress =
+          index === 0
+            ? 'no statement of this migration had run (it runs outside a transaction, statement by statement)'
+            : `statement ${index + 1} of ${statements.length}; the ${index} before it ran and are committed (this migration runs outside a transaction)`;
         error.message += ` — ${progress}.${options.advice ? ` ${options.advice}` : ''}`;
       }
       throw error;

@@ -22,6 +22,42 @@ function blank(text: string): string {
   return text.replace(/[^\n]/g, ' ');
 }
 
+/** Where the block comment opening at `start` ends (block comments nest in PostgreSQL). */
+function blockCommentEnd(sql: string, start: number): number {
+  let depth = 1;
+  let j = start + 2;
+  while (j < sql.length && depth > 0) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth += 1;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth -= 1;
+      j += 2;
+    } else j += 1;
+  }
+  return j;
+}
+
+/** The offset of the quote that closes the string or identifier opening at `start` (the length when unclosed). */
+function closingQuote(sql: string, start: number): number {
+  const quote = sql[start]!;
+  let j = start + 1;
+  while (j < sql.length) {
+    if (sql[j] === quote) {
+      if (sql[j + 1] !== quote) return j;
+      j += 2;
+      continue;
+    }
+    // E'…' strings allow backslash escapes.
+    if (quote === "'" && sql[j] === '\\' && /[eE]/.test(sql[start - 1] ?? '')) {
+      j += 2;
+      continue;
+    }
+    j += 1;
+  }
+  return j;
+}
+
 function scan(sql: string): Scan {
   let code = '';
   const terminators: number[] = [];
@@ -35,27 +71,11 @@ function scan(sql: string): Scan {
       code += blank(sql.slice(i, stop));
       i = stop;
     } else if (ch === '/' && next === '*') {
-      // Block comments nest in PostgreSQL.
-      let depth = 1;
-      let j = i + 2;
-      while (j < sql.length && depth > 0) {
-        if (sql[j] === '/' && sql[j + 1] === '*') { depth += 1; j += 2; }
-        else if (sql[j] === '*' && sql[j + 1] === '/') { depth -= 1; j += 2; }
-        else j += 1;
-      }
+      const j = blockCommentEnd(sql, i);
       code += blank(sql.slice(i, j));
       i = j;
     } else if (ch === "'" || ch === '"') {
-      let j = i + 1;
-      while (j < sql.length) {
-        if (sql[j] === ch) {
-          if (sql[j + 1] === ch) { j += 2; continue; }
-          break;
-        }
-        // E'…' strings allow backslash escapes.
-        if (ch === "'" && sql[j] === '\\' && /[eE]/.test(sql[i - 1] ?? '')) { j += 2; continue; }
-        j += 1;
-      }
+      const j = closingQuote(sql, i);
       code += ch + blank(sql.slice(i + 1, j)) + (j < sql.length ? ch : '');
       i = j + 1;
     } else if (ch === '$') {
@@ -124,7 +144,8 @@ const NON_TRANSACTIONAL: Array<[RegExp, string]> = [
  * and COPY (FROM STDIN). Matched at the start of a statement in the blanked script, so a `$$`
  * body's BEGIN…END or a comment never counts.
  */
-const CONTROL_HEAD = /(?:^|;)\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|SET\s+TRANSACTION|SET\s+SESSION\s+CHARACTERISTICS|CALL|DO|COPY)\b/i;
+const CONTROL_HEAD =
+  /(?:^|;)\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|SET\s+TRANSACTION|SET\s+SESSION\s+CHARACTERISTICS|CALL|DO|COPY)\b/i;
 
 /** Words one of those statements must contain; most migrations contain none of them. */
 const CONTROL_WORDS = /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|transaction|characteristics|call|do|copy)\b/i;

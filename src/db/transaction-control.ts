@@ -13,9 +13,17 @@ import { parseScript, PARSER_PG_MAJOR, type ParsedStatement } from './pg-parser.
  * together; statements before a BEGIN join the BEGIN's transaction; a ROLLBACK discards.
  */
 export type ControlKind =
-  | 'begin' | 'commit' | 'rollback' | 'rollback-to' | 'savepoint' | 'release'
-  | 'prepare' | 'commit-prepared' | 'rollback-prepared'
-  | 'set-transaction' | 'session-characteristics'
+  | 'begin'
+  | 'commit'
+  | 'rollback'
+  | 'rollback-to'
+  | 'savepoint'
+  | 'release'
+  | 'prepare'
+  | 'commit-prepared'
+  | 'rollback-prepared'
+  | 'set-transaction'
+  | 'session-characteristics'
   /** A procedure call or a DO block whose body commits or rolls back: it may commit halfway. */
   | 'may-commit';
 
@@ -62,11 +70,13 @@ export async function analyzeTransactionControl(text: string): Promise<ControlAn
   if (!parsed.ok) {
     return {
       ...PLAIN,
-      problems: [{
-        offset: parsed.index ?? 0,
-        message: `PostgreSQL's parser (version ${PARSER_PG_MAJOR}) rejects it: ${parsed.message}`,
-        hint: 'Fix the SQL; nothing of this migration ran.',
-      }],
+      problems: [
+        {
+          offset: parsed.index ?? 0,
+          message: `PostgreSQL's parser (version ${PARSER_PG_MAJOR}) rejects it: ${parsed.message}`,
+          hint: 'Fix the SQL; nothing of this migration ran.',
+        },
+      ],
     };
   }
   const statements = parsed.statements.map(classify);
@@ -125,40 +135,44 @@ export function controlOf({ type, node }: ParsedStatement): ControlKind | undefi
 
 function doBody(node: Record<string, unknown>): string {
   const args = (node.args ?? []) as Array<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }>;
-  return args.map((a) => (a.DefElem?.defname === 'as' ? a.DefElem.arg?.String?.sval ?? '' : '')).join('\n');
+  return args.map((a) => (a.DefElem?.defname === 'as' ? (a.DefElem.arg?.String?.sval ?? '') : '')).join('\n');
 }
 
 function statementProblems(statement: ScriptStatement, parsed: ParsedStatement): ScriptProblem[] {
   const { offset } = statement;
   switch (statement.control) {
     case 'rollback':
-      return [{
-        offset,
-        message: 'ROLLBACK (or ABORT) discards what the statements before it did, so the migration would be recorded as applied with that work missing',
-        hint: 'Remove the ROLLBACK and whatever it was meant to undo.',
-      }];
+      return [
+        {
+          offset,
+          message: 'ROLLBACK (or ABORT) discards what the statements before it did, so the migration would be recorded as applied with that work missing',
+          hint: 'Remove the ROLLBACK and whatever it was meant to undo.',
+        },
+      ];
     case 'prepare':
     case 'commit-prepared':
     case 'rollback-prepared':
-      return [{
-        offset,
-        message: 'two-phase commit (PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED) in a migration leaves or ends a prepared transaction outside the run',
-        hint: 'Use BEGIN … COMMIT, or none: polymigrate runs each migration in a transaction.',
-      }];
+      return [
+        {
+          offset,
+          message: 'two-phase commit (PREPARE TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED) in a migration leaves or ends a prepared transaction outside the run',
+          hint: 'Use BEGIN … COMMIT, or none: polymigrate runs each migration in a transaction.',
+        },
+      ];
     default:
       break;
   }
   if (parsed.type === 'CopyStmt' && !parsed.node.filename && !parsed.node.is_program) {
     const from = parsed.node.is_from === true;
-    return [{
-      offset,
-      message: from
-        ? 'COPY … FROM STDIN reads rows that the client sends after the statement (psql\'s and pg_dump\'s data sections), which no migration engine sends'
-        : 'COPY … TO STDOUT sends rows to the client, which a migration cannot receive',
-      hint: from
-        ? 'Load the rows with INSERT … VALUES (pg_dump --inserts writes them), or COPY FROM a file on the database server.'
-        : 'Remove it from the migration.',
-    }];
+    return [
+      {
+        offset,
+        message: from
+          ? "COPY … FROM STDIN reads rows that the client sends after the statement (psql's and pg_dump's data sections), which no migration engine sends"
+          : 'COPY … TO STDOUT sends rows to the client, which a migration cannot receive',
+        hint: from ? 'Load the rows with INSERT … VALUES (pg_dump --inserts writes them), or COPY FROM a file on the database server.' : 'Remove it from the migration.',
+      },
+    ];
   }
   return [];
 }

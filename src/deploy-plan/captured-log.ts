@@ -82,12 +82,25 @@ function inlineParameters(sql: string, parameters: string): string {
 export async function unobservedTrace(migration: { engine: string; id: string; transactional: boolean; statements: TraceStatement[] }): Promise<MigrationTrace> {
   const shaped = await shapeStatements(migration.statements);
   const statements: StatementTrace[] = shaped.map((s, index) => ({
-    index, statement: s.statement, shape: s.shape, outcome: s.shape.control ? 'control' : 'ran', locks: [], holding: [],
+    index,
+    statement: s.statement,
+    shape: s.shape,
+    outcome: s.shape.control ? 'control' : 'ran',
+    locks: [],
+    holding: [],
     note: 'captured from the server log, not replayed: locks and rewrites unknown',
   }));
   return {
-    engine: migration.engine, id: migration.id, transactional: migration.transactional, statements, outcome: 'ok', committed: false,
+    engine: migration.engine,
+    id: migration.id,
+    transactional: migration.transactional,
+    statements,
+    outcome: 'ok',
+    committed: false,
     notes: ['captured from the server log and not replayed: findings come from the SQL text alone'],
-    foreignKeysWithoutIndex: [], traceMs: 0, observeMs: 0, observations: 0,
+    foreignKeysWithoutIndex: [],
+    traceMs: 0,
+    observeMs: 0,
+    observations: 0,
   };
 }

@@ -12,8 +12,15 @@ import type { CatalogChanges, ColumnChange, ConstraintChange, ConstraintFact, Re
 export function diffCatalog(initial: Observation, before: Observation, after: Observation): CatalogChanges {
   const ref = (oid: number): RelationRef | undefined => relationRef(initial, oid);
   const changes: CatalogChanges = {
-    newIndexes: [], created: [], dropped: [], renamed: [], rewritten: [], columns: [], constraints: [],
-    droppedTypes: [], droppedSchemas: [],
+    newIndexes: [],
+    created: [],
+    dropped: [],
+    renamed: [],
+    rewritten: [],
+    columns: [],
+    constraints: [],
+    droppedTypes: [],
+    droppedSchemas: [],
   };
   for (const [oid, now] of after.relations) {
     const was = before.relations.get(oid);
@@ -120,7 +127,11 @@ function constraintFact(initial: Observation, constraint: ObservedConstraint): C
   if (!table) return undefined;
   const references = constraint.references ? relationRef(initial, constraint.references) : undefined;
   return {
-    table, name: constraint.name, type: constraint.type, definition: constraint.definition, validated: constraint.validated,
+    table,
+    name: constraint.name,
+    type: constraint.type,
+    definition: constraint.definition,
+    validated: constraint.validated,
     ...(references ? { references } : {}),
   };
 }

@@ -97,12 +97,24 @@ SELECT
   (SELECT setting::int8 FROM pg_settings WHERE name = 'lock_timeout') AS lock_timeout_ms`;
 
 export const RELATION_KINDS: Record<string, RelationKind> = {
-  r: 'table', p: 'partitioned table', i: 'index', I: 'partitioned index', S: 'sequence', v: 'view',
-  m: 'materialized view', f: 'foreign table',
+  r: 'table',
+  p: 'partitioned table',
+  i: 'index',
+  I: 'partitioned index',
+  S: 'sequence',
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
 };
 
 const CONSTRAINT_TYPES: Record<string, ConstraintType> = {
-  c: 'check', f: 'foreign key', u: 'unique', p: 'primary key', x: 'exclusion', n: 'not null', t: 'trigger',
+  c: 'check',
+  f: 'foreign key',
+  u: 'unique',
+  p: 'primary key',
+  x: 'exclusion',
+  n: 'not null',
+  t: 'trigger',
 };
 
 const TYPE_KINDS: Record<string, ObservedType['kind']> = { e: 'enum', d: 'domain', r: 'range', c: 'composite' };
@@ -137,22 +149,39 @@ export async function observeCatalog(db: Queryable, tracked?: readonly number[])
 
 function toRelation([oid, schema, name, kind, filenode, table, unique]: unknown[]): ObservedRelation {
   return {
-    oid: Number(oid), schema: String(schema), name: String(name), kind: RELATION_KINDS[String(kind)] ?? 'table',
-    filenode: Number(filenode), ...(table != null ? { table: Number(table), unique: unique === true } : {}),
+    oid: Number(oid),
+    schema: String(schema),
+    name: String(name),
+    kind: RELATION_KINDS[String(kind)] ?? 'table',
+    filenode: Number(filenode),
+    ...(table != null ? { table: Number(table), unique: unique === true } : {}),
   };
 }
 
 function toColumn([table, attnum, name, notNull, type, dropped, hasDefault, identity, generated]: unknown[]): ObservedColumn {
   return {
-    table: Number(table), attnum: Number(attnum), name: String(name), notNull: notNull === true, type: String(type),
-    dropped: dropped === true, hasDefault: hasDefault === true, identity: identity === true, generated: generated === true,
+    table: Number(table),
+    attnum: Number(attnum),
+    name: String(name),
+    notNull: notNull === true,
+    type: String(type),
+    dropped: dropped === true,
+    hasDefault: hasDefault === true,
+    identity: identity === true,
+    generated: generated === true,
   };
 }
 
 function toConstraint([oid, table, name, type, validated, definition, index, references]: unknown[]): ObservedConstraint {
   return {
-    oid: Number(oid), table: Number(table), name: String(name), type: CONSTRAINT_TYPES[String(type)] ?? 'check',
-    validated: validated === true, definition: textOf(definition), index: Number(index ?? 0), references: Number(references ?? 0),
+    oid: Number(oid),
+    table: Number(table),
+    name: String(name),
+    type: CONSTRAINT_TYPES[String(type)] ?? 'check',
+    validated: validated === true,
+    definition: textOf(definition),
+    index: Number(index ?? 0),
+    references: Number(references ?? 0),
   };
 }
 
@@ -181,7 +210,5 @@ export async function foreignKeysWithoutIndex(db: Queryable, known: ReadonlySet<
      WHERE con.contype = 'f' AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
        AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = con.conrelid AND i.indpred IS NULL AND i.indisvalid
                         AND (i.indkey::int2[])[0:array_length(con.conkey, 1) - 1] = con.conkey)`);
-  return rows
-    .filter((r) => !known.has(Number(r.oid)))
-    .map((r) => ({ constraint: r.conname, table: { schema: r.nspname, name: r.relname }, columns: r.columns }));
+  return rows.filter((r) => !known.has(Number(r.oid))).map((r) => ({ constraint: r.conname, table: { schema: r.nspname, name: r.relname }, columns: r.columns }));
 }

@@ -41,19 +41,17 @@ function lockTargets({ type, node }: StatementShape): LockTarget[] {
     case 'IndexStmt':
       return node.concurrent ? [{ name: rangeVarName(node.relation), mode: SUE }] : [];
     case 'DropStmt':
-      return node.concurrent && node.removeType === 'OBJECT_INDEX'
-        ? listNames(node.objects).map((name) => ({ name, mode: SUE, onTable: true }))
-        : [];
+      return node.concurrent && node.removeType === 'OBJECT_INDEX' ? listNames(node.objects).map((name) => ({ name, mode: SUE, onTable: true })) : [];
     case 'ReindexStmt':
       return hasOption(node.params, 'concurrently') ? [{ name: rangeVarName(node.relation), mode: SUE, onTable: true }] : [];
     case 'VacuumStmt': {
       const mode: LockMode = hasOption(node.options, 'full') ? 'AccessExclusiveLock' : SUE;
-      return (node.rels as Array<{ VacuumRelation?: { relation?: unknown } }> | undefined ?? [])
-        .map((r) => ({ name: rangeVarName(r.VacuumRelation?.relation), mode }));
+      return ((node.rels as Array<{ VacuumRelation?: { relation?: unknown } }> | undefined) ?? []).map((r) => ({ name: rangeVarName(r.VacuumRelation?.relation), mode }));
     }
     case 'AlterTableStmt':
       return detachConcurrently(node).flatMap((partition) => [
-        { name: rangeVarName(node.relation), mode: SUE }, { name: partition, mode: SUE },
+        { name: rangeVarName(node.relation), mode: SUE },
+        { name: partition, mode: SUE },
       ]);
     default:
       return [];
@@ -71,7 +69,10 @@ function detachConcurrently(node: Record<string, unknown>): string[] {
 /** `"schema"."name"` of a RangeVar node (libpg-query JSON), as the statement would resolve it. */
 export function rangeVarName(rangeVar: unknown): string {
   const rv = (rangeVar ?? {}) as { schemaname?: string; relname?: string };
-  return [rv.schemaname, rv.relname].filter((p): p is string => Boolean(p)).map(quoteIdent).join('.');
+  return [rv.schemaname, rv.relname]
+    .filter((p): p is string => Boolean(p))
+    .map(quoteIdent)
+    .join('.');
 }
 
 /** Qualified names of a DropStmt's `objects`: lists of String nodes, a String (schemas), or TypeNames (types). */

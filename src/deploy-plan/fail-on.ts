@@ -18,12 +18,10 @@ export interface FailOnVerdict {
 }
 
 export function failOn(plan: DeployPlanDocument, level: RiskLevel): FailOnVerdict {
-  const reasons = plan.migrations.flatMap((m) => m.statements.flatMap((s) => s.findings
-    .filter((f) => !f.ignored && levelRank(f.level) >= levelRank(level))
-    .map((f) => ({ ...f, engine: m.engine, migration: m.id }))))
+  const reasons = plan.migrations
+    .flatMap((m) => m.statements.flatMap((s) => s.findings.filter((f) => !f.ignored && levelRank(f.level) >= levelRank(level)).map((f) => ({ ...f, engine: m.engine, migration: m.id }))))
     .sort((a, b) => levelRank(b.level) - levelRank(a.level));
-  const failedMigrations = plan.migrations.filter((m) => m.trace.outcome === 'failed')
-    .map((m) => ({ engine: m.engine, id: m.id, summary: m.risk.summary }));
+  const failedMigrations = plan.migrations.filter((m) => m.trace.outcome === 'failed').map((m) => ({ engine: m.engine, id: m.id, summary: m.risk.summary }));
   const fail = reasons.length > 0 || failedMigrations.length > 0;
   return { fail, exitCode: fail ? FAIL_ON_EXIT_CODE : 0, reasons, failedMigrations };
 }

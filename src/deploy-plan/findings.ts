@@ -18,8 +18,17 @@ function toFinding(rule: Rule, hit: RuleHit, statement: StatementTrace): Finding
   const level = hit.level ?? rule.level;
   const { file, line } = statement.statement;
   return {
-    code: rule.code, name: rule.name, level, baseLevel: level, statement: statement.index,
-    ...(file ? { file } : {}), ...(line ? { line } : {}), ...(hit.relation ? { relation: hit.relation } : {}),
-    message: hit.message, safer: rule.safer, basis: hit.basis, ...(hit.impact ? { impact: hit.impact } : {}),
+    code: rule.code,
+    name: rule.name,
+    level,
+    baseLevel: level,
+    statement: statement.index,
+    ...(file ? { file } : {}),
+    ...(line ? { line } : {}),
+    ...(hit.relation ? { relation: hit.relation } : {}),
+    message: hit.message,
+    safer: rule.safer,
+    basis: hit.basis,
+    ...(hit.impact ? { impact: hit.impact } : {}),
   };
 }

@@ -73,8 +73,15 @@ function covers(directive: IgnoreDirective, finding: Finding): boolean {
 
 function meta(rule: RuleMeta, directive: IgnoreDirective, statement: StatementTrace | undefined, message: string): Finding {
   return {
-    code: rule.code, name: rule.name, level: rule.level, baseLevel: rule.level, statement: directive.statement,
-    ...(directive.file ?? statement?.statement.file ? { file: directive.file ?? statement?.statement.file } : {}),
-    ...(directive.line ? { line: directive.line } : {}), message, safer: rule.safer, basis: 'parsed',
+    code: rule.code,
+    name: rule.name,
+    level: rule.level,
+    baseLevel: rule.level,
+    statement: directive.statement,
+    ...((directive.file ?? statement?.statement.file) ? { file: directive.file ?? statement?.statement.file } : {}),
+    ...(directive.line ? { line: directive.line } : {}),
+    message,
+    safer: rule.safer,
+    basis: 'parsed',
   };
 }

@@ -11,8 +11,14 @@ import type { Blocks, LockMode } from './types.js';
  * CONCURRENTLY, VALIDATE CONSTRAINT) blocks neither: only other DDL and maintenance.
  */
 export const LOCK_MODES: readonly LockMode[] = [
-  'AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock',
-  'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock',
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
 ];
 
 const CONFLICTS: Record<LockMode, readonly LockMode[]> = {
@@ -56,7 +62,10 @@ export function strongest<T extends { mode: LockMode }>(locks: readonly T[]): T 
 
 /** "ACCESS EXCLUSIVE" for AccessExclusiveLock, as the manual names it. */
 export function modeLabel(mode: LockMode): string {
-  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return mode
+    .replace(/Lock$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 }
 
 /** "every read and write", "every write (reads go on)", "other DDL only". */

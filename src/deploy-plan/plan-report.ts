@@ -2,9 +2,7 @@ import { findingsOf } from './findings.js';
 import { blocksTraffic, strength } from './lock-modes.js';
 import { assessFinding, LEVELS, migrationRisk, overallRisk, sizeLookup, type SizeLookup } from './risk.js';
 import { queueFindings } from './rules/live-queue.js';
-import type {
-  DeployPlanDocument, Finding, FindingLevel, LiveSnapshot, LockWindow, MigrationPlan, PlannedMigration, StatementTrace,
-} from './types.js';
+import type { DeployPlanDocument, Finding, FindingLevel, LiveSnapshot, LockWindow, MigrationPlan, PlannedMigration, StatementTrace } from './types.js';
 
 /**
  * The whole `plan` document from its parts — pure: the traces (trace.ts, run on the shadow), what
@@ -41,7 +39,12 @@ function migrationPlan(migration: PlannedMigration, sizeOf: SizeLookup, live: Li
     objects: migration.objects ?? { created: [], altered: [], dropped: [] },
     risk: migrationRisk(trace, findings),
     trace: { outcome: trace.outcome, committed: trace.committed, notes: trace.notes, ms: Math.round(trace.traceMs) },
-    statements: trace.statements.map((statement) => statementPlan(statement, findings.filter((f) => f.statement === statement.index))),
+    statements: trace.statements.map((statement) =>
+      statementPlan(
+        statement,
+        findings.filter((f) => f.statement === statement.index),
+      ),
+    ),
     lockWindows: lockWindows(trace.statements, findings, sizeOf),
     findingCount: findings.filter((f) => !f.ignored).length,
   };
@@ -51,7 +54,8 @@ function statementPlan(statement: StatementTrace, findings: Finding[]): Migratio
   const { file, line, sql } = statement.statement;
   return {
     number: statement.index + 1,
-    ...(file ? { file } : {}), ...(line ? { line } : {}),
+    ...(file ? { file } : {}),
+    ...(line ? { line } : {}),
     sql,
     outcome: statement.outcome,
     ...(statement.note ? { note: statement.note } : {}),
@@ -73,12 +77,19 @@ export function lockWindows(statements: readonly StatementTrace[], findings: rea
     for (const lock of statement.locks.filter((l) => blocksTraffic(l.mode) && !l.relation.kind.includes('index'))) {
       const later = statements.filter((s) => s.holding.some((h) => h.takenBy === statement.index && h.mode === lock.mode && sameRelation(h.relation, lock.relation)));
       const to = (later.at(-1)?.index ?? statement.index) + 1;
-      const work = findings.filter((f) => f.impact?.work && f.relation && sameRelation(f.relation, lock.relation)
-        && f.statement + 1 >= statement.index + 1 && f.statement + 1 <= to).map((f) => f.impact!.work!);
+      const work = findings
+        .filter((f) => f.impact?.work && f.relation && sameRelation(f.relation, lock.relation) && f.statement + 1 >= statement.index + 1 && f.statement + 1 <= to)
+        .map((f) => f.impact!.work!);
       const size = sizeOf(lock.relation);
       windows.push({
-        relation: lock.relation, mode: lock.mode, blocks: lock.blocks, from: statement.index + 1, to,
-        untilCommit: statement.ranIn !== 'outside a transaction', work: [...new Set(work)], ...(size ? { size } : {}),
+        relation: lock.relation,
+        mode: lock.mode,
+        blocks: lock.blocks,
+        from: statement.index + 1,
+        to,
+        untilCommit: statement.ranIn !== 'outside a transaction',
+        work: [...new Set(work)],
+        ...(size ? { size } : {}),
       });
     }
   }

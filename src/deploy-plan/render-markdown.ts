@@ -9,8 +9,7 @@ import type { DeployPlanDocument, Finding, LockWindow, MigrationPlan } from './t
  * open transactions on the live database; rollback strategy per step; the post-deploy check.
  */
 export function renderPlanMarkdown(plan: DeployPlanDocument): string {
-  return [summary(plan), pending(plan), safety(plan), windows(plan), openTransactions(plan), rollback(plan), postDeploy()]
-    .filter((section) => section !== '').join('\n\n') + '\n';
+  return [summary(plan), pending(plan), safety(plan), windows(plan), openTransactions(plan), rollback(plan), postDeploy()].filter((section) => section !== '').join('\n\n') + '\n';
 }
 
 const LEVEL_BADGE = { info: 'ℹ️ info', low: '🟢 low', medium: '🟡 medium', high: '🟠 high', critical: '🔴 critical' } as const;
@@ -20,7 +19,7 @@ function summary(plan: DeployPlanDocument): string {
   const counts = (['critical', 'high', 'medium', 'low', 'info'] as const).filter((l) => byLevel[l] > 0).map((l) => `${byLevel[l]} ${l}`);
   const live = plan.live
     ? `Sizes from the live database's catalog (${plan.live.queries} read-only catalog queries, no table read); ${plan.live.openTransactions.length} transaction${plan.live.openTransactions.length === 1 ? '' : 's'} open there now.`
-    : 'No live database was read: levels are the rules\' own, without sizes.';
+    : "No live database was read: levels are the rules' own, without sizes.";
   return [
     '## Deploy plan',
     '',
@@ -32,16 +31,18 @@ function summary(plan: DeployPlanDocument): string {
 
 function pending(plan: DeployPlanDocument): string {
   if (plan.migrations.length === 0) return '';
-  const rows = plan.migrations.map((m) => `| ${cell(m.engine)} | \`${cell(m.id)}\` | ${m.transactional ? 'one transaction' : 'outside a transaction'} | ${LEVEL_BADGE[m.risk.level]} | ${cell(does(m))} |`);
+  const rows = plan.migrations.map(
+    (m) => `| ${cell(m.engine)} | \`${cell(m.id)}\` | ${m.transactional ? 'one transaction' : 'outside a transaction'} | ${LEVEL_BADGE[m.risk.level]} | ${cell(does(m))} |`,
+  );
   return ['### Pending migrations', '', '| Engine | Migration | Runs | Risk | What it does |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The schema diff's objects when given; otherwise the statements' kinds. */
 function does(m: MigrationPlan): string {
   const { created, altered, dropped } = m.objects;
-  const parts = [
-    created.length ? `creates ${created.join(', ')}` : '', altered.length ? `alters ${altered.join(', ')}` : '', dropped.length ? `drops ${dropped.join(', ')}` : '',
-  ].filter(Boolean);
+  const parts = [created.length ? `creates ${created.join(', ')}` : '', altered.length ? `alters ${altered.join(', ')}` : '', dropped.length ? `drops ${dropped.join(', ')}` : ''].filter(
+    Boolean,
+  );
   if (parts.length) return parts.join('; ');
   const first = m.statements.find((s) => s.outcome !== 'control');
   return first ? `${m.statements.length} statement${m.statements.length === 1 ? '' : 's'}, from \`${truncate(first.sql, 60)}\`` : 'no statement';
@@ -67,7 +68,9 @@ function findingItem(f: Finding): string {
 function windows(plan: DeployPlanDocument): string {
   const rows = plan.migrations.flatMap((m) => m.lockWindows.map((w) => windowRow(m, w)));
   if (rows.length === 0) return '### Expected lock windows\n\nNo statement takes a lock that stops reads or writes of an existing table.';
-  return ['### Expected lock windows', '', '| Migration | Table | Lock | Blocks | Statements | Held until | Work under it | Live size |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['### Expected lock windows', '', '| Migration | Table | Lock | Blocks | Statements | Held until | Work under it | Live size |', '|---|---|---|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 function windowRow(m: MigrationPlan, w: LockWindow): string {
@@ -78,15 +81,28 @@ function windowRow(m: MigrationPlan, w: LockWindow): string {
 function openTransactions(plan: DeployPlanDocument): string {
   const open = plan.live?.openTransactions ?? [];
   if (open.length === 0) return '';
-  const rows = open.map((t) => `| ${t.pid} | ${t.visible ? cell(t.applicationName ?? '') : '(another role)'} | ${cell(t.state ?? '')} | ${t.transactionSeconds !== undefined ? formatSeconds(t.transactionSeconds) : '?'} | ${cell(t.locks.map((l) => `${modeLabel(l.mode)} on ${l.relation.schema}.${l.relation.name}${l.granted ? '' : ' (waiting)'}`).join(', ') || '—')} |`);
-  return ['### Open transactions on the live database', '', 'DDL queues behind these (and CREATE INDEX CONCURRENTLY waits for every one):', '',
-    '| pid | Application | State | Open for | Locks on touched tables |', '|---|---|---|---|---|', ...rows].join('\n');
+  const rows = open.map(
+    (t) =>
+      `| ${t.pid} | ${t.visible ? cell(t.applicationName ?? '') : '(another role)'} | ${cell(t.state ?? '')} | ${t.transactionSeconds !== undefined ? formatSeconds(t.transactionSeconds) : '?'} | ${cell(t.locks.map((l) => `${modeLabel(l.mode)} on ${l.relation.schema}.${l.relation.name}${l.granted ? '' : ' (waiting)'}`).join(', ') || '—')} |`,
+  );
+  return [
+    '### Open transactions on the live database',
+    '',
+    'DDL queues behind these (and CREATE INDEX CONCURRENTLY waits for every one):',
+    '',
+    '| pid | Application | State | Open for | Locks on touched tables |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 function rollback(plan: DeployPlanDocument): string {
   if (plan.migrations.length === 0) return '';
-  const strategy = { 'down-file': 'down file', native: 'engine\'s own', none: 'none' } as const;
-  const rows = plan.migrations.map((m) => `| ${cell(m.engine)} | \`${cell(m.id)}\` | ${strategy[m.rollback.strategy]} | ${cell(m.rollback.recipe ?? (m.rollback.strategy === 'none' ? 'restore from backup, or write a forward fix' : '—'))} |`);
+  const strategy = { 'down-file': 'down file', native: "engine's own", none: 'none' } as const;
+  const rows = plan.migrations.map(
+    (m) =>
+      `| ${cell(m.engine)} | \`${cell(m.id)}\` | ${strategy[m.rollback.strategy]} | ${cell(m.rollback.recipe ?? (m.rollback.strategy === 'none' ? 'restore from backup, or write a forward fix' : '—'))} |`,
+  );
   return ['### Rollback strategy', '', '| Engine | Migration | Way back | Recipe |', '|---|---|---|---|', ...rows].join('\n');
 }
 

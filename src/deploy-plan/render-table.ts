@@ -35,7 +35,7 @@ function columnWidths(rows: string[][]): number[] {
 
 /** "ACCESS EXCLUSIVE on app.events, statements 1–3": the window that stops the most traffic for the most statements. */
 function longestLock(migration: MigrationPlan): string {
-  const [worst] = [...migration.lockWindows].sort((a, b) => strength(b.mode) - strength(a.mode) || (b.to - b.from) - (a.to - a.from));
+  const [worst] = [...migration.lockWindows].sort((a, b) => strength(b.mode) - strength(a.mode) || b.to - b.from - (a.to - a.from));
   if (!worst) return '—';
   const span = worst.from === worst.to ? `statement ${worst.from}` : `statements ${worst.from}–${worst.to}`;
   return `${modeLabel(worst.mode)} on ${worst.relation.schema}.${worst.relation.name}, ${span}`;

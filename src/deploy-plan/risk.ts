@@ -63,7 +63,7 @@ function sizedLevel(base: FindingLevel, impact: Impact | undefined, size: Relati
 }
 
 const WORK_VERB: Record<NonNullable<Impact['work']>, string> = {
-  'rewrite': 'rewrites',
+  rewrite: 'rewrites',
   'validation scan': 'scans every row of',
   'index build': 'builds an index on',
   'update of every row': 'updates every row of',

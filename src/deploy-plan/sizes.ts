@@ -88,17 +88,23 @@ function toSize(row: Record<string, unknown>): RelationSize {
   const indexBytes = number(row.index_bytes).value;
   const totalBytes = number(row.total_bytes).value;
   return {
-    ...base, exists: true, kind: RELATION_KINDS[String(row.relkind)] ?? 'table',
-    ...(rows !== undefined ? { rows } : {}), ...(tableBytes !== undefined ? { tableBytes } : {}),
-    ...(indexBytes !== undefined ? { indexBytes } : {}), ...(totalBytes !== undefined ? { totalBytes } : {}),
+    ...base,
+    exists: true,
+    kind: RELATION_KINDS[String(row.relkind)] ?? 'table',
+    ...(rows !== undefined ? { rows } : {}),
+    ...(tableBytes !== undefined ? { tableBytes } : {}),
+    ...(indexBytes !== undefined ? { indexBytes } : {}),
+    ...(totalBytes !== undefined ? { totalBytes } : {}),
   };
 }
 
 function toOpenTransaction(row: Record<string, unknown>): OpenTransaction {
-  const locks = (row.locks as Array<{ schema: string; name: string; mode: string; granted: boolean }>)
-    .flatMap((l) => (isLockMode(l.mode) ? [{ relation: { schema: l.schema, name: l.name }, mode: l.mode, granted: l.granted }] : []));
+  const locks = (row.locks as Array<{ schema: string; name: string; mode: string; granted: boolean }>).flatMap((l) =>
+    isLockMode(l.mode) ? [{ relation: { schema: l.schema, name: l.name }, mode: l.mode, granted: l.granted }] : [],
+  );
   return {
-    pid: Number(row.pid), visible: Boolean(row.visible),
+    pid: Number(row.pid),
+    visible: Boolean(row.visible),
     ...(row.visible && row.application_name ? { applicationName: textOf(row.application_name) } : {}),
     ...(row.visible && row.state ? { state: textOf(row.state) } : {}),
     ...(row.seconds !== null && row.seconds !== undefined ? { transactionSeconds: Number(row.seconds) } : {}),

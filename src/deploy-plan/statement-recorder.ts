@@ -30,10 +30,17 @@ export class StatementRecorder {
     return this.previous;
   }
 
-  ran(shaped: ShapedStatement, run: {
-    after: Observation; durationMs: number; rowCount?: number;
-    ranIn: NonNullable<StatementTrace['ranIn']>; documented?: DocumentedLock[]; note?: string;
-  }): StatementTrace {
+  ran(
+    shaped: ShapedStatement,
+    run: {
+      after: Observation;
+      durationMs: number;
+      rowCount?: number;
+      ranIn: NonNullable<StatementTrace['ranIn']>;
+      documented?: DocumentedLock[];
+      note?: string;
+    },
+  ): StatementTrace {
     const index = this.statements.length;
     const holding = [...this.held.values()];
     const locks = run.documented
@@ -46,8 +53,15 @@ export class StatementRecorder {
       }
     }
     const trace: StatementTrace = {
-      index, statement: shaped.statement, shape: shaped.shape, outcome: 'ran', ranIn: run.ranIn,
-      durationMs: run.durationMs, lockTimeoutMs: this.previous.lockTimeoutMs, locks, holding,
+      index,
+      statement: shaped.statement,
+      shape: shaped.shape,
+      outcome: 'ran',
+      ranIn: run.ranIn,
+      durationMs: run.durationMs,
+      lockTimeoutMs: this.previous.lockTimeoutMs,
+      locks,
+      holding,
       changes: diffCatalog(this.initial, this.previous, run.after),
       ...(run.rowCount !== undefined ? { rowCount: run.rowCount } : {}),
       ...(run.note ? { note: run.note } : {}),
@@ -79,7 +93,13 @@ export class StatementRecorder {
 
   private push(shaped: ShapedStatement, outcome: StatementTrace['outcome'], extra: Partial<StatementTrace>): StatementTrace {
     const trace: StatementTrace = {
-      index: this.statements.length, statement: shaped.statement, shape: shaped.shape, outcome, locks: [], holding: [], ...extra,
+      index: this.statements.length,
+      statement: shaped.statement,
+      shape: shaped.shape,
+      outcome,
+      locks: [],
+      holding: [],
+      ...extra,
     };
     this.statements.push(trace);
     return trace;

@@ -34,21 +34,23 @@ function transactionalActions(shapes: readonly StatementShape[]): TraceAction[] 
   shapes.forEach((shape, statement) => {
     switch (shape.control) {
       case 'begin':
-        actions.push({ do: 'skip', statement, note: 'BEGIN not sent: the trace\'s own transaction stands for it' });
+        actions.push({ do: 'skip', statement, note: "BEGIN not sent: the trace's own transaction stands for it" });
         break;
       case 'commit':
         actions.push({
-          do: 'skip', statement,
-          note: statement === last
-            ? 'COMMIT not sent: the trace ends its transaction itself'
-            : 'COMMIT not sent: the trace keeps the migration in one transaction (in a real run, the locks taken before it are released here)',
+          do: 'skip',
+          statement,
+          note:
+            statement === last
+              ? 'COMMIT not sent: the trace ends its transaction itself'
+              : 'COMMIT not sent: the trace keeps the migration in one transaction (in a real run, the locks taken before it are released here)',
         });
         break;
       case 'rollback':
       case 'prepare':
       case 'commit-prepared':
       case 'rollback-prepared':
-        actions.push({ do: 'skip', statement, note: 'not sent: it would end the trace\'s transaction (polymigrate refuses such scripts before running them)' });
+        actions.push({ do: 'skip', statement, note: "not sent: it would end the trace's transaction (polymigrate refuses such scripts before running them)" });
         break;
       default:
         actions.push({ do: 'run', statement, inBlock: true });
@@ -65,7 +67,7 @@ function eachStatementActions(shapes: readonly StatementShape[]): TraceAction[] 
     switch (shape.control) {
       case 'begin':
         if (inBlock) actions.push({ do: 'skip', statement, note: 'BEGIN inside a transaction block: PostgreSQL only warns' });
-        else actions.push({ do: 'begin' }, { do: 'skip', statement, note: 'BEGIN: sent as the trace\'s BEGIN' });
+        else actions.push({ do: 'begin' }, { do: 'skip', statement, note: "BEGIN: sent as the trace's BEGIN" });
         inBlock = true;
         return;
       case 'commit':
@@ -74,8 +76,10 @@ function eachStatementActions(shapes: readonly StatementShape[]): TraceAction[] 
           actions.push({ do: 'skip', statement, note: `${shape.control.toUpperCase()} outside a transaction block: PostgreSQL only warns` });
           return;
         }
-        actions.push({ do: 'end', ...(shape.control === 'rollback' ? { rollback: true } : {}) },
-          { do: 'skip', statement, note: `${shape.control.toUpperCase()}: sent as the trace's ${shape.control.toUpperCase()}` });
+        actions.push(
+          { do: 'end', ...(shape.control === 'rollback' ? { rollback: true } : {}) },
+          { do: 'skip', statement, note: `${shape.control.toUpperCase()}: sent as the trace's ${shape.control.toUpperCase()}` },
+        );
         inBlock = false;
         return;
       default:
@@ -99,8 +103,10 @@ function commitPointActions(shapes: readonly StatementShape[]): TraceAction[] {
       actions.push({ do: 'skip', statement, note: 'BEGIN: the statements before it join its transaction (one query)' });
     } else if (shape.control === 'commit' || shape.control === 'rollback') {
       explicit = false;
-      actions.push({ do: 'end', ...(shape.control === 'rollback' ? { rollback: true } : {}) },
-        { do: 'skip', statement, note: `${shape.control.toUpperCase()}: sent as the trace's ${shape.control.toUpperCase()}` });
+      actions.push(
+        { do: 'end', ...(shape.control === 'rollback' ? { rollback: true } : {}) },
+        { do: 'skip', statement, note: `${shape.control.toUpperCase()}: sent as the trace's ${shape.control.toUpperCase()}` },
+      );
       if (statement < last) actions.push({ do: 'begin' });
     } else {
       actions.push({ do: 'run', statement, inBlock: true });

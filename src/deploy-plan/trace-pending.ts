@@ -41,7 +41,9 @@ export interface ShadowTarget {
 
 /** The traced migrations, in apply order; tracing stops after the first that fails. */
 export async function tracePending(
-  target: ShadowTarget, steps: PlannedStep[], prepared: Map<PlannedStep, PreparedSqlStep>,
+  target: ShadowTarget,
+  steps: PlannedStep[],
+  prepared: Map<PlannedStep, PreparedSqlStep>,
 ): Promise<{ planned: PlannedMigration[]; untraced: PlannedStep[] }> {
   const db = await connect(target.databaseUrl, { purpose: 'plan trace' });
   const planned: PlannedMigration[] = [];
@@ -66,11 +68,17 @@ async function traceSqlStep(db: Queryable, adapter: MigrationAdapter, step: Plan
   const { runner } = adapter;
   const session = runner.granularity === 'sql' ? runner.session : undefined;
   const transactional = prepared.mode === 'transaction' || prepared.mode === 'own-transaction';
-  return traceMigration(db, {
-    engine: step.engine, id: step.id, transactional,
-    ...(transactional ? {} : { commits: prepared.mode === 'row-first' ? 'commit-points' as const : 'each-statement' as const }),
-    statements: await statementsFromSource(prepared.script.source),
-  }, { commit: true, ...(session ? { session } : {}) });
+  return traceMigration(
+    db,
+    {
+      engine: step.engine,
+      id: step.id,
+      transactional,
+      ...(transactional ? {} : { commits: prepared.mode === 'row-first' ? ('commit-points' as const) : ('each-statement' as const) }),
+      statements: await statementsFromSource(prepared.script.source),
+    },
+    { commit: true, ...(session ? { session } : {}) },
+  );
 }
 
 /**
@@ -88,7 +96,7 @@ async function traceEngineStep(target: ShadowTarget, step: PlannedStep): Promise
     const failed = report.results.find((r) => r.status === 'failed');
     const statements = capturedStatements(linesOf(lines, PAYLOAD_APPLICATION_NAME), { file: step.migration.path });
     const trace = await unobservedTrace({ engine: step.engine, id: step.id, transactional: step.migration.transactional, statements });
-    if (!admin) trace.notes.push('the shadow runs on a server of yours (shadowUrl), whose log polymigrate cannot read: this migration\'s SQL was not analysed');
+    if (!admin) trace.notes.push("the shadow runs on a server of yours (shadowUrl), whose log polymigrate cannot read: this migration's SQL was not analysed");
     if (failed) return { ...trace, outcome: 'failed', notes: [...trace.notes, `it failed in the shadow: ${failed.error?.message ?? 'failed'}`] };
     return trace;
   } finally {
@@ -123,7 +131,7 @@ async function waitForMarker(url: string, lines: string[]): Promise<void> {
   }
   const deadline = Date.now() + 30_000;
   while (!lines.some((line) => line.includes(marker))) {
-    if (Date.now() > deadline) throw new Error('internal: the shadow server\'s log did not show the end of the captured migration within 30 s');
+    if (Date.now() > deadline) throw new Error("internal: the shadow server's log did not show the end of the captured migration within 30 s");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -157,7 +165,11 @@ function plannedMigration(adapter: MigrationAdapter, step: PlannedStep, trace: M
   }
   const strategy = adapter.capabilities.rollback === 'native' ? 'native' : step.migration.hasDown ? 'down-file' : 'none';
   return {
-    engine: step.engine, kind: step.kind, trace, hasDown: step.migration.hasDown, objects,
+    engine: step.engine,
+    kind: step.kind,
+    trace,
+    hasDown: step.migration.hasDown,
+    objects,
     rollback: { strategy, ...(strategy === 'none' ? { recipe: adapter.rollbackHint(step.migration, step.id) } : {}) },
   };
 }

@@ -24,7 +24,13 @@ export async function traceMigration(db: Queryable, migration: MigrationToTrace,
   for (const statement of options.session ?? []) await db.query(statement);
   const run = new TraceRun(db, shaped, await timedObserve(db), migration.transactional ? options.commit === true : true);
   try {
-    await run.perform(planTraceActions(shaped.map((s) => s.shape), migration.transactional, migration.commits));
+    await run.perform(
+      planTraceActions(
+        shaped.map((s) => s.shape),
+        migration.transactional,
+        migration.commits,
+      ),
+    );
   } finally {
     await db.query(SESSION_RESET.join(';\n'));
   }
@@ -133,7 +139,9 @@ class TraceRun {
     }
     const durationMs = performance.now() - t0;
     this.recorder.ran(shaped, {
-      after: await this.observe(), durationMs, ranIn: this.commitBlocks ? 'committed transaction' : 'rolled-back transaction',
+      after: await this.observe(),
+      durationMs,
+      ranIn: this.commitBlocks ? 'committed transaction' : 'rolled-back transaction',
       ...(rowCount != null && isDml(shaped) ? { rowCount } : {}),
     });
   }
@@ -151,7 +159,10 @@ class TraceRun {
     const durationMs = performance.now() - t0;
     this.committed = true;
     this.recorder.ran(shaped, {
-      after: await this.observe(), durationMs, ranIn: 'outside a transaction', documented,
+      after: await this.observe(),
+      durationMs,
+      ranIn: 'outside a transaction',
+      documented,
       note: 'ran for real outside a transaction (PostgreSQL allows it nowhere else): it committed; its locks are the ones PostgreSQL documents for it',
     });
   }

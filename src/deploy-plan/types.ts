@@ -81,9 +81,7 @@ export interface TraceOptions {
 
 // ─── Facts the trace observed ──────────────────────────────────────────────────────────────────
 
-export type RelationKind =
-  | 'table' | 'partitioned table' | 'index' | 'partitioned index' | 'sequence' | 'view'
-  | 'materialized view' | 'foreign table';
+export type RelationKind = 'table' | 'partitioned table' | 'index' | 'partitioned index' | 'sequence' | 'view' | 'materialized view' | 'foreign table';
 
 /** A relation by its name before the migration ran (the name the live database knows it by). */
 export interface RelationRef {
@@ -93,9 +91,7 @@ export interface RelationRef {
 }
 
 /** pg_locks.mode values, weakest first. */
-export type LockMode =
-  | 'AccessShareLock' | 'RowShareLock' | 'RowExclusiveLock' | 'ShareUpdateExclusiveLock'
-  | 'ShareLock' | 'ShareRowExclusiveLock' | 'ExclusiveLock' | 'AccessExclusiveLock';
+export type LockMode = 'AccessShareLock' | 'RowShareLock' | 'RowExclusiveLock' | 'ShareUpdateExclusiveLock' | 'ShareLock' | 'ShareRowExclusiveLock' | 'ExclusiveLock' | 'AccessExclusiveLock';
 
 /** Which everyday operations wait while a lock is held (lock-modes.ts). */
 export interface Blocks {
@@ -157,9 +153,7 @@ export interface ConstraintFact {
 }
 
 export type ConstraintChange =
-  | { kind: 'added'; constraint: ConstraintFact; builtIndex?: RelationRef }
-  | { kind: 'validated'; constraint: ConstraintFact }
-  | { kind: 'dropped'; constraint: ConstraintFact };
+  { kind: 'added'; constraint: ConstraintFact; builtIndex?: RelationRef } | { kind: 'validated'; constraint: ConstraintFact } | { kind: 'dropped'; constraint: ConstraintFact };
 
 /**
  * What one statement changed in the catalog, about objects that existed before the migration ran
@@ -256,9 +250,7 @@ export interface MigrationTrace {
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 export type FindingLevel = 'info' | RiskLevel;
 
-export type RuleFamily =
-  | 'indexes' | 'constraints' | 'locks' | 'columns' | 'destructive' | 'renames' | 'transactions'
-  | 'style' | 'live' | 'ignores';
+export type RuleFamily = 'indexes' | 'constraints' | 'locks' | 'columns' | 'destructive' | 'renames' | 'transactions' | 'style' | 'live' | 'ignores';
 
 /**
  * What the work under a lock costs: 'scales' when it grows with the table (a rewrite, a validation

@@ -32,12 +32,13 @@ export function readMigrationDirectory(dir: string, engine: string): DirectoryEn
     stat = fs.statSync(dir);
   } catch (error) {
     if (!isMissing(dir, error)) throw unreadable(dir, error, engine);
-    throw new ConfigError(`${engine}: migration directory ${dir} does not exist.`,
-      `Create it, fix "migrations" for engine "${engine}" in the config (paths are relative to the config file), or run polymigrate create ${engine} NAME.`);
+    throw new ConfigError(
+      `${engine}: migration directory ${dir} does not exist.`,
+      `Create it, fix "migrations" for engine "${engine}" in the config (paths are relative to the config file), or run polymigrate create ${engine} NAME.`,
+    );
   }
   if (!stat.isDirectory()) {
-    throw new ConfigError(`${engine}: ${dir} is a file, but "migrations" must be a directory.`,
-      `Point "migrations" for engine "${engine}" at the folder that holds the migrations.`);
+    throw new ConfigError(`${engine}: ${dir} is a file, but "migrations" must be a directory.`, `Point "migrations" for engine "${engine}" at the folder that holds the migrations.`);
   }
   let entries: fs.Dirent[];
   try {

@@ -31,7 +31,8 @@ export function decodeScript(bytes: Buffer): ScriptText {
     return {
       text,
       validUtf8: false,
-      problem: `is not valid UTF-8: byte 0x${bytes[offset]!.toString(16).padStart(2, '0')} at byte offset ${offset} (line ${line}) ` +
+      problem:
+        `is not valid UTF-8: byte 0x${bytes[offset]!.toString(16).padStart(2, '0')} at byte offset ${offset} (line ${line}) ` +
         'cannot be decoded; PostgreSQL refuses such text, and engines that decode it themselves would commit U+FFFD (�) in its place. ' +
         'Save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8), then run up again.',
     };
@@ -40,7 +41,8 @@ export function decodeScript(bytes: Buffer): ScriptText {
     return {
       text,
       validUtf8: true,
-      problem: 'starts with a UTF-8 byte-order mark (bytes EF BB BF), which PostgreSQL reads as part of the first word ' +
+      problem:
+        'starts with a UTF-8 byte-order mark (bytes EF BB BF), which PostgreSQL reads as part of the first word ' +
         '(syntax error at or near the first keyword, the mark invisible). Save the file as UTF-8 without a BOM, then run up again.',
     };
   }

@@ -34,12 +34,14 @@ function engineSummary(engine: EngineStatus, details: boolean) {
     name: engine.name,
     kind: engine.kind,
     status: (problems > 0 ? 'failed' : pending > 0 ? 'pending' : 'completed') as MigrationsHealth,
-    ...(details ? {
-      pending,
-      problems,
-      migrations: engine.migrations.map((m) => ({ id: m.id, state: m.state, ...(m.reason ? { reason: m.reason } : {}) })),
-      engineProblems: engine.problems,
-    } : {}),
+    ...(details
+      ? {
+          pending,
+          problems,
+          migrations: engine.migrations.map((m) => ({ id: m.id, state: m.state, ...(m.reason ? { reason: m.reason } : {}) })),
+          engineProblems: engine.problems,
+        }
+      : {}),
   };
 }
 
@@ -117,7 +119,9 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): (reques
     const quick = ['1', 'true'].includes(url.searchParams.get('quick') ?? '');
     let result: CheckResult | undefined;
     if (quick) {
-      const timeout = new Promise<undefined>((resolve) => { setTimeout(() => resolve(undefined), options.quickTimeoutMs ?? 300).unref(); });
+      const timeout = new Promise<undefined>((resolve) => {
+        setTimeout(() => resolve(undefined), options.quickTimeoutMs ?? 300).unref();
+      });
       result = (await Promise.race([fresh(), timeout])) ?? last;
     } else {
       result = await fresh();

@@ -68,15 +68,28 @@ export class Journal {
   }
 
   async startRun(db: Queryable, run: RunRecord): Promise<number> {
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO ${this.runs} (command, options, host, pid, version) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [run.command, JSON.stringify(run.options), os.hostname(), process.pid, run.version]);
+    const { rows } = await db.query<{ id: string }>(`INSERT INTO ${this.runs} (command, options, host, pid, version) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+      run.command,
+      JSON.stringify(run.options),
+      os.hostname(),
+      process.pid,
+      run.version,
+    ]);
     return Number(rows[0]!.id);
   }
 
   async recordStep(db: Queryable, runId: number, step: StepRecord): Promise<void> {
-    await db.query(`INSERT INTO ${this.steps} ${STEP_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [runId, step.seq, step.engine, step.migration, step.direction, step.status, step.startedAt, Math.round(step.durationMs), step.error ?? null]);
+    await db.query(`INSERT INTO ${this.steps} ${STEP_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      runId,
+      step.seq,
+      step.engine,
+      step.migration,
+      step.direction,
+      step.status,
+      step.startedAt,
+      Math.round(step.durationMs),
+      step.error ?? null,
+    ]);
   }
 
   /**
@@ -112,7 +125,9 @@ export class Journal {
           WHERE s.direction = 'up' AND s.status = 'applied' AND s.run_id IN (
             SELECT DISTINCT run_id FROM ${this.steps} WHERE direction = 'up' AND status = 'applied'
             ORDER BY run_id DESC LIMIT $1)
-          ORDER BY s.run_id DESC, s.seq`, [runLimit]);
+          ORDER BY s.run_id DESC, s.seq`,
+        [runLimit],
+      );
       return rows.map((row) => ({ runId: Number(row.run_id), engine: row.engine, id: row.migration }));
     } catch (error) {
       if (isMissingTable(error)) return [];
@@ -124,7 +139,8 @@ export class Journal {
   async runningRuns(db: Queryable): Promise<Array<{ id: number; command: string; host: string; pid: number; startedAt: Date }>> {
     try {
       const { rows } = await db.query<{ id: string; command: string; host: string; pid: number; started_at: Date }>(
-        `SELECT id, command, host, pid, started_at FROM ${this.runs} WHERE outcome = 'running' ORDER BY id DESC LIMIT 5`);
+        `SELECT id, command, host, pid, started_at FROM ${this.runs} WHERE outcome = 'running' ORDER BY id DESC LIMIT 5`,
+      );
       return rows.map((r) => ({ id: Number(r.id), command: r.command, host: r.host, pid: r.pid, startedAt: r.started_at }));
     } catch (error) {
       if (isMissingTable(error)) return [];

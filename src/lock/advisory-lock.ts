@@ -42,7 +42,8 @@ const MAIN_LOCK: LockDescription = {
 /** POLYMIGRATE_STEP_GUARD_KEY: its holder is a run's step session, maybe of a dead process. */
 export const STEP_GUARD: LockDescription = {
   name: 'the step guard: a session of an earlier run is still running its last migrations on the server',
-  hint: 'Its migrations commit or fail on their own (even if that process is gone); wait, or raise --lock-timeout. ' +
+  hint:
+    'Its migrations commit or fail on their own (even if that process is gone); wait, or raise --lock-timeout. ' +
     'To stop them instead: SELECT pg_terminate_backend(PID) with the server pid above (the running migration then rolls back).',
 };
 
@@ -91,7 +92,7 @@ const holdings = new WeakMap<Queryable, Holdings>();
 
 function holdingsOf(db: Queryable): Holdings {
   let held = holdings.get(db);
-  if (!held) holdings.set(db, held = { counts: new Map() });
+  if (!held) holdings.set(db, (held = { counts: new Map() }));
   return held;
 }
 
@@ -124,7 +125,8 @@ async function tryTake(db: Queryable, key: bigint): Promise<boolean> {
      SELECT s.pid, s.held AND NOT $3::boolean AS foreign,
             CASE WHEN ($2::int IS NULL OR s.pid = $2::int) AND (NOT s.held OR $3::boolean) THEN pg_try_advisory_lock($1::bigint) END AS locked
        FROM s`,
-    [key.toString(), held.pid ?? null, mine]);
+    [key.toString(), held.pid ?? null, mine],
+  );
   const row = rows[0]!;
   if (held.pid !== undefined && row.pid !== held.pid) {
     throw transactionPoolerRefusal({ evidence: `a connection that took a lock on server session ${held.pid} was then served by session ${row.pid}` });
@@ -145,7 +147,8 @@ export async function releaseAdvisoryLock(db: Queryable, key: bigint): Promise<v
   if (count === 0) return;
   const { rows } = await db.query<{ pid: number; released: boolean | null }>(
     'SELECT pg_backend_pid() AS pid, CASE WHEN pg_backend_pid() = $2::int THEN pg_advisory_unlock($1::bigint) END AS released',
-    [key.toString(), held.pid]);
+    [key.toString(), held.pid],
+  );
   if (rows[0]!.released === null) {
     held.stranded = true;
     throw transactionPoolerRefusal({ evidence: `lock key ${key}, taken on server session ${held.pid}, could not be released: the connection was then served by session ${rows[0]!.pid}` });
@@ -166,7 +169,8 @@ export async function describeLockHolder(db: Queryable, key: bigint, journal?: J
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.classid::text = $1 AND l.objid::text = $2 AND l.objsubid = 1
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [classid, objid]);
+    [classid, objid],
+  );
   const parts: string[] = [];
   const holder = rows[0];
   if (holder) {
@@ -187,6 +191,7 @@ export async function isLockHeld(db: Queryable, ...keys: bigint[]): Promise<bool
     `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
        AND (classid::bigint << 32) + objid::bigint = ANY($1::bigint[])
        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [keys.map(String)]);
+    [keys.map(String)],
+  );
   return rows.length > 0;
 }

@@ -30,9 +30,7 @@ export class HeldLocks {
 }
 
 /** Hold `keys` on `db` around `fn`. */
-export async function withAdvisoryLocks<T>(
-  db: Queryable, url: string, keys: readonly bigint[], options: LockOptions, fn: () => Promise<T>,
-): Promise<T> {
+export async function withAdvisoryLocks<T>(db: Queryable, url: string, keys: readonly bigint[], options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const locks = new HeldLocks();
   try {
     for (const key of keys) await locks.take(db, url, key, options);

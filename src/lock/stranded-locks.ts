@@ -39,14 +39,18 @@ export async function releaseStrandedKeys(url: string, db: Queryable, timeoutMs 
     // the server or the pooler went away: what is left is said below
   } finally {
     // A client still queued for a session is just closed (the pooler drops it from the queue).
-    await Promise.all(opened.map(async (client) => {
-      if (pinned.has(client)) await client.query('ROLLBACK').catch(() => undefined);
-      await client.end().catch(() => undefined);
-    }));
+    await Promise.all(
+      opened.map(async (client) => {
+        if (pinned.has(client)) await client.query('ROLLBACK').catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }),
+    );
   }
   const keys = held.keys.map(([key]) => key).join(', ');
-  return `lock key(s) ${keys} stay held by server session ${held.pid} (an idle pooled connection) until the pooler closes it: ` +
-    `free them now with SELECT pg_terminate_backend(${held.pid}) on the database itself, or by restarting the pooler`;
+  return (
+    `lock key(s) ${keys} stay held by server session ${held.pid} (an idle pooled connection) until the pooler closes it: ` +
+    `free them now with SELECT pg_terminate_backend(${held.pid}) on the database itself, or by restarting the pooler`
+  );
 }
 
 /**
@@ -73,7 +77,9 @@ async function pinnedPid(client: DbClient): Promise<number> {
 /** A pool with no free session makes the pooler queue the query; give up at the deadline. */
 async function withDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now())); });
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
   try {
     return await Promise.race([work, late]);
   } finally {

@@ -58,8 +58,10 @@ async function baselineAdapter(session: Session, engine: string): Promise<Migrat
     throw new ConfigError(`The ${adapter.kind} engine "${engine}" cannot record migrations without running them (its adapter has no history.recordApplied), so it cannot be baselined.`);
   }
   if (session.engineUrl(engine) !== session.databaseUrl) {
-    throw new ConfigError(`${engine} uses a database of its own (its "url"): baseline compares the main database only.`,
-      `Run baseline with --url set to ${engine}'s database and a config in which it has no "url".`);
+    throw new ConfigError(
+      `${engine} uses a database of its own (its "url"): baseline compares the main database only.`,
+      `Run baseline with --url set to ${engine}'s database and a config in which it has no "url".`,
+    );
   }
   return adapter;
 }
@@ -70,17 +72,25 @@ async function compareAndSelect(session: Session, adapter: MigrationAdapter, opt
 
 /** Read every history, pick what to record, and compare the engine's objects with the shadow. */
 async function compareAndSelectWith(
-  session: Session, adapter: MigrationAdapter, options: BaselineOptions,
+  session: Session,
+  adapter: MigrationAdapter,
+  options: BaselineOptions,
 ): Promise<{ report: Omit<BaselineReport, 'durationMs'>; selection: BaselineSelection }> {
   const engine = adapter.name;
   const warnings: string[] = [];
   const statuses = await collectStatus(session);
-  const selection = selectBaseline(statuses.find((s) => s.name === engine)!, options.to);
+  const selection = selectBaseline(
+    statuses.find((s) => s.name === engine)!,
+    options.to,
+  );
   const base = { engine, recorded: selection.record.map((m) => m.id), alreadyApplied: selection.alreadyApplied, warnings };
   if (selection.record.length === 0) {
     return { selection, report: { ...base, outcome: 'up-to-date', differences: [], unexpected: [], summary: [] } };
   }
-  const only = appliedMigrations(statuses.filter((s) => sharesDatabase(session, s.name, warnings, 'baseline')), warnings);
+  const only = appliedMigrations(
+    statuses.filter((s) => sharesDatabase(session, s.name, warnings, 'baseline')),
+    warnings,
+  );
   for (const migration of selection.record) only.get(engine)!.add(migration.id);
   const comparison = await compareWithShadow(session, {
     only,
@@ -100,16 +110,15 @@ async function compareAndSelectWith(
  * The engine's business: missing or changed objects its migrations create or change. Unexpected
  * objects belong to no migration (reported apart); other engines' differences are `verify`'s.
  */
-function engineDifferences(
-  comparison: ShadowComparison, engine: string, historySchemas: Set<string>, warnings: string[],
-): Pick<BaselineReport, 'differences' | 'unexpected' | 'summary'> {
+function engineDifferences(comparison: ShadowComparison, engine: string, historySchemas: Set<string>, warnings: string[]): Pick<BaselineReport, 'differences' | 'unexpected' | 'summary'> {
   const { expected, actual, tracker } = comparison;
   // The schema the engine keeps its history in (drizzle's `drizzle`) exists in the shadow because
   // the replay recorded its migrations there; recording them here creates it too.
   const all = diffSchemas(expected, actual).filter((d) => !(d.kind === 'missing' && d.objectKind === 'schema' && historySchemas.has(unquoted(d.object))));
   const owned = all.filter((d) => d.kind !== 'unexpected' && ownedBy(tracker, d.key, [engine]));
   const others = all.filter((d) => d.kind !== 'unexpected').length - owned.length;
-  if (others > 0) warnings.push(`${others} difference(s) in objects of other engines' migrations were not compared (baseline ${engine} looks at ${engine}'s objects only; polymigrate verify shows them).`);
+  if (others > 0)
+    warnings.push(`${others} difference(s) in objects of other engines' migrations were not compared (baseline ${engine} looks at ${engine}'s objects only; polymigrate verify shows them).`);
   return {
     differences: owned.map((d) => withOwner(d, tracker)),
     unexpected: all.filter((d) => d.kind === 'unexpected').map((d) => withOwner(d, tracker)),

@@ -36,9 +36,7 @@ export async function check(session: Session, options: CheckOptions = {}): Promi
   const shadow = await openShadow({ config: session.config, cache: false, ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}) });
   try {
     const order = steps.map(({ engine, id }) => ({ engine, id }));
-    const checks: DownChecks = plan.refusals.length > 0
-      ? { migrations: [], rebuilds: 0 }
-      : await runDownChecks({ shadow, config, adapters, exclude, order, signal: options.signal }, steps);
+    const checks: DownChecks = plan.refusals.length > 0 ? { migrations: [], rebuilds: 0 } : await runDownChecks({ shadow, config, adapters, exclude, order, signal: options.signal }, steps);
     return {
       sound: plan.refusals.length === 0 && !checks.failed && checks.migrations.every((m) => !PROBLEMS.has(m.result)),
       migrations: checks.migrations,
@@ -70,10 +68,15 @@ function summarize(migrations: CheckedMigration[], total: number, replayed: numb
   const downFailed = count('down-failed');
   const reapplyFailed = count('reapply-failed');
   return {
-    migrations: total, replayed,
+    migrations: total,
+    replayed,
     downs: restores + forgets + downFailed + reapplyFailed,
-    restores, forgets, downFailed, reapplyFailed,
-    noDown: count('no-down'), notSelected: count('not-selected'),
+    restores,
+    forgets,
+    downFailed,
+    reapplyFailed,
+    noDown: count('no-down'),
+    notSelected: count('not-selected'),
   };
 }
 

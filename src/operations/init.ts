@@ -20,7 +20,10 @@ export function workspacePackages(root: string): string[] {
   if (fs.existsSync(pnpm)) {
     let inPackages = false;
     for (const line of fs.readFileSync(pnpm, 'utf8').split('\n')) {
-      if (/^packages\s*:/.test(line)) { inPackages = true; continue; }
+      if (/^packages\s*:/.test(line)) {
+        inPackages = true;
+        continue;
+      }
       if (inPackages && /^\S/.test(line)) inPackages = false;
       const item = inPackages ? /^\s*-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line) : null;
       if (item?.[1]) patterns.push(item[1].trim());
@@ -29,7 +32,7 @@ export function workspacePackages(root: string): string[] {
   const workspaces = readJson(path.join(root, 'package.json'))?.workspaces;
   if (Array.isArray(workspaces)) patterns.push(...workspaces.map(String));
   else if (workspaces && typeof workspaces === 'object' && Array.isArray((workspaces as { packages?: unknown }).packages)) {
-    patterns.push(...((workspaces as { packages: unknown[] }).packages.map(String)));
+    patterns.push(...(workspaces as { packages: unknown[] }).packages.map(String));
   }
   const dirs = new Set<string>();
   for (const pattern of patterns) {
@@ -52,8 +55,7 @@ export function workspacePackages(root: string): string[] {
 export function detectIn(root: string, dir: string): DetectedEngine[] {
   const rel = (p: string) => path.relative(root, p).split(path.sep).join('/') || '.';
   const label = dir === root ? '' : path.basename(dir);
-  return ENGINE_DESCRIPTORS.flatMap((descriptor) => descriptor.detect?.({ root, dir, rel }) ?? [])
-    .map((found) => ({ ...found, name: label ? `${label}-${found.name}` : found.name }));
+  return ENGINE_DESCRIPTORS.flatMap((descriptor) => descriptor.detect?.({ root, dir, rel }) ?? []).map((found) => ({ ...found, name: label ? `${label}-${found.name}` : found.name }));
 }
 
 export function detectEngines(root: string): DetectedEngine[] {
@@ -64,16 +66,19 @@ export function detectEngines(root: string): DetectedEngine[] {
 
 export function renderConfig(engines: DetectedEngine[]): string {
   const lines = [
-    "import { defineConfig } from 'polymigrate/config';", '', 'export default defineConfig({',
+    "import { defineConfig } from 'polymigrate/config';",
+    '',
+    'export default defineConfig({',
     '  // A migration waits at most 5 s for a table lock, then is rolled back and tried again (5 times,',
     '  // with backoff): an ALTER queued behind a long-running query would otherwise hold up every read',
     '  // of that table until it gets its lock. Remove these two lines to let migrations wait forever.',
     '  ddlLockTimeout: 5,',
     '  ddlRetries: 5,',
-    '  // Engines run in this order for `up` and in reverse for `down`.', '  engines: ['];
+    '  // Engines run in this order for `up` and in reverse for `down`.',
+    '  engines: [',
+  ];
   for (const engine of engines) {
-    const fields = [`kind: '${engine.kind}'`, `name: '${engine.name}'`, `migrations: '${engine.migrations}'`,
-      ...Object.entries(engine.extra).map(([k, v]) => `${k}: '${v}'`)];
+    const fields = [`kind: '${engine.kind}'`, `name: '${engine.name}'`, `migrations: '${engine.migrations}'`, ...Object.entries(engine.extra).map(([k, v]) => `${k}: '${v}'`)];
     const entry = `{ ${fields.join(', ')} },`;
     if (engineDescriptor(engine.kind)) lines.push(`    ${entry}`);
     else lines.push(`    // Detected ${engine.evidence}, but this polymigrate version has no ${engine.kind} engine yet:`, `    // ${entry}`);
@@ -98,8 +103,10 @@ export function init(root: string, options: { force?: boolean; addScript?: boole
   }
   const engines = detectEngines(root);
   if (engines.length === 0) {
-    throw new ConfigError(`Found no Prisma, Payload, Drizzle or supabase/migrations folder in ${root} or its workspace packages.`,
-      'Write polymigrate.config.ts by hand (see the README), or run init from the repository root.');
+    throw new ConfigError(
+      `Found no Prisma, Payload, Drizzle or supabase/migrations folder in ${root} or its workspace packages.`,
+      'Write polymigrate.config.ts by hand (see the README), or run init from the repository root.',
+    );
   }
   const file = path.join(root, 'polymigrate.config.ts');
   fs.writeFileSync(file, renderConfig(engines));

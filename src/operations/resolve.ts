@@ -11,8 +11,7 @@ export async function resolve(given: Session, engine: string, id: string, mark: 
   const adapter = await session.adapter(engine);
   const repair = adapter.history.resolve?.bind(adapter.history);
   if (!repair) {
-    throw new RefusedError(`The ${adapter.kind} engine "${engine}" has no failed state to resolve.`,
-      'Nothing to do: its migrations either apply completely or not at all.');
+    throw new RefusedError(`The ${adapter.kind} engine "${engine}" has no failed state to resolve.`, 'Nothing to do: its migrations either apply completely or not at all.');
   }
   refuseKnownTransactionPooler(session.databaseUrl);
   const db = await session.db();

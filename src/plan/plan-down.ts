@@ -41,16 +41,9 @@ type Candidate = { engine: EngineStatus; status: MigrationStatus };
  * Either way, stop at the first step that cannot be reverted: everything from there on is left
  * in place and reported, with the engine's recipe. `strict` turns that stop into a refusal.
  */
-export function planDown(
-  engines: EngineStatus[],
-  journal: JournalStep[],
-  options: DownOptions,
-  hints: DownHints,
-): Plan {
+export function planDown(engines: EngineStatus[], journal: JournalStep[], options: DownOptions, hints: DownHints): Plan {
   const warnings: string[] = [];
-  const candidates = options.engine
-    ? engineCandidates(engines, options.engine, options.steps, warnings)
-    : lastRunCandidates(engines, journal, options, warnings);
+  const candidates = options.engine ? engineCandidates(engines, options.engine, options.steps, warnings) : lastRunCandidates(engines, journal, options, warnings);
 
   const steps: PlannedStep[] = [];
   const refusals: Refusal[] = [];
@@ -72,7 +65,8 @@ export function planDown(
   }
   if (stop && options.strict) {
     refusals.push({
-      engine: stop.engine, id: stop.id,
+      engine: stop.engine,
+      id: stop.id,
       message: `--strict: ${stop.engine}: ${stop.id} cannot be reverted (${stop.reason}), so nothing is rolled back.`,
       fix: stop.hint,
     });
@@ -90,7 +84,10 @@ function engineCandidates(engines: EngineStatus[], name: string, count: number |
   if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`--steps must be a whole number of at least 1, got ${steps}.`);
   const applied = engine.migrations.filter((m) => STILL_APPLIED.has(m.state) || m.state === 'missing');
   if (applied.length < steps) warnings.push(`${engine.name} has only ${applied.length} applied migration(s).`);
-  return applied.slice(-steps).reverse().map((status) => ({ engine, status }));
+  return applied
+    .slice(-steps)
+    .reverse()
+    .map((status) => ({ engine, status }));
 }
 
 /** Without --engine: the steps of the newest journal run that still has any applied, newest first. */
@@ -101,7 +98,8 @@ function lastRunCandidates(engines: EngineStatus[], journal: JournalStep[], opti
   const runs = new Map<number, JournalStep[]>();
   for (const step of journal) runs.set(step.runId, [...(runs.get(step.runId) ?? []), step]);
   for (const runId of [...runs.keys()].sort((a, b) => b - a)) {
-    const live = runs.get(runId)!
+    const live = runs
+      .get(runId)!
       .map((step) => ({ engine: byName.get(step.engine), status: lookup(step.engine, step.id) }))
       .filter((c): c is Candidate => c.engine !== undefined && c.status !== undefined && STILL_APPLIED.has(c.status.state));
     if (live.length > 0) return live.reverse();

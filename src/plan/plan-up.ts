@@ -44,15 +44,17 @@ export function selectEngines(all: string[], wanted: string[] | undefined): stri
 
 /** The engines `up` may touch: the --engine selection, and with --to none after the target's engine. */
 function enginesToPlan(engines: EngineStatus[], options: UpOptions): string[] {
-  const selected = selectEngines(engines.map((e) => e.name), options.engines);
+  const selected = selectEngines(
+    engines.map((e) => e.name),
+    options.engines,
+  );
   const target = options.to;
   if (!target) return selected;
   const index = engines.findIndex((e) => e.name === target.engine);
   if (index < 0) throw new ConfigError(`--to names unknown engine "${target.engine}".`);
   const engine = engines[index]!;
   if (!engine.migrations.some((m) => m.id === target.id && m.migration)) {
-    throw new ConfigError(`--to: engine "${target.engine}" has no migration "${target.id}" on disk.`,
-      `Run polymigrate status --engine ${target.engine} to see its migration ids.`);
+    throw new ConfigError(`--to: engine "${target.engine}" has no migration "${target.id}" on disk.`, `Run polymigrate status --engine ${target.engine} to see its migration ids.`);
   }
   const allowed = new Set(engines.slice(0, index + 1).map((e) => e.name));
   return selected.filter((name) => allowed.has(name));
@@ -82,7 +84,7 @@ export function planUp(engines: EngineStatus[], options: PlanUpOptions = {}): Pl
 /** One engine's share of the plan: its problems, then its migrations in order up to --to. */
 function planEngineUp(engine: EngineStatus, options: PlanUpOptions, parts: PlanParts): void {
   // The shadow replay's `only`: a problem about a file left out refuses nothing.
-  const wanted = options.only ? options.only.get(engine.name) ?? new Set<string>() : undefined;
+  const wanted = options.only ? (options.only.get(engine.name) ?? new Set<string>()) : undefined;
   for (const problem of engine.problems) {
     if (wanted && problem.migrationId !== undefined && !wanted.has(problem.migrationId)) continue;
     if (problem.severity === 'warning') parts.warnings.push(problem.message);
@@ -114,7 +116,11 @@ function planPending(engine: EngineStatus, status: MigrationStatus, outOfOrder: 
     parts.warnings.push(`${engine.name}: ${status.id} sorts before the applied ${outOfOrder}; it will be applied out of order.`);
   }
   parts.steps.push({
-    engine: engine.name, kind: engine.kind, id: status.id, direction: 'up', migration,
+    engine: engine.name,
+    kind: engine.kind,
+    id: status.id,
+    direction: 'up',
+    migration,
     ...(notes.length ? { note: notes.join(', ') } : {}),
   });
 }
@@ -124,23 +130,32 @@ function checkRecorded(engine: EngineStatus, status: MigrationStatus, options: U
   const { refusals, warnings } = parts;
   switch (status.state) {
     case 'failed':
-      refusals.push({ engine: engine.name, id: status.id,
+      refusals.push({
+        engine: engine.name,
+        id: status.id,
         message: `${engine.name}: ${status.id} failed earlier (${status.reason ?? 'started, never finished'}).`,
-        fix: `Check what it left behind, then run polymigrate resolve ${engine.name} ${status.id} --rolled-back (to retry it) or --applied (if you completed it by hand).` });
+        fix: `Check what it left behind, then run polymigrate resolve ${engine.name} ${status.id} --rolled-back (to retry it) or --applied (if you completed it by hand).`,
+      });
       break;
     case 'modified':
       if (options.allowModified) {
         warnings.push(`${engine.name}: ${status.id} was edited after it was applied; continuing because of --allow-modified.`);
       } else {
-        refusals.push({ engine: engine.name, id: status.id,
+        refusals.push({
+          engine: engine.name,
+          id: status.id,
           message: `${engine.name}: ${status.id} was edited after it was applied (${status.reason ?? 'checksum differs'}).`,
-          fix: status.fix ?? 'Restore the applied version (e.g. git checkout the file) and put the change in a new migration, or rerun with --allow-modified if the edit is harmless.' });
+          fix: status.fix ?? 'Restore the applied version (e.g. git checkout the file) and put the change in a new migration, or rerun with --allow-modified if the edit is harmless.',
+        });
       }
       break;
     case 'unreachable':
-      refusals.push({ engine: engine.name, id: status.id,
+      refusals.push({
+        engine: engine.name,
+        id: status.id,
         message: `${engine.name}: ${status.id} can never be applied by the engine (${status.reason ?? 'unreachable'}).`,
-        fix: status.fix ?? 'See polymigrate status for details.' });
+        fix: status.fix ?? 'See polymigrate status for details.',
+      });
       break;
     case 'missing':
       warnings.push(`${engine.name}: ${status.id} is recorded as applied but its file is missing.`);

@@ -34,9 +34,12 @@ export async function refuseTransactionPooler(url: string, a: ProbedConnection, 
 function poolExhausted(error: unknown, url: string): RuntimeError | undefined {
   const message = (error as Error | undefined)?.message ?? '';
   if (!/query_wait_timeout|no more connections allowed/.test(message)) return undefined;
-  return new RuntimeError(`The connection pooler at ${maskUrl(url)} found no free server connection for polymigrate (${message}).`,
+  return new RuntimeError(
+    `The connection pooler at ${maskUrl(url)} found no free server connection for polymigrate (${message}).`,
     'A run holds two connections at once (the lock and the run): a session-mode pool needs two server connections free for ' +
-      'each run (PgBouncer default_pool_size), or give up, down and resolve the direct URL ("directUrl" in the config, or DIRECT_URL).', error);
+      'each run (PgBouncer default_pool_size), or give up, down and resolve the direct URL ("directUrl" in the config, or DIRECT_URL).',
+    error,
+  );
 }
 
 /**
@@ -47,7 +50,7 @@ export async function refuseTransactionPoolerAt(url: string, db: Queryable): Pro
   refuseKnownTransactionPooler(url);
   const second = await connect(url, { purpose: 'probe' });
   try {
-    await refuseTransactionPooler(url, { name: 'the engine\'s run connection', db }, { name: 'a second connection', db: second });
+    await refuseTransactionPooler(url, { name: "the engine's run connection", db }, { name: 'a second connection', db: second });
   } finally {
     await second.end().catch(() => undefined);
   }

@@ -10,8 +10,8 @@ export interface PoolerFinding {
   hint?: PoolerHint;
 }
 
-const GENERIC_DIRECT = 'PgBouncer (Railway, Coolify, Kubernetes): PostgreSQL\'s own host and port, or a pool with pool_mode=session; ' +
-  'Supabase: port 5432; Neon: the host without "-pooler"';
+const GENERIC_DIRECT =
+  "PgBouncer (Railway, Coolify, Kubernetes): PostgreSQL's own host and port, or a pool with pool_mode=session; " + 'Supabase: port 5432; Neon: the host without "-pooler"';
 
 /**
  * The refusal for a transaction-mode pooler, with its cause and its fix. Exit 5: nothing was
@@ -20,12 +20,11 @@ const GENERIC_DIRECT = 'PgBouncer (Railway, Coolify, Kubernetes): PostgreSQL\'s 
  */
 export function transactionPoolerRefusal(finding: PoolerFinding): RefusedError {
   const { hint } = finding;
-  const what = hint?.certain ? hint.what
-    : `a transaction-mode connection pooler (PgBouncer pool_mode=transaction, Supavisor, or the like${hint ? `; ${hint.what}` : ''})`;
+  const what = hint?.certain ? hint.what : `a transaction-mode connection pooler (PgBouncer pool_mode=transaction, Supavisor, or the like${hint ? `; ${hint.what}` : ''})`;
   const where = finding.url ? ` at ${maskUrl(finding.url)}` : '';
   return new RefusedError(
     `Refusing to migrate through ${what}${where}: ${finding.evidence}. ` +
-      'Through a transaction-mode pooler every transaction may run on another server session, so polymigrate\'s session-level ' +
+      "Through a transaction-mode pooler every transaction may run on another server session, so polymigrate's session-level " +
       'lock cannot keep runs apart: concurrent runs could apply a migration twice, and a lock could stay held by an idle pooled ' +
       'connection after the run. Nothing was locked or changed.',
     'Run up, down and resolve on a direct or session-mode URL of the same database: set "directUrl" in the config, or DIRECT_URL ' +

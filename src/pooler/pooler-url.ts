@@ -36,26 +36,26 @@ export function poolerHint(databaseUrl: string): PoolerHint | undefined {
         ? "Supabase's shared pooler (Supavisor) in transaction mode (port 6543)"
         : "Supabase's dedicated pooler (PgBouncer) in transaction mode (port 6543)",
       certain: true,
-      directUrl: 'Supabase: the same URL with port 5432 (the pooler\'s session mode), or the direct host db.<project-ref>.supabase.co:5432 (Project Settings → Database)',
+      directUrl: "Supabase: the same URL with port 5432 (the pooler's session mode), or the direct host db.<project-ref>.supabase.co:5432 (Project Settings → Database)",
     };
   }
   if (host.includes('.neon.tech') && NEON_POOLER_HOST.test(host)) {
     return {
-      what: "Neon's pooled endpoint (PgBouncer in transaction mode, a \"-pooler\" host)",
+      what: 'Neon\'s pooled endpoint (PgBouncer in transaction mode, a "-pooler" host)',
       certain: true,
       directUrl: 'Neon: the same host without "-pooler" (the Connect dialog with "Connection pooling" off)',
     };
   }
   if (url.searchParams.get('pgbouncer') === 'true') {
     return {
-      what: 'a PgBouncer in transaction mode (the URL says pgbouncer=true, Prisma\'s flag for one)',
+      what: "a PgBouncer in transaction mode (the URL says pgbouncer=true, Prisma's flag for one)",
       certain: true,
-      directUrl: 'the URL of PostgreSQL itself, or of a pool with pool_mode=session (what Prisma\'s directUrl points at)',
+      directUrl: "the URL of PostgreSQL itself, or of a pool with pool_mode=session (what Prisma's directUrl points at)",
     };
   }
   if (port(url) === 6543 || port(url) === 6432) {
     return {
-      what: port(url) === 6432 ? "port 6432 is PgBouncer's usual port" : 'port 6543 is the usual port of a pooler\'s transaction mode (Supabase\'s)',
+      what: port(url) === 6432 ? "port 6432 is PgBouncer's usual port" : "port 6543 is the usual port of a pooler's transaction mode (Supabase's)",
       certain: false,
       directUrl: 'the URL of PostgreSQL itself, or of a pool with pool_mode=session',
     };

@@ -59,10 +59,12 @@ function probeQuery(setTo: string | null, other: Side): string {
   const value = setTo === null ? 'NULL' : `'${setTo}'`;
   const otherQuery = other.pid === undefined ? 'NULL::text' : `(SELECT query FROM pg_stat_activity WHERE pid = ${other.pid})`;
   // The marker is read in a materialized CTE, before the target list sets the next one.
-  return `/* polymigrate session probe */ WITH before AS MATERIALIZED (SELECT current_setting('${SESSION_PROBE_SETTING}', true) AS marker) ` +
+  return (
+    `/* polymigrate session probe */ WITH before AS MATERIALIZED (SELECT current_setting('${SESSION_PROBE_SETTING}', true) AS marker) ` +
     `SELECT pg_backend_pid() AS pid, before.marker, ${otherQuery} AS other, ` +
     `(SELECT virtualtransaction FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'virtualxid' LIMIT 1) AS vxid, ` +
-    `set_config('${SESSION_PROBE_SETTING}', ${value}, false) AS set FROM before`;
+    `set_config('${SESSION_PROBE_SETTING}', ${value}, false) AS set FROM before`
+  );
 }
 
 /** "3/145" → 145. */
@@ -137,6 +139,8 @@ export async function probeSessionPinning(a: ProbedConnection, b: ProbedConnecti
     if (!finding) return undefined;
     if (finding.certain) return finding.evidence;
   }
-  return `${finding!.evidence}, in each of ${ATTEMPTS} probes (other clients' transactions on a pooled session; ` +
-    'a session of its own shows that only now and then, catching up on cache invalidations while the server runs heavy DDL)';
+  return (
+    `${finding!.evidence}, in each of ${ATTEMPTS} probes (other clients' transactions on a pooled session; ` +
+    'a session of its own shows that only now and then, catching up on cache invalidations while the server runs heavy DDL)'
+  );
 }

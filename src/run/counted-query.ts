@@ -19,8 +19,7 @@ export class CountedQuery extends pg.Query {
   handleCommandComplete(message: unknown, connection: unknown): void {
     this.completed += 1;
     // pg's own typings omit these handlers; they are the Submittable interface pg-cursor uses too.
-    (pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void })
-      .handleCommandComplete.call(this, message, connection);
+    (pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, message, connection);
   }
 }
 
@@ -40,7 +39,8 @@ export function sendCounted(db: Queryable, text: string): Promise<CountedOutcome
   if (!(db instanceof pg.Client)) {
     return db.query(text).then(
       () => ({ ok: true as const, completed: 0 }),
-      (error: Error) => ({ ok: false as const, error, completed: 0 }));
+      (error: Error) => ({ ok: false as const, error, completed: 0 }),
+    );
   }
   return new Promise((resolve) => {
     const query = new CountedQuery({ text }, undefined, (error: Error | undefined) => {
@@ -59,9 +59,13 @@ export function sendCounted(db: Queryable, text: string): Promise<CountedOutcome
 export function transactionStatus(db: Queryable): 'idle' | 'open' | 'failed' | 'unknown' {
   if (!(db instanceof pg.Client)) return 'unknown';
   switch (db.getTransactionStatus?.()) {
-    case 'I': return 'idle';
-    case 'T': return 'open';
-    case 'E': return 'failed';
-    default: return 'unknown';
+    case 'I':
+      return 'idle';
+    case 'T':
+      return 'open';
+    case 'E':
+      return 'failed';
+    default:
+      return 'unknown';
   }
 }

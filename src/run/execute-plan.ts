@@ -1,6 +1,4 @@
-import type {
-  BatchRunner, BatchStepResult, MigrationAdapter, Queryable, SingleRunner, StepContext,
-} from '../adapter/contract.js';
+import type { BatchRunner, BatchStepResult, MigrationAdapter, Queryable, SingleRunner, StepContext } from '../adapter/contract.js';
 import type { Journal } from '../journal/journal.js';
 import { withAdvisoryLocks } from '../lock/held-locks.js';
 import type { PlannedStep } from '../plan/plan-types.js';
@@ -111,7 +109,10 @@ async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, 
     const startedAt = new Date();
     const tx = runner.transactional && step.migration.transactional ? new StepTransaction(db) : undefined;
     const context: StepContext = {
-      db: tx ? tx.connection : db, inTransaction: tx !== undefined, databaseUrl, log: stepLogger(ctx, step.engine, step.id),
+      db: tx ? tx.connection : db,
+      inTransaction: tx !== undefined,
+      databaseUrl,
+      log: stepLogger(ctx, step.engine, step.id),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
     let committed = false;
@@ -153,16 +154,22 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
   const startedAt = new Date();
   for (const step of group) ctx.events.stepStarted?.(step);
   const revertBatch = runner.revertBatch?.bind(runner);
-  const run = first.direction === 'up' ? runner.applyBatch.bind(runner) : revertBatch ?? missingRevert(adapter);
+  const run = first.direction === 'up' ? runner.applyBatch.bind(runner) : (revertBatch ?? missingRevert(adapter));
   const hook = batchHook(group, runner, ctx);
   const context: StepContext = {
-    db: await ctx.engineDb(adapter.name), inTransaction: false, databaseUrl: ctx.engineUrl(adapter.name), log: stepLogger(ctx, first.engine),
+    db: await ctx.engineDb(adapter.name),
+    inTransaction: false,
+    databaseUrl: ctx.engineUrl(adapter.name),
+    log: stepLogger(ctx, first.engine),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(hook.afterStep ? { afterStep: hook.afterStep } : {}),
   };
   let batch: BatchStepResult[];
   try {
-    batch = await run(group.map((s) => s.migration), context);
+    batch = await run(
+      group.map((s) => s.migration),
+      context,
+    );
   } catch (error) {
     batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
   }
@@ -193,19 +200,20 @@ function batchHook(group: PlannedStep[], runner: BatchRunner, ctx: ExecuteContex
   const { afterStep } = ctx;
   const done = new Set<PlannedStep>();
   let failure: { error: unknown } | undefined;
-  const forRunner = afterStep && runner.pausesBetweenSteps
-    ? async (id: string) => {
-      const step = group.find((s) => s.id === id);
-      if (!step || done.has(step)) return;
-      done.add(step);
-      try {
-        await afterStep(step);
-      } catch (error) {
-        failure ??= { error };
-        throw error;
-      }
-    }
-    : undefined;
+  const forRunner =
+    afterStep && runner.pausesBetweenSteps
+      ? async (id: string) => {
+          const step = group.find((s) => s.id === id);
+          if (!step || done.has(step)) return;
+          done.add(step);
+          try {
+            await afterStep(step);
+          } catch (error) {
+            failure ??= { error };
+            throw error;
+          }
+        }
+      : undefined;
   return {
     afterStep: forRunner,
     throwIfFailed(): void {

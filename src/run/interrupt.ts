@@ -28,23 +28,25 @@ export interface StepSession {
 export async function terminateStepSessions(sessions: StepSession[], main: { url: string; lockDb: Queryable }): Promise<void> {
   const byUrl = new Map<string, number[]>([[main.url, []]]);
   for (const { url, pid } of sessions) byUrl.set(url, [...(byUrl.get(url) ?? []), pid]);
-  await Promise.all([...byUrl].map(async ([url, pids]) => {
-    const sql = 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (pid = ANY($1::int[]) OR application_name = $2) AND pid <> pg_backend_pid()';
-    try {
-      if (url === main.url) {
-        await main.lockDb.query(sql, [pids, PAYLOAD_APPLICATION_NAME]);
-        return;
-      }
-      const client = await connect(url, { purpose: 'interrupt' });
+  await Promise.all(
+    [...byUrl].map(async ([url, pids]) => {
+      const sql = 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (pid = ANY($1::int[]) OR application_name = $2) AND pid <> pg_backend_pid()';
       try {
-        await client.query(sql, [pids, PAYLOAD_APPLICATION_NAME]);
-      } finally {
-        await client.end().catch(() => undefined);
+        if (url === main.url) {
+          await main.lockDb.query(sql, [pids, PAYLOAD_APPLICATION_NAME]);
+          return;
+        }
+        const client = await connect(url, { purpose: 'interrupt' });
+        try {
+          await client.query(sql, [pids, PAYLOAD_APPLICATION_NAME]);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      } catch {
+        // Nothing more can be done from here: a session we could not reach ends with this process.
       }
-    } catch {
-      // Nothing more can be done from here: a session we could not reach ends with this process.
-    }
-  }));
+    }),
+  );
 }
 
 /**
@@ -52,11 +54,8 @@ export async function terminateStepSessions(sessions: StepSession[], main: { url
  * just before its session ended (its journal row commits in its transaction). Read the journal
  * through the lock session, correct the results, and record the run and its interrupted step.
  */
-export async function settleInterruptedResults(
-  results: StepResult[], ctx: { journal: Journal; lockDb: Queryable; runId: number; signal: string },
-): Promise<StepResult[]> {
-  const { rows } = await ctx.lockDb.query<{ seq: number }>(
-    `SELECT seq FROM ${ctx.journal.steps} WHERE run_id = $1 AND status IN ('applied', 'reverted')`, [ctx.runId]);
+export async function settleInterruptedResults(results: StepResult[], ctx: { journal: Journal; lockDb: Queryable; runId: number; signal: string }): Promise<StepResult[]> {
+  const { rows } = await ctx.lockDb.query<{ seq: number }>(`SELECT seq FROM ${ctx.journal.steps} WHERE run_id = $1 AND status IN ('applied', 'reverted')`, [ctx.runId]);
   const committed = new Set(rows.map((r) => Number(r.seq)));
   const settled = results.map((result, index): StepResult => {
     const seq = index + 1;
@@ -70,10 +69,18 @@ export async function settleInterruptedResults(
   });
   for (const [index, result] of settled.entries()) {
     if (result.status !== 'interrupted') continue;
-    await ctx.journal.recordStep(ctx.lockDb, ctx.runId, {
-      seq: index + 1, engine: result.engine, migration: result.id, direction: result.direction,
-      status: 'interrupted', startedAt: new Date(), durationMs: result.durationMs, error: result.error!.message,
-    }).catch(() => undefined);
+    await ctx.journal
+      .recordStep(ctx.lockDb, ctx.runId, {
+        seq: index + 1,
+        engine: result.engine,
+        migration: result.id,
+        direction: result.direction,
+        status: 'interrupted',
+        startedAt: new Date(),
+        durationMs: result.durationMs,
+        error: result.error!.message,
+      })
+      .catch(() => undefined);
   }
   await ctx.journal.finishRun(ctx.lockDb, ctx.runId, 'interrupted').catch(() => undefined);
   return settled;

@@ -37,8 +37,7 @@ export async function withLockRetries<T>(
     try {
       return await attempt();
     } catch (error) {
-      const retry = policy !== undefined && tries <= policy.retries && isLockTimeout(error) && !options.signal?.aborted &&
-        (!options.canRetry || await options.canRetry(error as Error));
+      const retry = policy !== undefined && tries <= policy.retries && isLockTimeout(error) && !options.signal?.aborted && (!options.canRetry || (await options.canRetry(error as Error)));
       if (!retry) throw error;
       const delay = backoffDelay(tries, 500, 15_000);
       options.onRetry(tries, delay, error as Error);

@@ -51,7 +51,10 @@ export class LockWatcher {
   last: LockWait | undefined;
   private listener: ((wait: LockWait) => void) | undefined;
 
-  constructor(private readonly pid: number, private readonly options: LockWatchOptions) {}
+  constructor(
+    private readonly pid: number,
+    private readonly options: LockWatchOptions,
+  ) {}
 
   /** Who hears about a wait. */
   onWait(listener: (wait: LockWait) => void): void {
@@ -125,20 +128,28 @@ export async function readLockWait(db: Queryable, pid: number): Promise<LockWait
             (extract(epoch FROM now() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.query_start)) * 1000)::int AS waited_ms,
             pg_blocking_pids(l.pid) AS blockers
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.pid = $1 AND NOT l.granted LIMIT 1`, [pid]);
+      WHERE l.pid = $1 AND NOT l.granted LIMIT 1`,
+    [pid],
+  );
   const row = rows[0];
   if (!row) return undefined;
   const blockers = await db.query<{ pid: number; application_name: string; state: string; for_ms: number; query: string }>(
     `SELECT pid, application_name, coalesce(state, '') AS state,
             (extract(epoch FROM now() - coalesce(xact_start, query_start, backend_start)) * 1000)::int AS for_ms,
             coalesce(query, '') AS query
-       FROM pg_stat_activity WHERE pid = ANY($1::int[]) ORDER BY pid`, [row.blockers]);
+       FROM pg_stat_activity WHERE pid = ANY($1::int[]) ORDER BY pid`,
+    [row.blockers],
+  );
   return {
     target: row.target,
     mode: row.mode,
     waitedMs: row.waited_ms,
     blockers: blockers.rows.map((b) => ({
-      pid: b.pid, applicationName: b.application_name, state: b.state, forMs: b.for_ms, query: maskQuery(b.query),
+      pid: b.pid,
+      applicationName: b.application_name,
+      state: b.state,
+      forMs: b.for_ms,
+      query: maskQuery(b.query),
     })),
   };
 }
@@ -157,8 +168,8 @@ export function maskQuery(query: string, length = 80): string {
 /** "AccessExclusiveLock on public.t for 4s, blocked by pid 123 "psql" (idle in transaction for 24s: SELECT * FROM t)" */
 export function describeLockWait(wait: LockWait): string {
   const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`);
-  const blockers = wait.blockers.map((b) =>
-    `pid ${b.pid}${b.applicationName ? ` "${b.applicationName}"` : ''} (${b.state || 'running'} for ${seconds(b.forMs)}${b.query ? `: ${b.query}` : ''})`);
-  return `${wait.mode} on ${wait.target} for ${seconds(wait.waitedMs)}` +
-    (blockers.length ? `, blocked by ${blockers.join('; ')}` : '');
+  const blockers = wait.blockers.map(
+    (b) => `pid ${b.pid}${b.applicationName ? ` "${b.applicationName}"` : ''} (${b.state || 'running'} for ${seconds(b.forMs)}${b.query ? `: ${b.query}` : ''})`,
+  );
+  return `${wait.mode} on ${wait.target} for ${seconds(wait.waitedMs)}` + (blockers.length ? `, blocked by ${blockers.join('; ')}` : '');
 }

@@ -31,9 +31,14 @@ export class RunLog {
     this.ctx.events.stepFinished?.(result);
     if (result.status === 'not-run' || journaled) return;
     const writing = this.ctx.journal.recordStep(this.ctx.journalDb, this.ctx.runId, {
-      seq, engine: result.engine, migration: result.id, direction: result.direction,
+      seq,
+      engine: result.engine,
+      migration: result.id,
+      direction: result.direction,
       // Only steps that ran are journaled (not-run returned above).
-      status: result.status, startedAt, durationMs: result.durationMs,
+      status: result.status,
+      startedAt,
+      durationMs: result.durationMs,
       ...(result.error ? { error: result.error.message } : {}),
     });
     // Interrupted, the step session is gone: the caller journals the run's end on the lock session.
@@ -45,7 +50,11 @@ export class RunLog {
   journalRow(step: PlannedStep, seq: number, db: Queryable): string | undefined {
     if (db !== this.ctx.journalDb) return undefined;
     return this.ctx.journal.stepRowSql(this.ctx.runId, {
-      seq, engine: step.engine, migration: step.id, direction: step.direction, status: finishedStatus(step),
+      seq,
+      engine: step.engine,
+      migration: step.id,
+      direction: step.direction,
+      status: finishedStatus(step),
     });
   }
 }
@@ -65,15 +74,24 @@ export function finishedStatus(step: PlannedStep): 'applied' | 'reverted' {
 
 export function finished(step: PlannedStep, startedAt: Date): StepResult {
   return {
-    engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-    status: finishedStatus(step), durationMs: Date.now() - startedAt.getTime(),
+    engine: step.engine,
+    kind: step.kind,
+    id: step.id,
+    direction: step.direction,
+    status: finishedStatus(step),
+    durationMs: Date.now() - startedAt.getTime(),
   };
 }
 
 export function failedResult(step: PlannedStep, startedAt: Date, error: unknown): StepResult {
   return {
-    engine: step.engine, kind: step.kind, id: step.id, direction: step.direction,
-    status: 'failed', durationMs: Date.now() - startedAt.getTime(), error: describeStepError(error ?? new Error('step failed')),
+    engine: step.engine,
+    kind: step.kind,
+    id: step.id,
+    direction: step.direction,
+    status: 'failed',
+    durationMs: Date.now() - startedAt.getTime(),
+    error: describeStepError(error ?? new Error('step failed')),
   };
 }
 

@@ -4,9 +4,7 @@ import type { ExecuteContext } from './execute-plan.js';
 import { isLockTimeout, lockTimeoutStatement, withLockRetries } from './lock-retry.js';
 import { describeLockWait, type LockWatcher } from './lock-watch.js';
 import { failedResult, finished, notRun, stepLogger, type RunLog } from './run-log.js';
-import {
-  isOneQuery, runSqlStep, sendOneQueryStep, type PreparedSqlStep, type SentStep, type SqlStepContext,
-} from './step-pipeline.js';
+import { isOneQuery, runSqlStep, sendOneQueryStep, type PreparedSqlStep, type SentStep, type SqlStepContext } from './step-pipeline.js';
 
 /** A one-query SQL step whose query is on its way (see sendOneQueryStep). */
 interface InFlight {
@@ -38,8 +36,11 @@ class SqlGroup {
   private readonly session: readonly string[];
 
   constructor(
-    private readonly engine: SqlRunner, private readonly db: Queryable, private readonly ctx: ExecuteContext,
-    private readonly log: RunLog, private readonly watch: GroupWatch,
+    private readonly engine: SqlRunner,
+    private readonly db: Queryable,
+    private readonly ctx: ExecuteContext,
+    private readonly log: RunLog,
+    private readonly watch: GroupWatch,
   ) {
     this.session = [...(engine.session ?? []), ...(ctx.lockRetry ? [lockTimeoutStatement(ctx.lockRetry)] : [])];
   }
@@ -82,7 +83,10 @@ class SqlGroup {
     const history = await this.engine.history(step.migration, step.direction);
     const journalRow = this.log.journalRow(step, seq, this.db);
     return {
-      db: this.db, history, session: this.session, log: stepLogger(this.ctx, step.engine, step.id),
+      db: this.db,
+      history,
+      session: this.session,
+      log: stepLogger(this.ctx, step.engine, step.id),
       ...(journalRow ? { journalRow } : {}),
       ...(this.ctx.lockRetry ? { lockRetry: this.ctx.lockRetry } : {}),
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
@@ -102,9 +106,9 @@ class SqlGroup {
     };
     const { journaled } = isOneQuery(prepared)
       ? await withLockRetries(this.ctx.lockRetry, run, {
-        onRetry: (attempt, delayMs, error) => stepCtx.log.warn(this.watch.retryLine(attempt, delayMs, error)),
-        ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
-      })
+          onRetry: (attempt, delayMs, error) => stepCtx.log.warn(this.watch.retryLine(attempt, delayMs, error)),
+          ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+        })
       : await run();
     this.watch.stopped();
     await this.log.record(finished(step, startedAt), startedAt, seq, journaled);
@@ -154,7 +158,10 @@ class SqlGroup {
 /** The lock watcher of a group's session (lock-watch.ts), told which step runs; inert without one. */
 class GroupWatch {
   private current: PlannedStep | undefined;
-  constructor(ctx: ExecuteContext, private readonly watcher: LockWatcher | undefined) {
+  constructor(
+    ctx: ExecuteContext,
+    private readonly watcher: LockWatcher | undefined,
+  ) {
     watcher?.onWait((wait) => {
       if (this.current) ctx.events.lockWait?.(this.current, wait);
     });

@@ -1,11 +1,7 @@
-import type {
-  BatchRunner, Direction, MigrationAdapter, Queryable, SqlRunner, SqlStepScript, StepHistory, StepLogger,
-} from '../adapter/contract.js';
+import type { BatchRunner, Direction, MigrationAdapter, Queryable, SqlRunner, SqlStepScript, StepHistory, StepLogger } from '../adapter/contract.js';
 import { parseScript, PARSER_PG_MAJOR } from '../db/pg-parser.js';
 import { lineColumnAtIndex, SqlScriptError } from '../db/run-sql-script.js';
-import {
-  analyzeTransactionControl, committedBefore, committedBeforeOneByOne, type ScriptProblem, type ScriptStatement,
-} from '../db/transaction-control.js';
+import { analyzeTransactionControl, committedBefore, committedBeforeOneByOne, type ScriptProblem, type ScriptStatement } from '../db/transaction-control.js';
 import type { PlannedStep, Refusal } from '../plan/plan-types.js';
 import { sendCounted, transactionStatus, type CountedOutcome } from './counted-query.js';
 import { withLockRetries, type LockRetryPolicy } from './lock-retry.js';
@@ -84,7 +80,7 @@ export const SESSION_RESET: readonly string[] = [
 
 /** Words for the plan: how a step runs, when not in polymigrate's transaction. */
 export const MODE_NOTES: Record<StepMode, string | undefined> = {
-  'transaction': undefined,
+  transaction: undefined,
   'own-transaction': 'in its own transaction',
   'row-first': 'runs its own transactions (engine protocol)',
   'one-by-one': 'outside a transaction',
@@ -95,9 +91,7 @@ export const MODE_NOTES: Record<StepMode, string | undefined> = {
  * cannot run exactly (invariants 1 and 3). PostgreSQL's parser is loaded only when a script may
  * take control of transactions or runs statement by statement.
  */
-export async function prepareSqlSteps(
-  steps: PlannedStep[], adapters: Map<string, MigrationAdapter>,
-): Promise<{ prepared: Map<PlannedStep, PreparedSqlStep>; refusals: Refusal[] }> {
+export async function prepareSqlSteps(steps: PlannedStep[], adapters: Map<string, MigrationAdapter>): Promise<{ prepared: Map<PlannedStep, PreparedSqlStep>; refusals: Refusal[] }> {
   const prepared = new Map<PlannedStep, PreparedSqlStep>();
   const refusals: Refusal[] = [];
   for (const step of steps) {
@@ -120,14 +114,26 @@ async function decideMode(script: SqlStepScript, direction: Direction, runner: S
   if (script.oneByOne) {
     const parsed = analysis.statements.length > 0 ? { ok: true as const, statements: analysis.statements } : await parseScript(script.source.text);
     if (!parsed.ok) {
-      return { problem: { offset: parsed.index ?? 0, message: `PostgreSQL's parser (version ${PARSER_PG_MAJOR}) rejects it: ${parsed.message}`, hint: 'Fix the SQL; nothing of this migration ran.' } };
+      return {
+        problem: {
+          offset: parsed.index ?? 0,
+          message: `PostgreSQL's parser (version ${PARSER_PG_MAJOR}) rejects it: ${parsed.message}`,
+          hint: 'Fix the SQL; nothing of this migration ran.',
+        },
+      };
     }
     return { script, mode: 'one-by-one', statements: parsed.statements.map((s) => ({ offset: s.offset, text: s.text, ...('control' in s && s.control ? { control: s.control } : {}) })) };
   }
   if (!analysis.takesControl) return { script, mode: 'transaction' };
   const { statements } = analysis;
   if (runner.granularity === 'batch') {
-    return { problem: { offset: firstControl(statements), message: 'it controls transactions itself (BEGIN/COMMIT…), and this engine runs all pending migrations in one transaction', hint: 'Remove the transaction control, or run this engine with atomic: false.' } };
+    return {
+      problem: {
+        offset: firstControl(statements),
+        message: 'it controls transactions itself (BEGIN/COMMIT…), and this engine runs all pending migrations in one transaction',
+        hint: 'Remove the transaction control, or run this engine with atomic: false.',
+      },
+    };
   }
   const policy = direction === 'down' ? 'atomic-only' : runner.ownTransactions;
   if (policy === 'row-first') return { script, mode: 'row-first', statements };
@@ -138,9 +144,10 @@ async function decideMode(script: SqlStepScript, direction: Direction, runner: S
   return {
     problem: {
       offset: firstCommitBeforeMore(statements),
-      message: direction === 'down'
-        ? 'it commits in several steps (a COMMIT, or a procedure that may commit, followed by more statements), so a failure halfway would leave it half reverted while still recorded as applied'
-        : 'it commits in several steps (a COMMIT, or a procedure that may commit, followed by more statements), and this engine\'s history has no failed state: a failure halfway would leave part of it committed with the migration still pending',
+      message:
+        direction === 'down'
+          ? 'it commits in several steps (a COMMIT, or a procedure that may commit, followed by more statements), so a failure halfway would leave it half reverted while still recorded as applied'
+          : "it commits in several steps (a COMMIT, or a procedure that may commit, followed by more statements), and this engine's history has no failed state: a failure halfway would leave part of it committed with the migration still pending",
       hint: 'Split it into one migration per transaction, or remove BEGIN/COMMIT: polymigrate runs each migration in a transaction of its own.',
     },
   };
@@ -290,19 +297,25 @@ async function runOneByOne(step: PreparedSqlStep, ctx: SqlStepContext): Promise<
     try {
       // Alone and outside a block, a statement that timed out on its lock changed nothing: it may be
       // tried again (unless it left an invalid index behind, which a retry would trip over).
-      await withLockRetries(insideBlock(statements, index) ? undefined : ctx.lockRetry, async () => {
-        const outcome = await sendCounted(ctx.db, piece.text);
-        if (!outcome.ok) throw outcome.error;
-      }, {
-        onRetry: (attempt, delayMs, error) => ctx.log.warn(`statement ${index + 1} of ${statements.length} timed out waiting for a lock (${error.message}); try ${attempt + 1} in ${(delayMs / 1000).toFixed(1)}s`),
-        canRetry: async () => (await invalidIndexLeft(ctx.db, statement)) === undefined,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      await withLockRetries(
+        insideBlock(statements, index) ? undefined : ctx.lockRetry,
+        async () => {
+          const outcome = await sendCounted(ctx.db, piece.text);
+          if (!outcome.ok) throw outcome.error;
+        },
+        {
+          onRetry: (attempt, delayMs, error) =>
+            ctx.log.warn(`statement ${index + 1} of ${statements.length} timed out waiting for a lock (${error.message}); try ${attempt + 1} in ${(delayMs / 1000).toFixed(1)}s`),
+          canRetry: async () => (await invalidIndexLeft(ctx.db, statement)) === undefined,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        },
+      );
     } catch (cause) {
       await rollback(ctx.db);
       const error = new SqlScriptError(cause, piece, { number: index + 1, of: statements.length, offset: piece.text.length - statement.text.length });
       const invalid = await invalidIndexLeft(ctx.db, statement);
-      if (invalid) error.message += ` — it left the INVALID index ${invalid} behind (PostgreSQL keeps it after a failed CONCURRENTLY build): drop it with DROP INDEX CONCURRENTLY ${invalid} before running it again`;
+      if (invalid)
+        error.message += ` — it left the INVALID index ${invalid} behind (PostgreSQL keeps it after a failed CONCURRENTLY build): drop it with DROP INDEX CONCURRENTLY ${invalid} before running it again`;
       await recordFailure(error, committedBeforeOneByOne(statements, index), step, ctx);
     }
   }
@@ -336,7 +349,9 @@ async function invalidIndexLeft(db: Queryable, statement: ScriptStatement): Prom
   try {
     const { rows } = await db.query<{ name: string }>(
       `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND c.relname = $1 LIMIT 1`, [relname]);
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND c.relname = $1 LIMIT 1`,
+      [relname],
+    );
     return rows[0]?.name;
   } catch {
     return undefined;
@@ -394,18 +409,14 @@ function pgFields(error: SqlScriptError): { code?: string; detail?: string; hint
  * one (made relative to the script), else the statement that failed, counted from the statements
  * PostgreSQL completed before it (CountedQuery).
  */
-async function scriptError(
-  outcome: Extract<CountedOutcome, { ok: false }>, step: PreparedSqlStep,
-  query: { prefixLength: number; prefixStatements: number },
-): Promise<SqlScriptError> {
+async function scriptError(outcome: Extract<CountedOutcome, { ok: false }>, step: PreparedSqlStep, query: { prefixLength: number; prefixStatements: number }): Promise<SqlScriptError> {
   const { error } = outcome;
   shiftPosition(error, query.prefixLength, step.script.source.text.length);
   const index = outcome.completed - query.prefixStatements;
   if (index < 0) return new SqlScriptError(error, step.script.source);
-  const statements = step.statements ?? await parsedStatements(step.script.source.text);
+  const statements = step.statements ?? (await parsedStatements(step.script.source.text));
   const statement = statements?.[index];
-  return new SqlScriptError(error, step.script.source,
-    statement ? { number: index + 1, of: statements.length, offset: statement.offset } : undefined);
+  return new SqlScriptError(error, step.script.source, statement ? { number: index + 1, of: statements.length, offset: statement.offset } : undefined);
 }
 
 /** The script's statements for naming a failed one (a failure path: the parser's cost does not matter). */

@@ -14,7 +14,7 @@ export class StepTransaction {
 
   readonly connection: Queryable = {
     query: async (text, values) => {
-      if (this.state === 'done') throw new Error('internal error: a query was sent after the step\'s transaction ended');
+      if (this.state === 'done') throw new Error("internal error: a query was sent after the step's transaction ended");
       if (this.state === 'idle') {
         await this.db.query('BEGIN');
         this.state = 'open';

@@ -12,10 +12,7 @@
  * table, its re-introspection finds a column that was not there, created by this migration.
  */
 import type pg from 'pg';
-import {
-  INSTALL_DDL_LOG_SQL, SEED_SQL, readLogSql, toDroppedObject, toResolvedTouch,
-  type DroppedObject, type ResolvedTouch, type ScopeCategory,
-} from './ddl-log.js';
+import { INSTALL_DDL_LOG_SQL, SEED_SQL, readLogSql, toDroppedObject, toResolvedTouch, type DroppedObject, type ResolvedTouch, type ScopeCategory } from './ddl-log.js';
 import type { SchemaExclusions } from './exclusions.js';
 import { introspectSchema, type IntrospectionClient, type IntrospectionScope } from './introspect.js';
 import { Ownership, type MigrationEffect, type MigrationRef, type ObjectOwner } from './ownership.js';
@@ -164,9 +161,7 @@ export class AttributionTracker {
 }
 
 /** Drop events of objects whose address starts with their table's schema and name. */
-const TABLE_PARTS = new Set([
-  'table', 'view', 'materialized view', 'foreign table', 'table column', 'table constraint', 'trigger', 'policy', 'default value', 'rule',
-]);
+const TABLE_PARTS = new Set(['table', 'view', 'materialized view', 'foreign table', 'table column', 'table constraint', 'trigger', 'policy', 'default value', 'rule']);
 
 /** The scopes to introspect again, by category. */
 class ScopeSet {
@@ -194,8 +189,11 @@ class ScopeSet {
   toIntrospectionScope(): IntrospectionScope {
     const list = (category: ScopeCategory) => [...(this.byCategory.get(category) ?? [])];
     return {
-      relations: list('relation'), functions: list('function'), types: list('type'),
-      schemas: list('schema'), extensions: list('extension'),
+      relations: list('relation'),
+      functions: list('function'),
+      types: list('type'),
+      schemas: list('schema'),
+      extensions: list('extension'),
     };
   }
 }

@@ -43,9 +43,7 @@ export function diffSchemas(expected: SchemaModel, actual: SchemaModel): SchemaD
     if (expected.objects.has(object.key) || containerAlsoAbsent(object, expected)) continue;
     differences.push({ ...base('unexpected', object), actual: describeObject(object, actual) || undefined });
   }
-  return differences
-    .sort((a, b) => compareObjects(a.order, b.order))
-    .map(({ order: _order, ...difference }) => withoutUndefined(difference));
+  return differences.sort((a, b) => compareObjects(a.order, b.order)).map(({ order: _order, ...difference }) => withoutUndefined(difference));
 }
 
 function base(kind: SchemaDifference['kind'], object: SchemaObject) {

@@ -28,10 +28,6 @@ export const SHADOW_SCHEMA = 'polymigrate_shadow';
 export function defaultExclusions(journalSchema = 'polymigrate'): SchemaExclusions {
   return {
     schemas: [journalSchema, 'supabase_migrations'],
-    tables: [
-      { name: '_prisma_migrations' },
-      { name: 'payload_migrations' },
-      { schema: 'drizzle', name: '__drizzle_migrations' },
-    ],
+    tables: [{ name: '_prisma_migrations' }, { name: 'payload_migrations' }, { schema: 'drizzle', name: '__drizzle_migrations' }],
   };
 }

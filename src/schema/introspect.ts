@@ -55,10 +55,7 @@ export async function introspectSchema(client: IntrospectionClient, options: Int
   const queries = kindQueries(options);
   if (queries.length === 0) return schemaModel([]);
   const ctes = commonTableExpressions(options);
-  const text = [
-    `SELECT set_config('search_path', 'pg_catalog', true)`,
-    ...queries.map((q) => `${ctes}\n${q.sql(options.only)}`),
-  ].join(';\n');
+  const text = [`SELECT set_config('search_path', 'pg_catalog', true)`, ...queries.map((q) => `${ctes}\n${q.sql(options.only)}`)].join(';\n');
   const results = (await client.query(text)) as unknown as Array<pg.QueryResult<Row>>;
   const objects: SchemaObject[] = [];
   queries.forEach((query, i) => {
@@ -143,7 +140,6 @@ function childOf(row: Row, kind: SchemaObjectKind, childName: string, fields: Re
   return { key: objectKey(kind, name), kind, name, schema: text(row.schema_name), table: objectKey(relationKind(row.relkind), text(row.rel)), fields };
 }
 
-
 /** Flags PostgreSQL shows as booleans, as the words a person reads in a difference. */
 const NULLABILITY = (notNull: unknown) => (notNull === true ? 'NOT NULL' : 'NULL');
 
@@ -157,7 +153,9 @@ const EXTENSIONS: KindQuery = {
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE true ${scopeFilter('quote_ident(e.extname)', only?.extensions, only)}`,
   map: (row) => ({
-    key: objectKey('extension', text(row.name)), kind: 'extension', name: text(row.name),
+    key: objectKey('extension', text(row.name)),
+    kind: 'extension',
+    name: text(row.name),
     fields: { version: text(row.extversion), schema: text(row.ext_schema) },
   }),
 };
@@ -179,10 +177,16 @@ WHERE t.typtype IN ('e', 'd')
     const name = text(row.name);
     if (row.typtype === 'e') return { key: objectKey('enum', name), kind: 'enum', name, schema: text(row.schema_name), fields: { labels: text(row.labels) } };
     return {
-      key: objectKey('domain', name), kind: 'domain', name, schema: text(row.schema_name),
+      key: objectKey('domain', name),
+      kind: 'domain',
+      name,
+      schema: text(row.schema_name),
       fields: {
-        type: text(row.base_type), nullability: NULLABILITY(row.typnotnull), default: text(row.typdefault),
-        collation: row.collation ? `COLLATE ${text(row.collation)}` : '', constraints: text(row.checks),
+        type: text(row.base_type),
+        nullability: NULLABILITY(row.typnotnull),
+        default: text(row.typdefault),
+        collation: row.collation ? `COLLATE ${text(row.collation)}` : '',
+        constraints: text(row.checks),
       },
     };
   },
@@ -210,10 +214,16 @@ WHERE p.prokind IN ('f', 'p', 'w')
     const kind: SchemaObjectKind = row.prokind === 'p' ? 'procedure' : 'function';
     const name = text(row.name);
     return {
-      key: objectKey(kind, name), kind, name, schema: text(row.schema_name),
+      key: objectKey(kind, name),
+      kind,
+      name,
+      schema: text(row.schema_name),
       fields: {
-        arguments: text(row.arguments), returns: text(row.result), language: text(row.lanname),
-        attributes: functionAttributes(row), body: text(row.body),
+        arguments: text(row.arguments),
+        returns: text(row.result),
+        language: text(row.lanname),
+        attributes: functionAttributes(row),
+        body: text(row.body),
       },
     };
   },
@@ -328,11 +338,12 @@ const CONSTRAINTS: KindQuery = {
   pg_get_constraintdef(co.oid) AS definition, co.convalidated
 FROM rel r JOIN pg_constraint co ON co.conrelid = r.oid
 WHERE co.contype IN ('p', 'f', 'u', 'c', 'x')`,
-  map: (row) => childOf(row, 'constraint', text(row.constraint_name), {
-    // pg_get_constraintdef ends a NOT VALID constraint with " NOT VALID": a field of its own.
-    definition: text(row.definition).replace(/ NOT VALID$/, ''),
-    validation: row.convalidated === true ? 'valid' : 'NOT VALID',
-  }),
+  map: (row) =>
+    childOf(row, 'constraint', text(row.constraint_name), {
+      // pg_get_constraintdef ends a NOT VALID constraint with " NOT VALID": a field of its own.
+      definition: text(row.definition).replace(/ NOT VALID$/, ''),
+      validation: row.convalidated === true ? 'valid' : 'NOT VALID',
+    }),
 };
 
 /** Indexes, except those that implement a primary key, unique or exclusion constraint (compared as that constraint). */
@@ -345,7 +356,10 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid 
   map: (row) => {
     const name = text(row.name);
     return {
-      key: objectKey('index', name), kind: 'index', name, schema: text(row.schema_name),
+      key: objectKey('index', name),
+      kind: 'index',
+      name,
+      schema: text(row.schema_name),
       table: objectKey(relationKind(row.relkind), text(row.rel)),
       fields: { definition: text(row.definition), validity: row.indisvalid === true ? 'valid' : 'INVALID' },
     };
@@ -359,10 +373,11 @@ const TRIGGERS: KindQuery = {
   sql: () => `SELECT r.name AS rel, r.relkind, r.schema_name, quote_ident(t.tgname) AS trigger_name,
   pg_get_triggerdef(t.oid) AS definition, t.tgenabled
 FROM rel r JOIN pg_trigger t ON t.tgrelid = r.oid WHERE NOT t.tgisinternal`,
-  map: (row) => childOf(row, 'trigger', text(row.trigger_name), {
-    definition: text(row.definition),
-    state: TRIGGER_STATE[text(row.tgenabled)] ?? text(row.tgenabled),
-  }),
+  map: (row) =>
+    childOf(row, 'trigger', text(row.trigger_name), {
+      definition: text(row.definition),
+      state: TRIGGER_STATE[text(row.tgenabled)] ?? text(row.tgenabled),
+    }),
 };
 
 const POLICY_COMMAND: Record<string, string> = { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', '*': 'ALL' };
@@ -374,11 +389,12 @@ const POLICIES: KindQuery = {
     ELSE (SELECT string_agg(quote_ident(a.rolname), ', ' ORDER BY a.rolname) FROM pg_roles a WHERE a.oid = ANY(p.polroles)) END AS roles,
   pg_get_expr(p.polqual, p.polrelid) AS using_expression, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expression
 FROM rel r JOIN pg_policy p ON p.polrelid = r.oid`,
-  map: (row) => childOf(row, 'policy', text(row.policy_name), {
-    command: POLICY_COMMAND[text(row.polcmd)] ?? text(row.polcmd),
-    mode: row.polpermissive === true ? 'PERMISSIVE' : 'RESTRICTIVE',
-    roles: text(row.roles),
-    using: text(row.using_expression),
-    'with check': text(row.check_expression),
-  }),
+  map: (row) =>
+    childOf(row, 'policy', text(row.policy_name), {
+      command: POLICY_COMMAND[text(row.polcmd)] ?? text(row.polcmd),
+      mode: row.polpermissive === true ? 'PERMISSIVE' : 'RESTRICTIVE',
+      roles: text(row.roles),
+      using: text(row.using_expression),
+      'with check': text(row.check_expression),
+    }),
 };

@@ -109,5 +109,8 @@ function sameObject(a: SchemaObject, b: SchemaObject): boolean {
 }
 
 function sortKeys(keys: string[]): string[] {
-  return keys.map(parseObjectKey).sort(compareObjects).map((k) => `${k.kind} ${k.name}`);
+  return keys
+    .map(parseObjectKey)
+    .sort(compareObjects)
+    .map((k) => `${k.kind} ${k.name}`);
 }

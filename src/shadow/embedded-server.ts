@@ -155,10 +155,21 @@ async function initdb(binaries: PostgresBinaries, dataDir: string, scratchDir: s
   fs.writeFileSync(pwfile, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
   giveTo(user, pwfile);
   try {
-    await promisify(execFile)(binaries.initdb, [
-      `--pgdata=${dataDir}`, '--username=postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`,
-      '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions',
-    ], { env: { ...process.env, LC_MESSAGES: 'C' }, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+    await promisify(execFile)(
+      binaries.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--username=postgres',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      { env: { ...process.env, LC_MESSAGES: 'C' }, ...(user ? { uid: user.uid, gid: user.gid } : {}) },
+    );
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new Error(`initdb failed${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ` (${(error as Error).message})`}`, { cause: error });
@@ -203,8 +214,10 @@ async function claimDataDir(dataDir: string, ownerFile: string): Promise<void> {
   if (!postmaster || !isAlive(postmaster)) return;
   const owner = readNumber(ownerFile, (text) => String((JSON.parse(text) as { pid?: number }).pid ?? ''));
   if (owner && owner !== process.pid && isAlive(owner)) {
-    throw new RuntimeError(`The shadow server in ${dataDir} is in use by another process (pid ${owner}).`,
-      'Wait for that polymigrate to finish, or give this one a server of its own (shadowUrl / --shadow-url).');
+    throw new RuntimeError(
+      `The shadow server in ${dataDir} is in use by another process (pid ${owner}).`,
+      'Wait for that polymigrate to finish, or give this one a server of its own (shadowUrl / --shadow-url).',
+    );
   }
   process.kill(postmaster, 'SIGINT');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
@@ -244,9 +257,11 @@ function installExitHook(): void {
 function describeStartError(error: unknown, dataDir: string, user: ServerUser | undefined): Error {
   if (error instanceof RuntimeError) return error;
   const message = (error as Error).message;
-  const access = /permission denied/i.test(message) && user
-    ? ` As root, PostgreSQL runs as the "postgres" OS user, which must be able to reach ${dataDir} (every folder above it needs o+x).`
-    : '';
-  return new RuntimeError(`The shadow database server did not start: ${message}.${access}`,
-    'Or give polymigrate a PostgreSQL server of your own for the shadow: shadowUrl in the config (or --shadow-url).', error);
+  const access =
+    /permission denied/i.test(message) && user ? ` As root, PostgreSQL runs as the "postgres" OS user, which must be able to reach ${dataDir} (every folder above it needs o+x).` : '';
+  return new RuntimeError(
+    `The shadow database server did not start: ${message}.${access}`,
+    'Or give polymigrate a PostgreSQL server of your own for the shadow: shadowUrl in the config (or --shadow-url).',
+    error,
+  );
 }

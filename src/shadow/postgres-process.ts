@@ -35,8 +35,14 @@ export interface StartOptions {
  * readiness is read from them.
  */
 const SETTINGS = [
-  'listen_addresses=127.0.0.1', 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'lc_messages=C',
-  'log_checkpoints=off', 'max_connections=100', 'log_line_prefix=%m [%p] %a ',
+  'listen_addresses=127.0.0.1',
+  'fsync=off',
+  'synchronous_commit=off',
+  'full_page_writes=off',
+  'lc_messages=C',
+  'log_checkpoints=off',
+  'max_connections=100',
+  'log_line_prefix=%m [%p] %a ',
 ];
 
 /** Start postgres on a free port; a port taken between our probe and its bind is tried again. */

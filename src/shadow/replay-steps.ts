@@ -34,7 +34,9 @@ export interface ReplayPlan {
  * the chain of keys that names every prefix.
  */
 export function planReplay(
-  config: ResolvedConfig, adapters: Map<string, MigrationAdapter>, discovered: Map<string, DiscoveredMigration[]>,
+  config: ResolvedConfig,
+  adapters: Map<string, MigrationAdapter>,
+  discovered: Map<string, DiscoveredMigration[]>,
   only: ReadonlyMap<string, ReadonlySet<string>> | undefined,
 ): ReplayPlan {
   const names = config.engines.map((e) => e.name);
@@ -49,9 +51,15 @@ export function planReplay(
   let chain = createHash('sha256').update(`polymigrate-shadow-v1\0${config.journalSchema}`).digest('hex');
   const steps = plan.steps.map((planned): ReplayStep => {
     const checksum = migrationChecksum(planned.migration);
-    chain = createHash('sha256').update([chain, fingerprints.get(planned.engine), planned.engine, planned.id, checksum].join('\0')).digest('hex');
+    chain = createHash('sha256')
+      .update([chain, fingerprints.get(planned.engine), planned.engine, planned.id, checksum].join('\0'))
+      .digest('hex');
     return {
-      engine: planned.engine, id: planned.id, planned, checksum, key: chain,
+      engine: planned.engine,
+      id: planned.id,
+      planned,
+      checksum,
+      key: chain,
       batch: adapters.get(planned.engine)!.runner.granularity === 'batch',
     };
   });
@@ -65,8 +73,7 @@ export function planReplay(
  */
 function engineFingerprint(config: ResolvedConfig, name: string): string {
   const engine = config.engines.find((e) => e.name === name)!;
-  const options = JSON.stringify(engine.options ?? {}, (_key, value: unknown) =>
-    (typeof value === 'string' && path.isAbsolute(value) ? path.relative(config.dir, value) : value));
+  const options = JSON.stringify(engine.options ?? {}, (_key, value: unknown) => (typeof value === 'string' && path.isAbsolute(value) ? path.relative(config.dir, value) : value));
   return createHash('sha256').update(`${engine.kind}\0${options}`).digest('hex');
 }
 

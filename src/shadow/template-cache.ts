@@ -31,7 +31,10 @@ export interface CachedTemplate {
  * wins, the other's CREATE DATABASE fails harmlessly.
  */
 export class TemplateCache {
-  constructor(private readonly server: ShadowServer, private readonly databases: ShadowDatabases) {}
+  constructor(
+    private readonly server: ShadowServer,
+    private readonly databases: ShadowDatabases,
+  ) {}
 
   static nameFor(key: string): string {
     return `${CACHE_PREFIX}${key.slice(0, 32)}`;
@@ -40,7 +43,8 @@ export class TemplateCache {
   async list(): Promise<CachedTemplate[]> {
     const { rows } = await this.server.admin.query<{ name: string; meta: string | null }>(
       `SELECT datname AS name, shobj_description(oid, 'pg_database') AS meta FROM pg_database WHERE datname LIKE $1`,
-      [likePrefix(CACHE_PREFIX)]);
+      [likePrefix(CACHE_PREFIX)],
+    );
     const templates: CachedTemplate[] = [];
     for (const row of rows) {
       const meta = parseMeta(row.meta);
@@ -103,15 +107,20 @@ export class TemplateCache {
         bytes += size;
         continue;
       }
-      await this.databases.drop(template.name).then(() => { evicted += 1; }, () => undefined);
+      await this.databases.drop(template.name).then(
+        () => {
+          evicted += 1;
+        },
+        () => undefined,
+      );
     }
     return evicted;
   }
 
   private async sizes(): Promise<Map<string, number>> {
-    const { rows } = await this.server.admin.query<{ name: string; bytes: string }>(
-      'SELECT datname AS name, pg_database_size(oid)::text AS bytes FROM pg_database WHERE datname LIKE $1',
-      [likePrefix(CACHE_PREFIX)]);
+    const { rows } = await this.server.admin.query<{ name: string; bytes: string }>('SELECT datname AS name, pg_database_size(oid)::text AS bytes FROM pg_database WHERE datname LIKE $1', [
+      likePrefix(CACHE_PREFIX),
+    ]);
     return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
   }
 

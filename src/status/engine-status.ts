@@ -1,6 +1,4 @@
-import type {
-  DiscoveredMigration, EngineProblem, HistoryEntry, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport,
-} from '../adapter/contract.js';
+import type { DiscoveredMigration, EngineProblem, HistoryEntry, MigrationAdapter, MigrationStatus, Queryable, RollbackSupport } from '../adapter/contract.js';
 import { reconcileById } from './reconcile.js';
 import { redactSecrets } from '../secrets/secret-registry.js';
 

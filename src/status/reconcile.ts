@@ -43,15 +43,13 @@ function statusOf<Meta>(migration: DiscoveredMigration<Meta>, entry: HistoryEntr
     return { id: migration.id, state: 'pending', migration };
   }
   if (entry.state === 'failed') {
-    return { id: migration.id, state: 'failed', migration, history: entry,
-      reason: entry.detail ?? 'started but never finished' };
+    return { id: migration.id, state: 'failed', migration, history: entry, reason: entry.detail ?? 'started but never finished' };
   }
   if (entry.state === 'rolled-back') {
     return { id: migration.id, state: 'rolled-back', migration, history: entry };
   }
   if (migration.checksum && entry.checksum && migration.checksum !== entry.checksum) {
-    return { id: migration.id, state: 'modified', migration, history: entry,
-      reason: 'the file changed after it was applied' };
+    return { id: migration.id, state: 'modified', migration, history: entry, reason: 'the file changed after it was applied' };
   }
   return { id: migration.id, state: 'applied', migration, history: entry };
 }

@@ -212,12 +212,14 @@ function runEdgeCases(fixture: ContractFixture, suite: SuiteState): void {
     }
   });
 
-  it('holds the engine\'s own lock keys only while it runs', async () => {
+  it("holds the engine's own lock keys only while it runs", async () => {
     const { adapter, db } = suite;
     const keys = adapter.capabilities.lockKeys ?? [];
-    const held = await withDb(db.url, async (c) => (await c.query(
-      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32) + objid::bigint = ANY($1::bigint[])`,
-      [keys.map(String)])).rows.length);
+    const held = await withDb(
+      db.url,
+      async (c) =>
+        (await c.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32) + objid::bigint = ANY($1::bigint[])`, [keys.map(String)])).rows.length,
+    );
     expect(held).toBe(0);
   });
 }
@@ -250,7 +252,17 @@ function failureAndCreateCases(fixture: ContractFixture, suite: SuiteState): voi
       expect(result.error?.line).toBe(failing.line);
       const after = await adapter.history.read(await session.db());
       expect(after.filter((h) => h.id === failing.id && h.state === 'applied')).toEqual([]);
-      expect(after.filter((h) => h.state === 'applied').map((h) => h.id).sort()).toEqual(before.filter((h) => h.state === 'applied').map((h) => h.id).sort());
+      expect(
+        after
+          .filter((h) => h.state === 'applied')
+          .map((h) => h.id)
+          .sort(),
+      ).toEqual(
+        before
+          .filter((h) => h.state === 'applied')
+          .map((h) => h.id)
+          .sort(),
+      );
     } finally {
       await session.close();
     }

@@ -23,7 +23,9 @@ export function appliedMigrations(statuses: EngineStatus[], warnings: string[]):
         warnings.push(`${status.name} ${migration.id} was edited after it was applied: the shadow ran the file as it is now, so a difference may come from the edit.`);
       }
       if (migration.state === 'failed') {
-        warnings.push(`${status.name} ${migration.id} failed part-way: the shadow leaves it out, so whatever it changed before failing shows as unexpected. Resolve it first (polymigrate resolve).`);
+        warnings.push(
+          `${status.name} ${migration.id} failed part-way: the shadow leaves it out, so whatever it changed before failing shows as unexpected. Resolve it first (polymigrate resolve).`,
+        );
       }
     }
     only.set(status.name, ids);

@@ -61,7 +61,8 @@ class TrackerFollower {
     const { rows } = await db.query<{ snapshot: AttributionSnapshot }>(`SELECT snapshot FROM ${SNAPSHOT_TABLE}`).catch(() => ({ rows: [] }));
     // A template made without a snapshot (by another caller of the shadow) cannot say who made
     // what: that is a bug of ours, not something to show as "no owner".
-    if (rows.length !== 1) throw new RuntimeError(`internal: the cached shadow prefix ending at ${prefix.steps.at(-1)?.engine} ${prefix.steps.at(-1)?.id} has no attribution; run with --no-cache.`);
+    if (rows.length !== 1)
+      throw new RuntimeError(`internal: the cached shadow prefix ending at ${prefix.steps.at(-1)?.engine} ${prefix.steps.at(-1)?.id} has no attribution; run with --no-cache.`);
     this.current = AttributionTracker.restore(rows[0]!.snapshot);
   }
 

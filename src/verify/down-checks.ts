@@ -42,7 +42,10 @@ export async function runDownChecks(parts: ScratchParts, steps: CheckStep[]): Pr
 
 class Walk {
   rebuilds = 0;
-  constructor(private readonly parts: ScratchParts, public db: ScratchDatabase) {}
+  constructor(
+    private readonly parts: ScratchParts,
+    public db: ScratchDatabase,
+  ) {}
 
   async run(steps: CheckStep[]): Promise<DownChecks> {
     const migrations: CheckedMigration[] = [];

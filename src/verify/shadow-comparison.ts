@@ -94,8 +94,7 @@ function onlyEngines(config: ResolvedConfig, names: string[]): ResolvedConfig {
 }
 
 function missingWarnings(missing: Array<{ engine: string; id: string }>): string[] {
-  return missing.map(({ engine, id }) =>
-    `${engine} ${id} is recorded as applied but has no file: the shadow could not replay it, so what it created shows as unexpected.`);
+  return missing.map(({ engine, id }) => `${engine} ${id} is recorded as applied but has no file: the shadow could not replay it, so what it created shows as unexpected.`);
 }
 
 function ignorePatterns(config: ResolvedConfig): IgnorePattern[] {

@@ -44,86 +44,106 @@ describe.skipIf(!prismaOracleAvailable)('baseline prisma on a database built by 
   beforeAll(() => {
     project = exampleProject('pm-baseline-prisma-', [{ kind: 'prisma', migrations: 'prisma/migrations' }]);
   });
-  afterAll(async () => {
-    for (const db of databases) await db.drop().catch(() => undefined);
-    project?.cleanup();
-  }, testBudget({ query: 4 }));
+  afterAll(
+    async () => {
+      for (const db of databases) await db.drop().catch(() => undefined);
+      project?.cleanup();
+    },
+    testBudget({ query: 4 }),
+  );
 
-  it('before: Prisma sees three unapplied migrations; after baseline: up to date, deploy applies nothing, rows as resolve --applied writes them', async () => {
-    const ours = await byHand('baselineprisma');
-    const before = await prisma(ours.url, 'migrate', 'status');
-    expect(before.code, 'Prisma: not up to date before the baseline').not.toBe(0);
+  it(
+    'before: Prisma sees three unapplied migrations; after baseline: up to date, deploy applies nothing, rows as resolve --applied writes them',
+    async () => {
+      const ours = await byHand('baselineprisma');
+      const before = await prisma(ours.url, 'migrate', 'status');
+      expect(before.code, 'Prisma: not up to date before the baseline').not.toBe(0);
 
-    const run = await pm(ours.url, 'baseline', 'prisma', '--json');
-    expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.json()).toMatchObject({ command: 'baseline', engine: 'prisma', outcome: 'recorded', recorded: IDS, differences: [] });
+      const run = await pm(ours.url, 'baseline', 'prisma', '--json');
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      expect(run.json()).toMatchObject({ command: 'baseline', engine: 'prisma', outcome: 'recorded', recorded: IDS, differences: [] });
 
-    const status = await prisma(ours.url, 'migrate', 'status');
-    expect(status.code, status.stdout + status.stderr).toBe(0);
-    expect(status.stdout).toContain('Database schema is up to date!');
-    const schemaBefore = await catalogSnapshot(ours.url);
-    const deploy = await prisma(ours.url, 'migrate', 'deploy');
-    expect(deploy.code, deploy.stderr).toBe(0);
-    expect(deploy.stdout).toContain('No pending migrations to apply.');
-    expect(await catalogSnapshot(ours.url), 'deploy changed nothing').toBe(schemaBefore);
+      const status = await prisma(ours.url, 'migrate', 'status');
+      expect(status.code, status.stdout + status.stderr).toBe(0);
+      expect(status.stdout).toContain('Database schema is up to date!');
+      const schemaBefore = await catalogSnapshot(ours.url);
+      const deploy = await prisma(ours.url, 'migrate', 'deploy');
+      expect(deploy.code, deploy.stderr).toBe(0);
+      expect(deploy.stdout).toContain('No pending migrations to apply.');
+      expect(await catalogSnapshot(ours.url), 'deploy changed nothing').toBe(schemaBefore);
 
-    // Prisma's own baselining, migration by migration, on a twin built the same way.
-    const theirs = await byHand('baselineprismatwin');
-    for (const id of IDS) {
-      const resolved = await prisma(theirs.url, 'migrate', 'resolve', '--applied', id);
-      expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
-    }
-    const theirRows = (await query<Row & Record<string, unknown>>(theirs.url, ROWS)).map(shape);
-    expect(theirRows.map((r) => r.migration_name)).toEqual(IDS);
-    expect((await query<Row & Record<string, unknown>>(ours.url, ROWS)).map(shape)).toEqual(theirRows);
-    expect(await pm(theirs.url, 'status').then((r) => r.code), 'polymigrate agrees with Prisma\'s own baseline').toBe(0);
-  }, testBudget({ prisma: 2 + 2 + IDS.length, server: 1, cli: 2, query: 6 }));
+      // Prisma's own baselining, migration by migration, on a twin built the same way.
+      const theirs = await byHand('baselineprismatwin');
+      for (const id of IDS) {
+        const resolved = await prisma(theirs.url, 'migrate', 'resolve', '--applied', id);
+        expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
+      }
+      const theirRows = (await query<Row & Record<string, unknown>>(theirs.url, ROWS)).map(shape);
+      expect(theirRows.map((r) => r.migration_name)).toEqual(IDS);
+      expect((await query<Row & Record<string, unknown>>(ours.url, ROWS)).map(shape)).toEqual(theirRows);
+      expect(await pm(theirs.url, 'status').then((r) => r.code), "polymigrate agrees with Prisma's own baseline").toBe(0);
+    },
+    testBudget({ prisma: 2 + 2 + IDS.length, server: 1, cli: 2, query: 6 }),
+  );
 
-  it('a column that differs refuses the baseline: nothing written, and Prisma still sees the migrations unapplied', async () => {
-    const db = await byHand('baselineprismadiff');
-    await query(db.url, 'ALTER TABLE "User" ALTER COLUMN "name" SET DEFAULT \'anonymous\'');
-    const before = await catalogSnapshot(db.url);
-    const run = await pm(db.url, 'baseline', 'prisma');
-    expect(run.code, run.stderr + run.stdout).toBe(4);
-    expect(run.stdout).toMatch(/✗ changed column public\."User"\.name: default is 'anonymous'::text, the migrations make \(none\), created by prisma 20260101120000_init_users_accounts/);
-    expect(await catalogSnapshot(db.url)).toBe(before);
-    expect((await prisma(db.url, 'migrate', 'status')).code).not.toBe(0);
-  }, testBudget({ prisma: 1, server: 1, cli: 1, query: 4 }));
+  it(
+    'a column that differs refuses the baseline: nothing written, and Prisma still sees the migrations unapplied',
+    async () => {
+      const db = await byHand('baselineprismadiff');
+      await query(db.url, 'ALTER TABLE "User" ALTER COLUMN "name" SET DEFAULT \'anonymous\'');
+      const before = await catalogSnapshot(db.url);
+      const run = await pm(db.url, 'baseline', 'prisma');
+      expect(run.code, run.stderr + run.stdout).toBe(4);
+      expect(run.stdout).toMatch(/✗ changed column public\."User"\.name: default is 'anonymous'::text, the migrations make \(none\), created by prisma 20260101120000_init_users_accounts/);
+      expect(await catalogSnapshot(db.url)).toBe(before);
+      expect((await prisma(db.url, 'migrate', 'status')).code).not.toBe(0);
+    },
+    testBudget({ prisma: 1, server: 1, cli: 1, query: 4 }),
+  );
 });
 
 /**
  * A database whose schema Payload's dev mode pushed (tables from the config, the dev marker, no
  * migration rows), adopted with `polymigrate baseline cms`; Payload's own CLI judges the result.
  */
-describe('baseline payload on a database pushed by Payload\'s dev mode (Payload\'s CLI as oracle)', () => {
+describe("baseline payload on a database pushed by Payload's dev mode (Payload's CLI as oracle)", () => {
   let project: TempProject;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const env = () => ({ DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET });
 
-  beforeAll(async () => {
-    project = exampleProject('pm-baseline-payload-', [{ kind: 'payload', name: 'cms', config: 'payload/payload.config.ts', migrations: 'payload/migrations' }]);
-    db = await createTestDatabase('baselinepayload');
-    const push = await payloadDevPush(project, db.url);
-    expect(push.code, push.output).toBe(0);
-    expect(await query(db.url, 'SELECT name, batch::int AS batch FROM payload_migrations')).toEqual([{ name: 'dev', batch: -1 }]);
-  }, testBudget({ payload: 1, query: 1 }));
-  afterAll(async () => {
-    await db?.drop();
-    project?.cleanup();
-  }, testBudget({ query: 2 }));
+  beforeAll(
+    async () => {
+      project = exampleProject('pm-baseline-payload-', [{ kind: 'payload', name: 'cms', config: 'payload/payload.config.ts', migrations: 'payload/migrations' }]);
+      db = await createTestDatabase('baselinepayload');
+      const push = await payloadDevPush(project, db.url);
+      expect(push.code, push.output).toBe(0);
+      expect(await query(db.url, 'SELECT name, batch::int AS batch FROM payload_migrations')).toEqual([{ name: 'dev', batch: -1 }]);
+    },
+    testBudget({ payload: 1, query: 1 }),
+  );
+  afterAll(
+    async () => {
+      await db?.drop();
+      project?.cleanup();
+    },
+    testBudget({ query: 2 }),
+  );
 
-  it('records both migrations in one batch and removes the dev marker; payload migrate:status shows them ran, payload migrate changes nothing', async () => {
-    const run = await runCli(['baseline', 'cms', '--json'], { cwd: project.dir, env: env(), timeoutMs: budget(STEP_MS.payload + STEP_MS.server + STEP_MS.cli) });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.json()).toMatchObject({ outcome: 'recorded', recorded: PAYLOAD_EXAMPLE_MIGRATIONS, differences: [] });
-    expect(await query(db.url, 'SELECT name, batch::int AS batch FROM payload_migrations ORDER BY name'))
-      .toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((name) => ({ name, batch: 1 })));
-    expect(await payloadStatus(project, db.url)).toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((name) => [name, '1', 'Yes']));
-    const before = await catalogSnapshot(db.url);
-    const migrate = await payloadCli(project, db.url, 'migrate');
-    expect(migrate.code, migrate.output).toBe(0);
-    expect(await catalogSnapshot(db.url), 'payload migrate ran nothing and asked nothing').toBe(before);
-    const status = await runCli(['status'], { cwd: project.dir, env: env() });
-    expect(status.code, status.stdout + status.stderr).toBe(0);
-  }, testBudget({ payload: 4, server: 1, cli: 2, query: 3 }));
+  it(
+    'records both migrations in one batch and removes the dev marker; payload migrate:status shows them ran, payload migrate changes nothing',
+    async () => {
+      const run = await runCli(['baseline', 'cms', '--json'], { cwd: project.dir, env: env(), timeoutMs: budget(STEP_MS.payload + STEP_MS.server + STEP_MS.cli) });
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      expect(run.json()).toMatchObject({ outcome: 'recorded', recorded: PAYLOAD_EXAMPLE_MIGRATIONS, differences: [] });
+      expect(await query(db.url, 'SELECT name, batch::int AS batch FROM payload_migrations ORDER BY name')).toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((name) => ({ name, batch: 1 })));
+      expect(await payloadStatus(project, db.url)).toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((name) => [name, '1', 'Yes']));
+      const before = await catalogSnapshot(db.url);
+      const migrate = await payloadCli(project, db.url, 'migrate');
+      expect(migrate.code, migrate.output).toBe(0);
+      expect(await catalogSnapshot(db.url), 'payload migrate ran nothing and asked nothing').toBe(before);
+      const status = await runCli(['status'], { cwd: project.dir, env: env() });
+      expect(status.code, status.stdout + status.stderr).toBe(0);
+    },
+    testBudget({ payload: 4, server: 1, cli: 2, query: 3 }),
+  );
 });

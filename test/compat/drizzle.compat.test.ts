@@ -33,48 +33,61 @@ describe('drizzle compat: drizzle-kit migrate agrees with polymigrate', () => {
   const cli = (url: string, ...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: url } });
   const kit = (url: string) => drizzleKit(project.dir, url, 'migrate', '--config', 'drizzle/drizzle.config.ts');
 
-  it('after polymigrate up, drizzle-kit migrate applies nothing: the rows are the ones drizzle writes', async () => {
-    const db = await createTestDatabase('dzcompat');
-    try {
-      const up = await cli(db.url, 'up');
-      expect(up.code, up.stderr).toBe(0);
-      const rows = await query(db.url, HISTORY);
-      // hash = SHA-256 of the file text, created_at = the journal's `when`, in journal order.
-      expect(rows.map((r) => [r.hash, Number(r.created_at)])).toEqual(journal.entries.map((e) => [
-        createHash('sha256').update(fs.readFileSync(project.path('drizzle/migrations', `${e.tag}.sql`), 'utf8')).digest('hex'), e.when,
-      ]));
-      const migrate = await kit(db.url);
-      expect(migrate.code, migrate.output).toBe(0);
-      expect(await query(db.url, HISTORY)).toEqual(rows);
-    } finally {
-      await db.drop();
-    }
-  }, testBudget({ cli: 2, query: 2 }));
+  it(
+    'after polymigrate up, drizzle-kit migrate applies nothing: the rows are the ones drizzle writes',
+    async () => {
+      const db = await createTestDatabase('dzcompat');
+      try {
+        const up = await cli(db.url, 'up');
+        expect(up.code, up.stderr).toBe(0);
+        const rows = await query(db.url, HISTORY);
+        // hash = SHA-256 of the file text, created_at = the journal's `when`, in journal order.
+        expect(rows.map((r) => [r.hash, Number(r.created_at)])).toEqual(
+          journal.entries.map((e) => [
+            createHash('sha256')
+              .update(fs.readFileSync(project.path('drizzle/migrations', `${e.tag}.sql`), 'utf8'))
+              .digest('hex'),
+            e.when,
+          ]),
+        );
+        const migrate = await kit(db.url);
+        expect(migrate.code, migrate.output).toBe(0);
+        expect(await query(db.url, HISTORY)).toEqual(rows);
+      } finally {
+        await db.drop();
+      }
+    },
+    testBudget({ cli: 2, query: 2 }),
+  );
 
-  it('after drizzle-kit migrate, polymigrate status shows everything applied; down + drizzle-kit migrate re-applies the newest', async () => {
-    const db = await createTestDatabase('dzcompat');
-    try {
-      const migrate = await kit(db.url);
-      expect(migrate.code, migrate.output).toBe(0);
-      const status = await cli(db.url, 'status', '--json');
-      expect(status.code, status.stderr).toBe(0);
-      expect(status.json().engines[0].migrations.map((m: any) => [m.id, m.state])).toEqual(TAGS.map((t) => [t, 'applied']));
-      const before = await query(db.url, HISTORY);
+  it(
+    'after drizzle-kit migrate, polymigrate status shows everything applied; down + drizzle-kit migrate re-applies the newest',
+    async () => {
+      const db = await createTestDatabase('dzcompat');
+      try {
+        const migrate = await kit(db.url);
+        expect(migrate.code, migrate.output).toBe(0);
+        const status = await cli(db.url, 'status', '--json');
+        expect(status.code, status.stderr).toBe(0);
+        expect(status.json().engines[0].migrations.map((m: any) => [m.id, m.state])).toEqual(TAGS.map((t) => [t, 'applied']));
+        const before = await query(db.url, HISTORY);
 
-      const down = await cli(db.url, 'down', '--engine', 'drizzle');
-      expect(down.code, down.stderr).toBe(0);
-      expect(await query(db.url, HISTORY)).toEqual(before.slice(0, 2));
-      expect(await query(db.url, "SELECT to_regclass('public.daily_rollups') AS t")).toEqual([{ t: null }]);
+        const down = await cli(db.url, 'down', '--engine', 'drizzle');
+        expect(down.code, down.stderr).toBe(0);
+        expect(await query(db.url, HISTORY)).toEqual(before.slice(0, 2));
+        expect(await query(db.url, "SELECT to_regclass('public.daily_rollups') AS t")).toEqual([{ t: null }]);
 
-      const again = await kit(db.url);
-      expect(again.code, again.output).toBe(0);
-      const after = await query(db.url, HISTORY);
-      expect(after.map((r) => [r.hash, r.created_at])).toEqual(before.map((r) => [r.hash, r.created_at]));
-      expect(await query(db.url, "SELECT to_regclass('public.daily_rollups')::text AS t")).toEqual([{ t: 'daily_rollups' }]);
-      const final = await cli(db.url, 'status', '--json');
-      expect(final.code, final.stderr).toBe(0);
-    } finally {
-      await db.drop();
-    }
-  }, testBudget({ cli: 5, query: 2 }));
+        const again = await kit(db.url);
+        expect(again.code, again.output).toBe(0);
+        const after = await query(db.url, HISTORY);
+        expect(after.map((r) => [r.hash, r.created_at])).toEqual(before.map((r) => [r.hash, r.created_at]));
+        expect(await query(db.url, "SELECT to_regclass('public.daily_rollups')::text AS t")).toEqual([{ t: 'daily_rollups' }]);
+        const final = await cli(db.url, 'status', '--json');
+        expect(final.code, final.stderr).toBe(0);
+      } finally {
+        await db.drop();
+      }
+    },
+    testBudget({ cli: 5, query: 2 }),
+  );
 });

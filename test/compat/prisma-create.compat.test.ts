@@ -34,18 +34,22 @@ describe('create prisma with the real Prisma 6.19 CLI installed', () => {
     project?.cleanup();
   });
 
-  it('runs prisma migrate dev --create-only and passes its error through, writing nothing', async () => {
-    expect(prismaOracleAvailable).toBe(true);
-    const env = prismaOracleEnvironment(db.url);
-    const created = await runCli(['create', 'prisma', 'Add posts'], { cwd: project.dir, env, timeoutMs: budget(STEP_MS.cli + STEP_MS.prisma) });
-    expect(created.code).toBe(2);
-    expect(created.stderr).toContain('prisma: prisma migrate dev --create-only --name add_posts --config prisma.config.ts failed (exit 1):');
-    // Prisma's own output, as it printed it.
-    expect(created.stderr).toContain('Prisma schema loaded from prisma/schema.prisma');
-    expect(created.stderr).toContain('Datasource "db": PostgreSQL database');
-    expect(created.stderr).toMatch(/Error: Column type '\w+' could not be deserialized from the database\./);
-    expect(created.stderr).toContain("with the project's prisma 6.19.0. For polymigrate's empty template instead: polymigrate create prisma \"Add posts\" --empty");
-    expect(fs.readdirSync(project.path('prisma/migrations'))).toEqual(['migration_lock.toml']);
-    expect(await query(db.url, `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).toEqual([{ n: 0 }]);
-  }, testBudget({ cli: 1, prisma: 1, query: 1 }));
+  it(
+    'runs prisma migrate dev --create-only and passes its error through, writing nothing',
+    async () => {
+      expect(prismaOracleAvailable).toBe(true);
+      const env = prismaOracleEnvironment(db.url);
+      const created = await runCli(['create', 'prisma', 'Add posts'], { cwd: project.dir, env, timeoutMs: budget(STEP_MS.cli + STEP_MS.prisma) });
+      expect(created.code).toBe(2);
+      expect(created.stderr).toContain('prisma: prisma migrate dev --create-only --name add_posts --config prisma.config.ts failed (exit 1):');
+      // Prisma's own output, as it printed it.
+      expect(created.stderr).toContain('Prisma schema loaded from prisma/schema.prisma');
+      expect(created.stderr).toContain('Datasource "db": PostgreSQL database');
+      expect(created.stderr).toMatch(/Error: Column type '\w+' could not be deserialized from the database\./);
+      expect(created.stderr).toContain('with the project\'s prisma 6.19.0. For polymigrate\'s empty template instead: polymigrate create prisma "Add posts" --empty');
+      expect(fs.readdirSync(project.path('prisma/migrations'))).toEqual(['migration_lock.toml']);
+      expect(await query(db.url, `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).toEqual([{ n: 0 }]);
+    },
+    testBudget({ cli: 1, prisma: 1, query: 1 }),
+  );
 });

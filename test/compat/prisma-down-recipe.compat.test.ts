@@ -31,8 +31,12 @@ function shell(line: string, cwd: string, databaseUrl: string): Promise<{ code: 
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', line], { cwd, env: prismaOracleEnvironment(databaseUrl), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), budget(STEP_MS.prisma));
     child.on('error', reject);
     child.on('close', (code) => {
@@ -59,7 +63,10 @@ describe('Prisma 6 rollback recipe, run as printed (the Prisma CLI as oracle)', 
   async function setup(schemaAt: 'prisma/schema.prisma' | 'prisma/schema') {
     const db = await createTestDatabase('prisma_recipe');
     const project = new TempProject('pm-prisma-recipe-');
-    cleanups.push(() => db.drop(), () => project.cleanup());
+    cleanups.push(
+      () => db.drop(),
+      () => project.cleanup(),
+    );
     project.write('package.json', '{"name":"app","type":"module"}');
     project.write('.gitignore', 'node_modules\nprevious*\n');
     fs.symlinkSync(`${REPO_ROOT}/node_modules`, project.path('node_modules'));
@@ -86,29 +93,40 @@ describe('Prisma 6 rollback recipe, run as printed (the Prisma CLI as oracle)', 
 
   /** Steps 1 and 2 of the printed recipe, placeholders filled in. */
   function recipeLines(output: string, before: string, project: TempProject): string[] {
-    const lines = output.split('\n').map((l) => l.trim()).filter((l) => /^[12]\. /.test(l));
+    const lines = output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[12]\. /.test(l));
     expect(lines).toHaveLength(2);
-    return lines.map((l) => l.replace(/^1\. the schema before \S+: /, '').replace(/^2\. /, '')
-      .replaceAll(`<commit before ${POSTS}>`, before)
-      .replaceAll('/tmp/previous', project.path('previous')));
+    return lines.map((l) =>
+      l
+        .replace(/^1\. the schema before \S+: /, '')
+        .replace(/^2\. /, '')
+        .replaceAll(`<commit before ${POSTS}>`, before)
+        .replaceAll('/tmp/previous', project.path('previous')),
+    );
   }
 
-  it.each(['prisma/schema.prisma', 'prisma/schema'] as const)('schema at %s: the printed recipe writes a down.sql that reverts the migration', async (schemaAt) => {
-    const { db, project, before, pm } = await setup(schemaAt);
-    expect((await pm('up')).code).toBe(0);
-    const stopped = await pm('down', '--engine', 'prisma');
-    expect(stopped.code, stopped.stderr).toBe(0);
-    const printed = stopped.stdout + stopped.stderr;
-    expect(printed).toContain('npx prisma migrate diff --from-schema-datamodel');
-    for (const line of recipeLines(printed, before, project)) {
-      const ran = await shell(line, project.dir, db.url);
-      expect(ran.code, `${line}\n${ran.output}`).toBe(0);
-    }
-    expect(project.read(`prisma/migrations/${POSTS}/down.sql`)).toMatch(/DROP TABLE "Post";/);
+  it.each(['prisma/schema.prisma', 'prisma/schema'] as const)(
+    'schema at %s: the printed recipe writes a down.sql that reverts the migration',
+    async (schemaAt) => {
+      const { db, project, before, pm } = await setup(schemaAt);
+      expect((await pm('up')).code).toBe(0);
+      const stopped = await pm('down', '--engine', 'prisma');
+      expect(stopped.code, stopped.stderr).toBe(0);
+      const printed = stopped.stdout + stopped.stderr;
+      expect(printed).toContain('npx prisma migrate diff --from-schema-datamodel');
+      for (const line of recipeLines(printed, before, project)) {
+        const ran = await shell(line, project.dir, db.url);
+        expect(ran.code, `${line}\n${ran.output}`).toBe(0);
+      }
+      expect(project.read(`prisma/migrations/${POSTS}/down.sql`)).toMatch(/DROP TABLE "Post";/);
 
-    const down = await pm('down', '--engine', 'prisma');
-    expect(down.code, down.stderr).toBe(0);
-    expect(await query(db.url, `SELECT to_regclass('"Post"') AS post, to_regclass('"User"') AS "user"`)).toEqual([{ post: null, user: '"User"' }]);
-    expect(await query(db.url, 'SELECT migration_name FROM _prisma_migrations ORDER BY 1')).toEqual([{ migration_name: INIT }]);
-  }, testBudget({ cli: 4, prisma: 2, query: 2 }));
+      const down = await pm('down', '--engine', 'prisma');
+      expect(down.code, down.stderr).toBe(0);
+      expect(await query(db.url, `SELECT to_regclass('"Post"') AS post, to_regclass('"User"') AS "user"`)).toEqual([{ post: null, user: '"User"' }]);
+      expect(await query(db.url, 'SELECT migration_name FROM _prisma_migrations ORDER BY 1')).toEqual([{ migration_name: INIT }]);
+    },
+    testBudget({ cli: 4, prisma: 2, query: 2 }),
+  );
 });

@@ -55,14 +55,23 @@ export async function prismaOracle(args: string[], options: { schema: string; da
   const timeoutMs = options.timeoutMs ?? budget(STEP_MS.prisma);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PRISMA_CLI, ...args, '--schema', options.schema, '--config', PRISMA_ORACLE_CONFIG], {
-      cwd: path.dirname(options.schema), env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: path.dirname(options.schema),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

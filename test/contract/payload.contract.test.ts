@@ -15,20 +15,31 @@ let project: TempProject;
  * modified), has no resolve, and a failing Payload migration is a TypeScript function whose
  * failure Payload reports without a file position (test/integration/payload.test.ts covers it).
  */
-adapterContract('payload', {
-  expectedOrder: PAYLOAD_EXAMPLE_MIGRATIONS,
-  revertible: PAYLOAD_EXAMPLE_MIGRATIONS,
-  async setup() {
-    process.env.PAYLOAD_SECRET = PAYLOAD_TEST_SECRET;
-    project = payloadProject('pm-contract-payload-');
-    return createPayloadAdapter({
-      options: { kind: 'payload', name: 'payload', config: 'payload/payload.config.ts', migrations: project.path('payload/migrations'),
-        secretEnv: 'PAYLOAD_SECRET', timeoutSeconds: budget(2 * STEP_MS.payload) / 1000, schema: 'public' },
-      configDir: project.dir,
-      journalSchema: 'polymigrate',
-    });
+adapterContract(
+  'payload',
+  {
+    expectedOrder: PAYLOAD_EXAMPLE_MIGRATIONS,
+    revertible: PAYLOAD_EXAMPLE_MIGRATIONS,
+    async setup() {
+      process.env.PAYLOAD_SECRET = PAYLOAD_TEST_SECRET;
+      project = payloadProject('pm-contract-payload-');
+      return createPayloadAdapter({
+        options: {
+          kind: 'payload',
+          name: 'payload',
+          config: 'payload/payload.config.ts',
+          migrations: project.path('payload/migrations'),
+          secretEnv: 'PAYLOAD_SECRET',
+          timeoutSeconds: budget(2 * STEP_MS.payload) / 1000,
+          schema: 'public',
+        },
+        configDir: project.dir,
+        journalSchema: 'polymigrate',
+      });
+    },
+    cleanup: () => project.cleanup(),
+    // The slowest test runs Payload twice (down, then up again).
+    testTimeoutMs: testBudget({ payload: 2, query: 2 }),
   },
-  cleanup: () => project.cleanup(),
-  // The slowest test runs Payload twice (down, then up again).
-  testTimeoutMs: testBudget({ payload: 2, query: 2 }),
-}, { createDatabase: () => createTestDatabase('contract') });
+  { createDatabase: () => createTestDatabase('contract') },
+);

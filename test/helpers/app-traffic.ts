@@ -21,7 +21,11 @@ export function startAppTraffic(url: string, clients: number, statement?: (clien
     const client = new pg.Client({ connectionString: url, application_name: `app traffic ${i}` });
     client.on('error', (error) => errors.push(error.message));
     let first!: () => void;
-    connected.push(new Promise<void>((resolve) => { first = resolve; }));
+    connected.push(
+      new Promise<void>((resolve) => {
+        first = resolve;
+      }),
+    );
     return (async () => {
       let queries = 0;
       try {

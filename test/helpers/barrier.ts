@@ -33,7 +33,10 @@ export interface BarrierWaiter {
 export class Barrier {
   private released = false;
 
-  private constructor(private readonly holder: pg.Client, readonly key: bigint) {}
+  private constructor(
+    private readonly holder: pg.Client,
+    readonly key: bigint,
+  ) {}
 
   /** Hold the barrier in `url`'s database: migrations that reach `barrierSql(key)` wait until `release()`. */
   static async hold(url: string, key = BARRIER_KEY): Promise<Barrier> {
@@ -52,7 +55,8 @@ export class Barrier {
         WHERE l.locktype = 'advisory' AND NOT l.granted AND l.classid::text = $1 AND l.objid::text = $2 AND l.objsubid = 1
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         ORDER BY l.pid`,
-      [(this.key >> 32n).toString(), (this.key & 0xffffffffn).toString()]);
+      [(this.key >> 32n).toString(), (this.key & 0xffffffffn).toString()],
+    );
     return rows.map((r) => ({ pid: r.pid, applicationName: r.application_name }));
   }
 

@@ -61,8 +61,10 @@ export async function catalogSnapshot(url: string): Promise<string> {
     await q(`SELECT n.nspname, p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
              WHERE n.nspname NOT IN ('pg_catalog','information_schema') ORDER BY 1,2`);
     await q(`SELECT schemaname, sequencename FROM pg_sequences ORDER BY 1,2`);
-    const tables = (await c.query<{ t: string }>(`SELECT format('%I.%I', table_schema, table_name) AS t FROM information_schema.tables
-      WHERE table_schema NOT IN ('pg_catalog','information_schema') AND table_type = 'BASE TABLE' ORDER BY 1`)).rows;
+    const tables = (
+      await c.query<{ t: string }>(`SELECT format('%I.%I', table_schema, table_name) AS t FROM information_schema.tables
+      WHERE table_schema NOT IN ('pg_catalog','information_schema') AND table_type = 'BASE TABLE' ORDER BY 1`)
+    ).rows;
     for (const { t } of tables) parts.push([t, (await c.query(`SELECT * FROM ${t} ORDER BY 1`)).rows]);
     return JSON.stringify(parts);
   });

@@ -23,17 +23,23 @@ export interface JournalEntrySpec {
 export function drizzleProject(prefix: string, entries: JournalEntrySpec[] = [], extraConfig = ''): TempProject {
   const project = new TempProject(prefix);
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), project.path('node_modules'), 'dir');
-  project.write('drizzle.config.ts', `import { defineConfig } from 'drizzle-kit';
+  project.write(
+    'drizzle.config.ts',
+    `import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   schema: './schema.ts',
   out: './db',
   dbCredentials: { url: process.env.DATABASE_URL ?? '' },${extraConfig}
 });
-`);
-  project.write('schema.ts', `import { pgTable, serial } from 'drizzle-orm/pg-core';
+`,
+  );
+  project.write(
+    'schema.ts',
+    `import { pgTable, serial } from 'drizzle-orm/pg-core';
 export const things = pgTable('things', { id: serial('id').primaryKey() });
-`);
+`,
+  );
   writeJournal(project, entries);
   return project;
 }
@@ -56,11 +62,21 @@ export function runDrizzleKit(cwd: string, databaseUrl: string, ...args: string[
   return new Promise((resolve, reject) => {
     const child = spawn(DRIZZLE_KIT, args, { cwd, env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     const timeoutMs = budget(STEP_MS.cli);
-    const timer = setTimeout(() => { output += `\n[test] drizzle-kit was still running after ${timeoutMs} ms (its budget): killed\n`; child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      output += `\n[test] drizzle-kit was still running after ${timeoutMs} ms (its budget): killed\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, output }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output });
+    });
   });
 }

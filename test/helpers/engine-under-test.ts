@@ -88,9 +88,7 @@ export interface MigrationObjects {
  * exists (nothing of it committed); `failed` is the engine's record of a partial failure and
  * allows either. Returns the states, for the test's own expectations.
  */
-export async function expectHistoryMatchesCatalog(
-  cli: (...args: string[]) => Promise<CliResult>, url: string, migrations: MigrationObjects[],
-): Promise<Record<string, string>> {
+export async function expectHistoryMatchesCatalog(cli: (...args: string[]) => Promise<CliResult>, url: string, migrations: MigrationObjects[]): Promise<Record<string, string>> {
   const status = await cli('status', '--json');
   const states: Record<string, string> = {};
   for (const engine of status.json().engines) for (const m of engine.migrations) states[m.id] = m.state;

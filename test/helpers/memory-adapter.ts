@@ -1,6 +1,4 @@
-import type {
-  AdapterCapabilities, DiscoveredMigration, HistoryEntry, MigrationAdapter,
-} from '../../src/adapter/contract.js';
+import type { AdapterCapabilities, DiscoveredMigration, HistoryEntry, MigrationAdapter } from '../../src/adapter/contract.js';
 
 export interface MemoryMigration {
   id: string;
@@ -19,14 +17,22 @@ export const memoryStatement = (direction: 'apply' | 'revert', id: string) => `S
  * An in-memory engine for testing the planner and runner without a database: migrations and
  * history are plain arrays; `calls` records what the core asked for, in order.
  */
-export function memoryAdapter(name: string, migrations: MemoryMigration[], options: {
-  applied?: string[];
-  history?: HistoryEntry[];
-  capabilities?: Partial<AdapterCapabilities>;
-} = {}): MigrationAdapter & { rows: HistoryEntry[]; calls: string[] } {
-  const rows: HistoryEntry[] = options.history ?? (options.applied ?? []).map((id) => ({
-    id, state: 'applied' as const, checksum: migrations.find((m) => m.id === id)?.checksum ?? `sum-${id}`,
-  }));
+export function memoryAdapter(
+  name: string,
+  migrations: MemoryMigration[],
+  options: {
+    applied?: string[];
+    history?: HistoryEntry[];
+    capabilities?: Partial<AdapterCapabilities>;
+  } = {},
+): MigrationAdapter & { rows: HistoryEntry[]; calls: string[] } {
+  const rows: HistoryEntry[] =
+    options.history ??
+    (options.applied ?? []).map((id) => ({
+      id,
+      state: 'applied' as const,
+      checksum: migrations.find((m) => m.id === id)?.checksum ?? `sum-${id}`,
+    }));
   const calls: string[] = [];
   const find = (id: string) => migrations.find((m) => m.id === id)!;
   return {
@@ -39,8 +45,11 @@ export function memoryAdapter(name: string, migrations: MemoryMigration[], optio
     source: {
       async discover(): Promise<DiscoveredMigration[]> {
         return migrations.map((m) => ({
-          id: m.id, path: `/memory/${name}/${m.id}.sql`, checksum: m.checksum ?? `sum-${m.id}`,
-          hasDown: m.down ?? false, transactional: m.transactional ?? true,
+          id: m.id,
+          path: `/memory/${name}/${m.id}.sql`,
+          checksum: m.checksum ?? `sum-${m.id}`,
+          hasDown: m.down ?? false,
+          transactional: m.transactional ?? true,
         }));
       },
       async create(newName) {

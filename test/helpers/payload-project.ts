@@ -37,11 +37,14 @@ export function payloadCli(project: TempProject, databaseUrl: string, ...args: s
  * schema (drizzle-kit's pushSchema) and writes the dev marker row (name 'dev', batch -1).
  */
 export function payloadDevPush(project: TempProject, databaseUrl: string): Promise<{ code: number; output: string }> {
-  project.write('payload/dev-push.ts', `import { getPayload } from 'payload'
+  project.write(
+    'payload/dev-push.ts',
+    `import { getPayload } from 'payload'
 import config from './payload.config.ts'
 await getPayload({ config })
 process.exit(0)
-`);
+`,
+  );
   return runPayloadCli(project, databaseUrl, 'development', ['run', 'payload/dev-push.ts']);
 }
 
@@ -50,14 +53,22 @@ function runPayloadCli(project: TempProject, databaseUrl: string, nodeEnv: strin
     const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'payload'), args, {
       cwd: project.dir,
       env: {
-        ...process.env, DATABASE_URL: databaseUrl, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET, NODE_ENV: nodeEnv,
-        PAYLOAD_CONFIG_PATH: project.path('payload', 'payload.config.ts'), NO_COLOR: '1',
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PAYLOAD_SECRET: PAYLOAD_TEST_SECRET,
+        NODE_ENV: nodeEnv,
+        PAYLOAD_CONFIG_PATH: project.path('payload', 'payload.config.ts'),
+        NO_COLOR: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), budget(STEP_MS.payload));
     child.on('error', reject);
     child.on('close', (code) => {
@@ -72,7 +83,10 @@ export async function payloadStatus(project: TempProject, databaseUrl: string): 
   const { output } = await payloadCli(project, databaseUrl, 'migrate:status');
   const rows: Array<[string, string, string]> = [];
   for (const line of output.split('\n')) {
-    const cells = line.split('│').map((c) => c.trim()).filter((c, i, all) => i > 0 && i < all.length - 1);
+    const cells = line
+      .split('│')
+      .map((c) => c.trim())
+      .filter((c, i, all) => i > 0 && i < all.length - 1);
     if (cells.length === 3 && cells[0] !== 'Name') rows.push(cells as [string, string, string]);
   }
   if (rows.length === 0) throw new Error(`payload migrate:status printed no table:\n${output}`);

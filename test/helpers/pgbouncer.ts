@@ -127,7 +127,9 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
   const user = unprivilegedUser();
   const child = spawn(binary, [ini], { stdio: ['ignore', 'ignore', 'pipe'], ...(user ?? {}) });
   let log = '';
-  child.stderr.on('data', (d) => { log = (log + String(d)).slice(-20_000); });
+  child.stderr.on('data', (d) => {
+    log = (log + String(d)).slice(-20_000);
+  });
   try {
     await untilUp(child, () => log);
   } catch (error) {

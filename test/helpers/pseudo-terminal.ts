@@ -41,8 +41,12 @@ export function runCliInTerminal(args: string[], options: TerminalOptions): Term
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let ended = false;
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
   const done = new Promise<{ code: number; output: string }>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? budget(STEP_MS.cli));
     child.on('error', (error) => reject(new Error(`Cannot start util-linux \`script\` for a terminal test (Debian: apt-get install bsdutils): ${error.message}`)));
@@ -61,14 +65,20 @@ export function runCliInTerminal(args: string[], options: TerminalOptions): Term
   });
   return {
     output: () => output,
-    type: (keys) => { child.stdin.write(keys); },
+    type: (keys) => {
+      child.stdin.write(keys);
+    },
     waitFor: async (pattern, what) => {
-      await pollUntil(what, () => {
-        if (pattern.test(output)) return true;
-        // The CLI ended without showing it: fail now, not at the budget.
-        if (ended) throw new Error(`The CLI ended before showing ${what}; it showed:\n${JSON.stringify(output)}`);
-        return false;
-      }, { detail: () => `terminal output so far:\n${JSON.stringify(output)}` });
+      await pollUntil(
+        what,
+        () => {
+          if (pattern.test(output)) return true;
+          // The CLI ended without showing it: fail now, not at the budget.
+          if (ended) throw new Error(`The CLI ended before showing ${what}; it showed:\n${JSON.stringify(output)}`);
+          return false;
+        },
+        { detail: () => `terminal output so far:\n${JSON.stringify(output)}` },
+      );
     },
     done,
   };

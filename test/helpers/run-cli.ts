@@ -42,12 +42,19 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<Cl
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...options.user,
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...options.user,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? budget(STEP_MS.cli));
     child.on('error', reject);
     child.on('close', (code) => {
@@ -82,5 +89,8 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<Cl
 
 /** The lines of a `--log-format json` run's stderr, each parsed (a line that is not JSON fails the test). */
 export function logLines(result: CliResult): Array<Record<string, any>> {
-  return result.stderr.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, any>);
+  return result.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, any>);
 }

@@ -24,8 +24,12 @@ export function runProcess(file: string, args: string[], options: RunProcessOpti
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');

@@ -28,10 +28,12 @@ export async function createRoleDatabase(password: string, prefix = 'pm_sec'): P
   });
   const admin = new URL(adminUrl());
   const host = admin.host;
-  const urlWith = (passwordText: string | undefined) =>
-    `postgres://${role}${passwordText === undefined ? '' : `:${passwordText}`}@${host}/${name}`;
+  const urlWith = (passwordText: string | undefined) => `postgres://${role}${passwordText === undefined ? '' : `:${passwordText}`}@${host}/${name}`;
   return {
-    role, name, host, urlWith,
+    role,
+    name,
+    host,
+    urlWith,
     url: urlWith(encodeURIComponent(password)),
     async drop() {
       await withClient(adminUrl(), async (c) => {

@@ -7,7 +7,9 @@ import { logLines, runCli } from '../helpers/run-cli.js';
 
 describe('usage errors come out the way the caller reads output', () => {
   let project: TempProject;
-  beforeAll(() => { project = new TempProject('pm-edges-'); });
+  beforeAll(() => {
+    project = new TempProject('pm-edges-');
+  });
   afterAll(() => project.cleanup());
   const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: 'postgres://u:pw-never-used@127.0.0.1:1/x' } });
 
@@ -38,7 +40,7 @@ describe('usage errors come out the way the caller reads output', () => {
     expect(lines[0]).toEqual({ time: expect.any(String), level: 'error', message, instance: expect.stringMatching(/:\d+$/), exitCode: 2 });
   });
 
-  it('without either: commander\'s own text on stderr, exit 2', async () => {
+  it("without either: commander's own text on stderr, exit 2", async () => {
     const result = await cli('down', '--steps', 'abc');
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -46,7 +48,7 @@ describe('usage errors come out the way the caller reads output', () => {
   });
 });
 
-describe('runId is the journal\'s numeric run id everywhere', () => {
+describe("runId is the journal's numeric run id everywhere", () => {
   const t = cliProject('edges_runid', (project) => {
     project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
     project.write('db/1_a.sql', 'CREATE TABLE a (id int);\n');
@@ -61,7 +63,10 @@ describe('runId is the journal\'s numeric run id everywhere', () => {
     const [row] = await query<{ id: string }>(t.db.url, 'SELECT max(id) AS id FROM polymigrate.runs');
     expect(runId).toBe(Number(row!.id));
     const steps = logLines(result).filter((l) => l.migration !== undefined);
-    expect(steps.map((l) => [l.migration, l.level, l.runId])).toEqual([['1_a', 'info', runId], ['2_b', 'error', runId]]);
+    expect(steps.map((l) => [l.migration, l.level, l.runId])).toEqual([
+      ['1_a', 'info', runId],
+      ['2_b', 'error', runId],
+    ]);
     for (const line of logLines(result)) if ('runId' in line) expect(line.runId).toBe(runId);
   });
 
@@ -88,8 +93,7 @@ describe('a migration file or folder that cannot be read: exit 2, naming the eng
     await db.drop();
     project.cleanup();
   });
-  const cli = (args: string[], user?: { uid: number; gid: number }) =>
-    runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url }, ...(user ? { user } : {}) });
+  const cli = (args: string[], user?: { uid: number; gid: number }) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: db.url }, ...(user ? { user } : {}) });
 
   /** The human error, and the same under --json. */
   async function unreadable(args: string[], message: string, hint: string, user?: { uid: number; gid: number }) {
@@ -119,8 +123,11 @@ describe('a migration file or folder that cannot be read: exit 2, naming the eng
   it('a dangling symbolic link where a migration file is', async () => {
     project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
     fs.symlinkSync('../shared/2_gone.sql', project.path('db/2_b.sql'));
-    await unreadable(['status'], `app: cannot read ${project.path('db/2_b.sql')}: it is a symbolic link to ../shared/2_gone.sql, which does not exist.`,
-      'Restore what the link points at, or remove the link.');
+    await unreadable(
+      ['status'],
+      `app: cannot read ${project.path('db/2_b.sql')}: it is a symbolic link to ../shared/2_gone.sql, which does not exist.`,
+      'Restore what the link points at, or remove the link.',
+    );
     // Once it points at a file, the linked migration is applied like any other (it used to be skipped silently).
     project.write('shared/2_gone.sql', 'CREATE TABLE linked (id int);\n');
     const up = await cli(['up', '--json']);
@@ -129,17 +136,19 @@ describe('a migration file or folder that cannot be read: exit 2, naming the eng
     expect(await query(db.url, "SELECT 1 AS one FROM pg_tables WHERE tablename = 'linked'")).toEqual([{ one: 1 }]);
   });
 
-  it('a directory where Prisma\'s migration.sql belongs', async () => {
+  it("a directory where Prisma's migration.sql belongs", async () => {
     project.config({ engines: [{ kind: 'prisma', migrations: 'prisma/migrations' }] });
     fs.mkdirSync(project.path('prisma/migrations/20260101000000_init/migration.sql'), { recursive: true });
-    await unreadable(['status'], `prisma: cannot read ${project.path('prisma/migrations/20260101000000_init/migration.sql')}: it is a directory, where a file is expected.`,
-      'Put the file there, or move the directory out of the migrations folder.');
+    await unreadable(
+      ['status'],
+      `prisma: cannot read ${project.path('prisma/migrations/20260101000000_init/migration.sql')}: it is a directory, where a file is expected.`,
+      'Put the file there, or move the directory out of the migrations folder.',
+    );
   });
 
   it('a migrations folder that is a symbolic link loop', async () => {
     fs.symlinkSync('loop', project.path('loop'));
     project.config({ engines: [{ kind: 'drizzle', name: 'analytics', migrations: 'loop' }] });
-    await unreadable(['status'], `analytics: cannot read ${project.path('loop')}: it is a symbolic link that loops (ELOOP).`,
-      'Point the link at a real file or folder, or remove it.');
+    await unreadable(['status'], `analytics: cannot read ${project.path('loop')}: it is a symbolic link that loops (ELOOP).`, 'Point the link at a real file or folder, or remove it.');
   });
 });

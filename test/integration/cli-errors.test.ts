@@ -6,7 +6,9 @@ import { cliProject } from '../helpers/cli-project.js';
 
 describe('config errors exit 2 and name the key path', () => {
   let project: TempProject;
-  beforeAll(() => { project = new TempProject(); });
+  beforeAll(() => {
+    project = new TempProject();
+  });
   afterAll(() => project.cleanup());
   const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: 'postgres://u:pw-never-used@127.0.0.1:1/x' } });
 
@@ -25,7 +27,16 @@ describe('config errors exit 2 and name the key path', () => {
 
   it.each([
     ['bad key', { engines: [{ kind: 'sql', migrations: 'db', histroy: 'x' }] }, 'engines[0]: unknown key "histroy"'],
-    ['duplicate name', { engines: [{ kind: 'sql', migrations: 'a' }, { kind: 'sql', migrations: 'b' }] }, 'engines[1].name: duplicate engine name "sql"'],
+    [
+      'duplicate name',
+      {
+        engines: [
+          { kind: 'sql', migrations: 'a' },
+          { kind: 'sql', migrations: 'b' },
+        ],
+      },
+      'engines[1].name: duplicate engine name "sql"',
+    ],
     ['unknown kind', { engines: [{ kind: 'flyway', migrations: 'db' }] }, 'engines[0].kind: unknown engine kind "flyway"'],
     ['wrong type', { engines: [{ kind: 'sql', migrations: 42 }] }, 'engines[0].migrations:'],
   ])('%s', async (_label, config, expected) => {

@@ -8,16 +8,19 @@ import { cliProject } from '../helpers/cli-project.js';
  */
 describe('two SQL engines through the CLI', () => {
   const t = cliProject('cli', async (project) => {
-    project.config({ engines: [
-      { kind: 'sql', name: 'auth', migrations: 'db/auth' },
-      { kind: 'sql', name: 'cms', migrations: 'db/cms' },
-    ] });
+    project.config({
+      engines: [
+        { kind: 'sql', name: 'auth', migrations: 'db/auth' },
+        { kind: 'sql', name: 'cms', migrations: 'db/cms' },
+      ],
+    });
     project.write('db/auth/20260101000000_users.sql', 'CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE);\n');
     project.write('db/auth/20260102000000_sessions.sql', 'CREATE TABLE sessions (id serial PRIMARY KEY, user_id int NOT NULL REFERENCES users(id));\n');
-    project.write('db/cms/20260101000000_posts.sql',
-      '-- migrate:up\nCREATE TABLE posts (id serial PRIMARY KEY, author int REFERENCES users(id), title text);\n-- migrate:down\nDROP TABLE posts;\n');
-    project.write('db/cms/20260105000000_post_search.sql',
-      "CREATE FUNCTION post_title_upper(p posts) RETURNS text AS $$ SELECT upper(p.title); $$ LANGUAGE sql;\n");
+    project.write(
+      'db/cms/20260101000000_posts.sql',
+      '-- migrate:up\nCREATE TABLE posts (id serial PRIMARY KEY, author int REFERENCES users(id), title text);\n-- migrate:down\nDROP TABLE posts;\n',
+    );
+    project.write('db/cms/20260105000000_post_search.sql', 'CREATE FUNCTION post_title_upper(p posts) RETURNS text AS $$ SELECT upper(p.title); $$ LANGUAGE sql;\n');
     project.write('db/cms/20260105000000_post_search.down.sql', 'DROP FUNCTION post_title_upper(posts);\n');
   });
   const { cli } = t;
@@ -28,7 +31,10 @@ describe('two SQL engines through the CLI', () => {
     expect(result.code).toBe(3);
     const doc = result.json();
     expect(doc).toMatchObject({ version: 1, upToDate: false, pending: 4, problems: 0 });
-    expect(doc.engines.map((e: any) => [e.name, e.kind, e.rollback])).toEqual([['auth', 'sql', 'down-file'], ['cms', 'sql', 'down-file']]);
+    expect(doc.engines.map((e: any) => [e.name, e.kind, e.rollback])).toEqual([
+      ['auth', 'sql', 'down-file'],
+      ['cms', 'sql', 'down-file'],
+    ]);
     expect(await catalogSnapshot(t.db.url)).toBe(before);
   });
 
@@ -47,19 +53,25 @@ describe('two SQL engines through the CLI', () => {
     const doc = result.json();
     expect(doc.outcome).toBe('succeeded');
     expect(doc.results.map((r: any) => `${r.engine}:${r.id}:${r.status}`)).toEqual([
-      'auth:20260101000000_users:applied', 'auth:20260102000000_sessions:applied',
-      'cms:20260101000000_posts:applied', 'cms:20260105000000_post_search:applied',
+      'auth:20260101000000_users:applied',
+      'auth:20260102000000_sessions:applied',
+      'cms:20260101000000_posts:applied',
+      'cms:20260105000000_post_search:applied',
     ]);
     const rows = await query<{ engine: string; id: string }>(t.db.url, 'SELECT engine, id FROM polymigrate.sql_migrations ORDER BY applied_at, engine, id');
     expect(rows).toHaveLength(4);
     const journal = await query(t.db.url, "SELECT command, outcome FROM polymigrate.runs WHERE command = 'up'");
     expect(journal).toEqual([{ command: 'up', outcome: 'succeeded' }]);
     // Each step's journal row committed with the step (in its one query), timed by the server.
-    const steps = await query<{ seq: number; migration: string; status: string; duration_ms: number }>(t.db.url,
-      'SELECT seq, migration, status, duration_ms FROM polymigrate.steps ORDER BY seq');
+    const steps = await query<{ seq: number; migration: string; status: string; duration_ms: number }>(
+      t.db.url,
+      'SELECT seq, migration, status, duration_ms FROM polymigrate.steps ORDER BY seq',
+    );
     expect(steps.map((s) => `${s.seq}:${s.migration}:${s.status}`)).toEqual([
-      '1:20260101000000_users:applied', '2:20260102000000_sessions:applied',
-      '3:20260101000000_posts:applied', '4:20260105000000_post_search:applied',
+      '1:20260101000000_users:applied',
+      '2:20260102000000_sessions:applied',
+      '3:20260101000000_posts:applied',
+      '4:20260105000000_post_search:applied',
     ]);
     for (const step of steps) expect(step.duration_ms).toBeGreaterThanOrEqual(0);
   });
@@ -148,11 +160,11 @@ describe('status of an engine with many applied migrations', () => {
     t.project.write('db/20260100000003_m3.sql', 'CREATE TABLE t3 (id int, edited int);\n');
     const human = await cli('status');
     expect(human.code).toBe(4);
-    const listed = human.stdout.split('\n').filter((line) => /^\s+(applied|modified|…)/.test(line)).map((line) => line.trim().split(/\s+/).slice(0, 2).join(' '));
-    expect(listed).toEqual([
-      '… 14', 'modified 20260100000003_m3',
-      ...Array.from({ length: 10 }, (_, i) => `applied ${20260100000016 + i}_m${16 + i}`),
-    ]);
+    const listed = human.stdout
+      .split('\n')
+      .filter((line) => /^\s+(applied|modified|…)/.test(line))
+      .map((line) => line.trim().split(/\s+/).slice(0, 2).join(' '));
+    expect(listed).toEqual(['… 14', 'modified 20260100000003_m3', ...Array.from({ length: 10 }, (_, i) => `applied ${20260100000016 + i}_m${16 + i}`)]);
     expect(human.stdout).toContain('… 14 earlier migrations applied (status --all lists every one)');
     const all = await cli('status', '--all');
     expect(all.code).toBe(4);

@@ -10,8 +10,12 @@ function sh(script: string, args: string[], cwd: string, env: Record<string, str
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [script, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out }));
   });

@@ -50,7 +50,10 @@ describe('--log-format json and the library API', () => {
     const result = await runCli(['up', '--log-format', 'json'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('');
-    const lines = result.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const step = lines.find((l) => l.migration === '1_a');
     expect(step).toMatchObject({ level: 'info', engine: 'app', migration: '1_a', direction: 'up' });
     for (const key of ['time', 'runId', 'instance', 'durationMs', 'message']) expect(step).toHaveProperty(key);
@@ -58,7 +61,7 @@ describe('--log-format json and the library API', () => {
     await runCli(['down', '--engine', 'app'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
   });
 
-  it('status/up/down return the CLI\'s JSON documents and emit progress events', async () => {
+  it("status/up/down return the CLI's JSON documents and emit progress events", async () => {
     const migrator = await createPolymigrate({ config: { engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] }, cwd: project.dir, databaseUrl: db.url });
     try {
       const events: string[] = [];

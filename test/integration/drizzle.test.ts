@@ -55,7 +55,7 @@ describe('drizzle engine', () => {
     expect(status.code).toBe(4);
     const likes = status.json().engines[0].migrations.find((m: any) => m.id === '0002_likes');
     expect(likes.state).toBe('unreachable');
-    expect(likes.reason).toContain("skips it forever");
+    expect(likes.reason).toContain('skips it forever');
     expect(likes.fix).toContain(`greater than ${T0 + 1000}`);
     const before = await query(db.url, HISTORY);
     const up = await cli('up');
@@ -74,7 +74,11 @@ describe('drizzle engine', () => {
     const up = await cli('up', '--json');
     expect(up.code).toBe(1);
     const results = up.json().results.map((r: any) => [r.id, r.status]);
-    expect(results).toEqual([['0000_users', 'applied'], ['0001_posts', 'failed'], ['0002_likes', 'not-run']]);
+    expect(results).toEqual([
+      ['0000_users', 'applied'],
+      ['0001_posts', 'failed'],
+      ['0002_likes', 'not-run'],
+    ]);
     const failed = up.json().results[1];
     expect(failed.error.message).toContain('no_such_type');
     expect(failed.error.file).toBe(project.path('db', '0001_posts.sql'));
@@ -86,10 +90,14 @@ describe('drizzle engine', () => {
   });
 
   it('a CREATE INDEX CONCURRENTLY migration runs outside a transaction, statement by statement', async () => {
-    setup([three[0]!, {
-      tag: '0001_users_index', when: T0 + 1000,
-      sql: 'ALTER TABLE "users" ADD COLUMN "email" text;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email");\n',
-    }]);
+    setup([
+      three[0]!,
+      {
+        tag: '0001_users_index',
+        when: T0 + 1000,
+        sql: 'ALTER TABLE "users" ADD COLUMN "email" text;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email");\n',
+      },
+    ]);
     const up = await cli('up');
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toContain('outside a transaction');
@@ -109,10 +117,14 @@ describe('drizzle engine', () => {
   });
 
   it('a non-transactional migration that fails halfway reports what ran, stays pending, and resolve --applied records it', async () => {
-    setup([three[0]!, {
-      tag: '0001_users_index', when: T0 + 1000,
-      sql: 'CREATE INDEX CONCURRENTLY "users_id_idx" ON "users" ("id");\n--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "broken_idx" ON "nope" ("id");\n',
-    }]);
+    setup([
+      three[0]!,
+      {
+        tag: '0001_users_index',
+        when: T0 + 1000,
+        sql: 'CREATE INDEX CONCURRENTLY "users_id_idx" ON "users" ("id");\n--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "broken_idx" ON "nope" ("id");\n',
+      },
+    ]);
     const up = await cli('up', '--json');
     expect(up.code).toBe(1);
     const failed = up.json().results.find((r: any) => r.status === 'failed');
@@ -134,7 +146,11 @@ describe('drizzle engine', () => {
     const up = await cli('up', '--json');
     expect(up.code).toBe(1);
     const doc = up.json();
-    expect(doc.results.map((r: any) => [r.id, r.status])).toEqual([['0000_users', 'not-run'], ['0001_posts', 'not-run'], ['0002_likes', 'failed']]);
+    expect(doc.results.map((r: any) => [r.id, r.status])).toEqual([
+      ['0000_users', 'not-run'],
+      ['0001_posts', 'not-run'],
+      ['0002_likes', 'failed'],
+    ]);
     expect(doc.results[2].error.message).toContain('0000_users, 0001_posts (same transaction) were rolled back too');
     expect(await query(db.url, HISTORY)).toEqual([]);
     expect(await query(db.url, "SELECT to_regclass('public.users') AS t")).toEqual([{ t: null }]);
@@ -158,7 +174,7 @@ describe('drizzle engine', () => {
   });
 });
 
-describe('drizzle create runs the project\'s drizzle-kit', () => {
+describe("drizzle create runs the project's drizzle-kit", () => {
   let project: TempProject;
   const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: undefined } });
   beforeEach(() => {
@@ -183,7 +199,7 @@ describe('drizzle create runs the project\'s drizzle-kit', () => {
     expect(fs.readFileSync(project.path('db', `${empty.json().id}.sql`), 'utf8')).toContain('Custom SQL migration file');
   });
 
-  it('reports drizzle-kit\'s own error text when it fails', async () => {
+  it("reports drizzle-kit's own error text when it fails", async () => {
     project.write('drizzle.config.ts', project.read('drizzle.config.ts').replace('./schema.ts', './missing-schema.ts'));
     const created = await cli('create', 'analytics', 'x');
     expect(created.code).toBe(2);

@@ -54,7 +54,10 @@ describe('health handler against a real database', () => {
   });
 
   // The main lock (a run), or only the step guard (a killed run's migration still committing).
-  for (const [what, key] of [['the lock', POLYMIGRATE_LOCK_KEY], ['only the step guard', POLYMIGRATE_STEP_GUARD_KEY]] as const) {
+  for (const [what, key] of [
+    ['the lock', POLYMIGRATE_LOCK_KEY],
+    ['only the step guard', POLYMIGRATE_STEP_GUARD_KEY],
+  ] as const) {
     it(`a session holding ${what} → 503 "running"; released → 200`, async () => {
       const holder = new pg.Client({ connectionString: db.url });
       await holder.connect();
@@ -93,8 +96,7 @@ describe('health handler against a real database', () => {
   });
 
   it('an unreachable database → 503 "unknown" without leaking the URL', async () => {
-    const down = createHealthHandler({ config: { engines: [{ kind: 'sql', migrations: 'db' }] }, cwd: project.dir,
-      databaseUrl: 'postgres://app:very-secret-pw@127.0.0.1:1/app' });
+    const down = createHealthHandler({ config: { engines: [{ kind: 'sql', migrations: 'db' }] }, cwd: project.dir, databaseUrl: 'postgres://app:very-secret-pw@127.0.0.1:1/app' });
     const response = await down(new Request('http://localhost/health'));
     const text = await response.text();
     expect(response.status).toBe(503);

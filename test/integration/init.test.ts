@@ -14,7 +14,7 @@ describe('init', () => {
     project = new TempProject();
     project.write('package.json', JSON.stringify({ name: 'mono', private: true }));
     project.write('.gitignore', 'node_modules'); // no newline at the end
-    project.write('pnpm-workspace.yaml', "packages:\n  - 'apps/*'\n  - \"packages/*\"\n");
+    project.write('pnpm-workspace.yaml', 'packages:\n  - \'apps/*\'\n  - "packages/*"\n');
     project.write('apps/web/prisma/schema.prisma', 'datasource db { provider = "postgresql" url = env("DATABASE_URL") }\n');
     project.write('apps/web/prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
     project.write('apps/web/src/payload.config.ts', 'export default {}\n');
@@ -51,7 +51,12 @@ describe('init', () => {
     const forced = await runCli(['init', '--force'], { cwd: project.dir });
     expect(forced.code).toBe(0);
     expect(forced.stdout).not.toContain('.gitignore');
-    expect(project.read('.gitignore').split('\n').filter((l) => l === '.polymigrate/')).toHaveLength(1);
+    expect(
+      project
+        .read('.gitignore')
+        .split('\n')
+        .filter((l) => l === '.polymigrate/'),
+    ).toHaveLength(1);
     const again = await runCli(['init'], { cwd: project.dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
@@ -63,7 +68,10 @@ describe('init', () => {
     expect(result.code).toBe(3);
     const engines = result.json().engines;
     expect(engines.map((e: any) => [e.name, e.kind])).toEqual([
-      ['web-prisma', 'prisma'], ['web-payload', 'payload'], ['db-drizzle', 'drizzle'], ['supabase', 'sql'],
+      ['web-prisma', 'prisma'],
+      ['web-payload', 'payload'],
+      ['db-drizzle', 'drizzle'],
+      ['supabase', 'sql'],
     ]);
     expect(engines.map((e: any) => e.migrations.map((m: any) => m.state))).toEqual([['pending'], ['pending'], [], ['pending']]);
     for (const engine of engines) expect(path.isAbsolute(engine.location)).toBe(true);

@@ -53,8 +53,10 @@ describe('one lock for the whole run', () => {
     expect(JSON.parse(b.stdout).results).toEqual([]);
     const history = await query(t.db.url, 'SELECT id FROM polymigrate.sql_migrations ORDER BY id');
     expect(history).toEqual([{ id: '1_slow' }, { id: '2_more' }]);
-    const runs = await query<{ steps: string }>(t.db.url,
-      `SELECT count(s.seq)::text AS steps FROM polymigrate.runs r LEFT JOIN polymigrate.steps s ON s.run_id = r.id GROUP BY r.id ORDER BY 1`);
+    const runs = await query<{ steps: string }>(
+      t.db.url,
+      `SELECT count(s.seq)::text AS steps FROM polymigrate.runs r LEFT JOIN polymigrate.steps s ON s.run_id = r.id GROUP BY r.id ORDER BY 1`,
+    );
     expect(runs.map((r) => r.steps)).toEqual(['0', '2']);
   });
 
@@ -92,8 +94,7 @@ describe('one lock for the whole run', () => {
       expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
       // The next up must wait for that session (the step guard) before it reads any history.
       next = spawnCli(['up', '--json'], { cwd: t.project.dir, env: { DATABASE_URL: t.db.url } });
-      await pollUntil('the next up to wait for the step guard', () => next.output().stderr.includes('Waiting for the step guard'),
-        { detail: () => next.output().stderr });
+      await pollUntil('the next up to wait for the step guard', () => next.output().stderr.includes('Waiting for the step guard'), { detail: () => next.output().stderr });
       expect(await query(t.db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '4_killed'")).toEqual([]);
     } finally {
       await barrier.release();
@@ -111,7 +112,7 @@ describe('one lock for the whole run', () => {
     expect((await cli('status')).code).toBe(0);
   });
 
-  it('a step guard still held (a killed run\'s migration running on) times out with exit 5 and says what that is and what to do', async () => {
+  it("a step guard still held (a killed run's migration running on) times out with exit 5 and says what that is and what to do", async () => {
     await whileHeld(t.db.url, POLYMIGRATE_STEP_GUARD_KEY, 'polymigrate run old-host:4242', async () => {
       t.project.write('db/7_guarded.sql', 'CREATE TABLE guarded (id int);\n');
       const up = await cli('up', '--lock-timeout', '1');

@@ -70,8 +70,12 @@ const ROWS = 'SELECT name, batch::int AS batch FROM payload_migrations ORDER BY 
  * waits for the lock (it polls with backoff).
  */
 async function lastLockTry(url: string, pid: number): Promise<string | undefined> {
-  const rows = await query<{ at: string }>(url, `SELECT query_start::text AS at FROM pg_stat_activity
-    WHERE application_name = $1 AND query LIKE '%pg_try_advisory_lock%'`, [`polymigrate lock ${os.hostname()}:${pid}`.slice(0, 63)]);
+  const rows = await query<{ at: string }>(
+    url,
+    `SELECT query_start::text AS at FROM pg_stat_activity
+    WHERE application_name = $1 AND query LIKE '%pg_try_advisory_lock%'`,
+    [`polymigrate lock ${os.hostname()}:${pid}`.slice(0, 63)],
+  );
   return rows[0]?.at;
 }
 
@@ -125,7 +129,7 @@ describe('payload engine: the child process started early', () => {
     return { result, trace: readTrace(file) };
   }
 
-  it('up --engine of another engine never starts Payload and leaves Payload\'s tables alone', async () => {
+  it("up --engine of another engine never starts Payload and leaves Payload's tables alone", async () => {
     const { result, trace } = await traced(['up', '--engine', 'app']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('20270101000000_notes');
@@ -134,33 +138,41 @@ describe('payload engine: the child process started early', () => {
     expect(await query(db.url, "SELECT to_regclass('public.herbs') AS t")).toEqual([{ t: null }]);
   });
 
-  it('a failing config load is reported by the first Payload step, as without the early start; the child is gone', async () => {
-    const config = project.read('payload/payload.config.ts');
-    project.write('payload/payload.config.ts', `throw new Error('config exploded')\n${config}`);
-    try {
-      const { result, trace } = await traced(['up']);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`cms: up ${PAYLOAD_EXAMPLE_MIGRATIONS[0]} failed: config exploded`);
-      expect(trace.runners).toHaveLength(1);
-      expect(trace.runners.filter(alive)).toEqual([]);
-      expect(await query(db.url, "SELECT to_regclass('public.payload_migrations') AS t")).toEqual([{ t: null }]);
-    } finally {
-      project.write('payload/payload.config.ts', config);
-    }
-  }, PAYLOAD_TEST_MS);
+  it(
+    'a failing config load is reported by the first Payload step, as without the early start; the child is gone',
+    async () => {
+      const config = project.read('payload/payload.config.ts');
+      project.write('payload/payload.config.ts', `throw new Error('config exploded')\n${config}`);
+      try {
+        const { result, trace } = await traced(['up']);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`cms: up ${PAYLOAD_EXAMPLE_MIGRATIONS[0]} failed: config exploded`);
+        expect(trace.runners).toHaveLength(1);
+        expect(trace.runners.filter(alive)).toEqual([]);
+        expect(await query(db.url, "SELECT to_regclass('public.payload_migrations') AS t")).toEqual([{ t: null }]);
+      } finally {
+        project.write('payload/payload.config.ts', config);
+      }
+    },
+    PAYLOAD_TEST_MS,
+  );
 
-  it('a config that never finishes loading fails the step instead of hanging until timeoutSeconds', async () => {
-    const config = project.read('payload/payload.config.ts');
-    project.write('payload/payload.config.ts', `await new Promise(() => {})\n${config}`);
-    try {
-      const { result, trace } = await traced(['up']);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`cms: up ${PAYLOAD_EXAMPLE_MIGRATIONS[0]} failed: loading the Payload config never finished`);
-      expect(trace.runners.filter(alive)).toEqual([]);
-    } finally {
-      project.write('payload/payload.config.ts', config);
-    }
-  }, PAYLOAD_TEST_MS);
+  it(
+    'a config that never finishes loading fails the step instead of hanging until timeoutSeconds',
+    async () => {
+      const config = project.read('payload/payload.config.ts');
+      project.write('payload/payload.config.ts', `await new Promise(() => {})\n${config}`);
+      try {
+        const { result, trace } = await traced(['up']);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`cms: up ${PAYLOAD_EXAMPLE_MIGRATIONS[0]} failed: loading the Payload config never finished`);
+        expect(trace.runners.filter(alive)).toEqual([]);
+      } finally {
+        project.write('payload/payload.config.ts', config);
+      }
+    },
+    PAYLOAD_TEST_MS,
+  );
 
   it('a missing PAYLOAD_SECRET is reported as before, and no child is started', async () => {
     const { result, trace } = await traced(['up'], { PAYLOAD_SECRET: undefined });
@@ -170,53 +182,62 @@ describe('payload engine: the child process started early', () => {
     expect(await query(db.url, "SELECT to_regclass('public.payload_migrations') AS t")).toEqual([{ t: null }]);
   });
 
-  it('the child that runs the steps applies them', async () => {
-    const { result, trace } = await traced(['up', '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.json().results.map((r: { id: string; status: string }) => [r.id, r.status]))
-      .toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((id) => [id, 'applied']));
-    expect(trace.runners).toHaveLength(1);
-    expect(trace.connected.has(trace.runners[0]!)).toBe(true);
-    expect(trace.runners.filter(alive)).toEqual([]);
-  }, PAYLOAD_TEST_MS);
+  it(
+    'the child that runs the steps applies them',
+    async () => {
+      const { result, trace } = await traced(['up', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.json().results.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual(PAYLOAD_EXAMPLE_MIGRATIONS.map((id) => [id, 'applied']));
+      expect(trace.runners).toHaveLength(1);
+      expect(trace.connected.has(trace.runners[0]!)).toBe(true);
+      expect(trace.runners.filter(alive)).toEqual([]);
+    },
+    PAYLOAD_TEST_MS,
+  );
 
-  it('a run that has to wait for the lock starts no Payload child before it holds it; once it does, one child applies the steps', async () => {
-    const down = await runCli(['down', '--engine', 'cms'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, timeoutMs: budget(STEP_MS.payload) });
-    expect(down.code, down.stderr).toBe(0);
-    const holder = new pg.Client({ connectionString: db.url });
-    await holder.connect();
-    const { file, env } = tracing();
-    let run: ReturnType<typeof spawnCli> | undefined;
-    try {
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_LOCK_KEY.toString()]);
-      run = spawnCli(['up', '--json'], { cwd: project.dir, env, secrets: [PAYLOAD_TEST_SECRET], timeoutMs: testBudget({ payload: 1, cli: 1 }) });
-      const waiting = run;
-      await pollUntil('the up to wait for the lock', () => waiting.output().stderr.includes('Waiting for the migration lock'),
-        { detail: () => waiting.output().stderr });
-      // Then it keeps trying for the lock without loading Payload: seen by its lock session's
-      // tries (each a new query_start), not by a time that passed.
-      const tries = new Set<string>();
-      await pollUntil('three more tries for the lock', async () => {
-        const at = await lastLockTry(db.url, waiting.child.pid!);
-        if (at) tries.add(at);
-        return tries.size >= 3;
-      }, { detail: () => waiting.output().stderr });
-      expect(readTrace(file).runners).toEqual([]);
-      expect(run.child.exitCode).toBeNull();
-    } finally {
-      await holder.end();
-    }
-    const result = await run.done;
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout).results.map((r: { id: string; status: string }) => [r.id, r.status]))
-      .toEqual([[PAYLOAD_EXAMPLE_MIGRATIONS[1], 'applied']]);
-    const trace = readTrace(file);
-    expect(trace.runners).toHaveLength(1);
-    expect(trace.connected.has(trace.runners[0]!)).toBe(true);
-    expect(trace.runners.filter(alive)).toEqual([]);
-  }, testBudget({ payload: 2, cli: 1, query: 2 }));
+  it(
+    'a run that has to wait for the lock starts no Payload child before it holds it; once it does, one child applies the steps',
+    async () => {
+      const down = await runCli(['down', '--engine', 'cms'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, timeoutMs: budget(STEP_MS.payload) });
+      expect(down.code, down.stderr).toBe(0);
+      const holder = new pg.Client({ connectionString: db.url });
+      await holder.connect();
+      const { file, env } = tracing();
+      let run: ReturnType<typeof spawnCli> | undefined;
+      try {
+        await holder.query('SELECT pg_advisory_lock($1::bigint)', [POLYMIGRATE_LOCK_KEY.toString()]);
+        run = spawnCli(['up', '--json'], { cwd: project.dir, env, secrets: [PAYLOAD_TEST_SECRET], timeoutMs: testBudget({ payload: 1, cli: 1 }) });
+        const waiting = run;
+        await pollUntil('the up to wait for the lock', () => waiting.output().stderr.includes('Waiting for the migration lock'), { detail: () => waiting.output().stderr });
+        // Then it keeps trying for the lock without loading Payload: seen by its lock session's
+        // tries (each a new query_start), not by a time that passed.
+        const tries = new Set<string>();
+        await pollUntil(
+          'three more tries for the lock',
+          async () => {
+            const at = await lastLockTry(db.url, waiting.child.pid!);
+            if (at) tries.add(at);
+            return tries.size >= 3;
+          },
+          { detail: () => waiting.output().stderr },
+        );
+        expect(readTrace(file).runners).toEqual([]);
+        expect(run.child.exitCode).toBeNull();
+      } finally {
+        await holder.end();
+      }
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).results.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([[PAYLOAD_EXAMPLE_MIGRATIONS[1], 'applied']]);
+      const trace = readTrace(file);
+      expect(trace.runners).toHaveLength(1);
+      expect(trace.connected.has(trace.runners[0]!)).toBe(true);
+      expect(trace.runners.filter(alive)).toEqual([]);
+    },
+    testBudget({ payload: 2, cli: 1, query: 2 }),
+  );
 
-  it('with everything applied, no Payload child is started; Payload\'s tables and rows are unchanged', async () => {
+  it("with everything applied, no Payload child is started; Payload's tables and rows are unchanged", async () => {
     const tables = await query(db.url, TABLES);
     const rows = await query(db.url, ROWS);
     expect(rows).toHaveLength(PAYLOAD_EXAMPLE_MIGRATIONS.length);

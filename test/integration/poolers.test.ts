@@ -25,7 +25,13 @@ function project(extra: Record<string, unknown> = {}): TempProject {
   p.write('prisma/migrations/20260101000000_users/migration.sql', 'CREATE TABLE users (id int PRIMARY KEY);\n');
   p.write('prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
   p.write('db/1_reports.sql', '-- migrate:up\nCREATE TABLE reports (id int);\n-- migrate:down\nDROP TABLE reports;\n');
-  p.config({ ...extra, engines: [{ kind: 'prisma', migrations: 'prisma/migrations' }, { kind: 'sql', name: 'reports', migrations: 'db' }] });
+  p.config({
+    ...extra,
+    engines: [
+      { kind: 'prisma', migrations: 'prisma/migrations' },
+      { kind: 'sql', name: 'reports', migrations: 'db' },
+    ],
+  });
   return p;
 }
 
@@ -37,9 +43,12 @@ async function client(url: string): Promise<pg.Client> {
 }
 
 async function advisoryHolders(database: string, key: bigint): Promise<number[]> {
-  const rows = await query<{ pid: number }>(adminUrl(),
+  const rows = await query<{ pid: number }>(
+    adminUrl(),
     `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32) + objid::bigint = $2::bigint
-       AND database = (SELECT oid FROM pg_database WHERE datname = $1)`, [database, key.toString()]);
+       AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+    [database, key.toString()],
+  );
   return rows.map((r) => r.pid);
 }
 
@@ -47,7 +56,9 @@ const HEALTH_PATH = 'http://localhost/api/health';
 
 describe('URL shapes that name a transaction-mode pooler: refused before connecting', () => {
   let p: TempProject;
-  beforeAll(() => { p = project(); });
+  beforeAll(() => {
+    p = project();
+  });
   afterAll(() => p.cleanup());
 
   it.each([
@@ -63,7 +74,7 @@ describe('URL shapes that name a transaction-mode pooler: refused before connect
     expect(run.stderr).not.toContain('s3cret-pw');
   });
 
-  it('pgbouncer=true (Prisma\'s flag) on any URL', async () => {
+  it("pgbouncer=true (Prisma's flag) on any URL", async () => {
     const db = await createTestDatabase('poolurl');
     try {
       const run = await runCli(['up', '--json'], { cwd: p.dir, env: { DATABASE_URL: `${db.url}?pgbouncer=true` } });
@@ -78,8 +89,12 @@ describe('URL shapes that name a transaction-mode pooler: refused before connect
 
 describe.skipIf(pgbouncerMissing('test/integration/poolers.test.ts (polymigrate behind PgBouncer)'))('behind PgBouncer in transaction mode', () => {
   let bouncer: PgBouncer;
-  beforeAll(async () => { bouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize: 1 }); });
-  afterAll(async () => { await bouncer?.stop(); });
+  beforeAll(async () => {
+    bouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize: 1 });
+  });
+  afterAll(async () => {
+    await bouncer?.stop();
+  });
 
   describe('commands', () => {
     let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -128,7 +143,7 @@ describe.skipIf(pgbouncerMissing('test/integration/poolers.test.ts (polymigrate 
       expect(await response.json()).toMatchObject({ status: 'ok', migrations: { status: 'completed' } });
     });
 
-    it('--direct-url and the config\'s directUrl work the same way (down, then up)', async () => {
+    it("--direct-url and the config's directUrl work the same way (down, then up)", async () => {
       const down = await cli({}, 'down', '--direct-url', db.url);
       expect(down.code, down.stderr).toBe(0);
       expect(down.stdout).toMatch(/reverted/);
@@ -163,7 +178,7 @@ describe.skipIf(pgbouncerMissing('test/integration/poolers.test.ts (polymigrate 
 });
 
 describe.skipIf(pgbouncerMissing('test/integration/poolers.test.ts (session mode)'))('behind PgBouncer in session mode', () => {
-  it('a pool of one server connection: the run says it needs two, instead of PgBouncer\'s bare query_wait_timeout', async () => {
+  it("a pool of one server connection: the run says it needs two, instead of PgBouncer's bare query_wait_timeout", async () => {
     const bouncer = await startPgBouncer(adminUrl(), { mode: 'session', poolSize: 1, queryWaitTimeout: 2 });
     const db = await createTestDatabase('poolsess');
     const p = project();
@@ -180,7 +195,7 @@ describe.skipIf(pgbouncerMissing('test/integration/poolers.test.ts (session mode
   });
 });
 
-describe.skipIf(pgbouncerMissing('the lock\'s own pooler checks (test/integration/poolers.test.ts)'))('the lock refuses a session that is not its connection\'s', () => {
+describe.skipIf(pgbouncerMissing("the lock's own pooler checks (test/integration/poolers.test.ts)"))("the lock refuses a session that is not its connection's", () => {
   it('pool of 1: a key another client took on the shared server session is refused, not taken again', async () => {
     const bouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize: 1 });
     const db = await createTestDatabase('poollock');

@@ -52,10 +52,13 @@ describe('Prisma 7 projects: init', () => {
     project.write('package.json', JSON.stringify({ name: 'mono', private: true, workspaces: ['apps/*'] }));
     // Prisma 7: the config names a schema folder and a migrations folder elsewhere.
     project.write('apps/api/package.json', '{"name":"api"}');
-    project.write('apps/api/prisma.config.ts', [
-      "import { defineConfig, env } from 'prisma/config';",
-      "export default defineConfig({ schema: 'db/schema', migrations: { path: 'db/migrations' }, datasource: { url: env('DATABASE_URL') } });",
-    ].join('\n'));
+    project.write(
+      'apps/api/prisma.config.ts',
+      [
+        "import { defineConfig, env } from 'prisma/config';",
+        "export default defineConfig({ schema: 'db/schema', migrations: { path: 'db/migrations' }, datasource: { url: env('DATABASE_URL') } });",
+      ].join('\n'),
+    );
     project.write('apps/api/db/schema/user.prisma', SCHEMA);
     project.write('apps/api/db/migrations/migration_lock.toml', LOCK);
     project.write('apps/api/db/migrations/20260101000000_init/migration.sql', 'CREATE TABLE "User" ("id" INTEGER PRIMARY KEY);\n');
@@ -132,15 +135,14 @@ describe.each([
     if (version?.startsWith('7')) expect(output).not.toContain('-datamodel');
   });
 
-  it('create writes the template in that syntax when Prisma\'s CLI cannot be run, and says so', async () => {
+  it("create writes the template in that syntax when Prisma's CLI cannot be run, and says so", async () => {
     const created = await cli('create', 'prisma', 'Add posts', '--json');
     expect(created.code, created.stderr).toBe(0);
     const { id, notes } = created.json();
     expect(notes[0]).toMatch(/^Prisma's CLI is not installed for this project \(.+\), so polymigrate wrote its empty template/);
     expect(notes[0]).toContain(version ? 'has no CLI entry file' : 'no node_modules/prisma in');
     expect(project.read(`prisma/migrations/${id}/migration.sql`)).toContain(`npx prisma migrate diff ${fromDb} prisma/schema.prisma --script >> this file`);
-    expect(project.read(`prisma/migrations/${id}/down.sql`))
-      .toContain(`npx prisma migrate diff ${diff} prisma/schema.prisma ${to} <schema before this migration> --script`);
+    expect(project.read(`prisma/migrations/${id}/down.sql`)).toContain(`npx prisma migrate diff ${diff} prisma/schema.prisma ${to} <schema before this migration> --script`);
     project.remove(`prisma/migrations/${id}`);
   });
 });
@@ -179,10 +181,7 @@ describe.each(['7.10.0', '6.19.0'])('create prisma runs the installed Prisma %s 
     });
     expect(report.notes[0]).toBe(`Written by the project's Prisma CLI (prisma ${version}): prisma migrate dev --create-only --name add_posts --config prisma.config.ts. Its output:`);
     expect(report.notes).toContain('  Prisma Migrate created the following migration without applying it 20990101000000_add_posts');
-    expect(report.files).toEqual([
-      project.path('apps/api/db/migrations/20990101000000_add_posts/migration.sql'),
-      project.path('apps/api/db/migrations/20990101000000_add_posts/down.sql'),
-    ]);
+    expect(report.files).toEqual([project.path('apps/api/db/migrations/20990101000000_add_posts/migration.sql'), project.path('apps/api/db/migrations/20990101000000_add_posts/down.sql')]);
     const down = project.read('apps/api/db/migrations/20990101000000_add_posts/down.sql');
     expect(down).toContain(version.startsWith('7') ? '--from-schema db/schema.prisma --to-schema' : '--from-schema-datamodel db/schema.prisma --to-schema-datamodel');
     const status = await cli(['status', '--json']);
@@ -190,7 +189,7 @@ describe.each(['7.10.0', '6.19.0'])('create prisma runs the installed Prisma %s 
     project.remove('apps/api/db/migrations/20990101000000_add_posts');
   });
 
-  it('passes Prisma\'s error through with exit 2 and writes nothing; --empty writes the template without running Prisma', async () => {
+  it("passes Prisma's error through with exit 2 and writes nothing; --empty writes the template without running Prisma", async () => {
     const failed = await cli(['create', 'prisma', 'broken'], { FAKE_PRISMA_FAIL: '1' });
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('prisma: prisma migrate dev --create-only --name broken --config prisma.config.ts failed (exit 1):');
@@ -206,7 +205,7 @@ describe.each(['7.10.0', '6.19.0'])('create prisma runs the installed Prisma %s 
     project.remove(`apps/api/db/migrations/${empty.json().id}`);
   });
 
-  it('says where Prisma put the migration when that is not the engine\'s folder', async () => {
+  it("says where Prisma put the migration when that is not the engine's folder", async () => {
     const created = await cli(['create', 'prisma', 'elsewhere'], { FAKE_PRISMA_MIGRATIONS: 'other/migrations' });
     expect(created.code).toBe(2);
     expect(created.stderr).toContain(`wrote no migration into ${project.path('apps/api/db/migrations')}`);

@@ -18,10 +18,13 @@ const COUNT = 300;
 /** Applying the whole history once (a CLI run of COUNT migrations, or the psql-style loop): several fast runs' worth. */
 const APPLY = { cli: 6 } as const;
 
-interface Generated { files: string[]; concurrently: Set<string> }
+interface Generated {
+  files: string[];
+  concurrently: Set<string>;
+}
 
 async function generate(dir: string, format: 'prisma' | 'sql'): Promise<Generated> {
-  const { generateRealisticHistory } = await import(path.join(REPO_ROOT, 'scripts/bench/realistic-history.mjs')) as {
+  const { generateRealisticHistory } = (await import(path.join(REPO_ROOT, 'scripts/bench/realistic-history.mjs'))) as {
     generateRealisticHistory: (dir: string, options: { count: number; seed: number; format: string }) => Generated;
   };
   return generateRealisticHistory(dir, { count: COUNT, seed: 7, format });
@@ -56,42 +59,50 @@ describe(`a realistic ${COUNT}-migration history, applied three ways`, () => {
   const dbs: Array<Awaited<ReturnType<typeof createTestDatabase>>> = [];
   let prisma: Generated;
 
-  beforeAll(async () => {
-    prisma = await generate(project.path('prisma'), 'prisma');
-    await generate(project.path('sql'), 'sql');
-    project.write('prisma.json', JSON.stringify({ engines: [{ kind: 'prisma', name: 'app', migrations: 'prisma/migrations' }] }));
-    project.write('sql.json', JSON.stringify({ engines: [{ kind: 'sql', name: 'app', migrations: 'sql' }] }));
-    for (let i = 0; i < 3; i += 1) dbs.push(await createTestDatabase('realistic'));
-    // Generating 2 × COUNT files and three databases.
-  }, testBudget({ cli: 4 }));
+  beforeAll(
+    async () => {
+      prisma = await generate(project.path('prisma'), 'prisma');
+      await generate(project.path('sql'), 'sql');
+      project.write('prisma.json', JSON.stringify({ engines: [{ kind: 'prisma', name: 'app', migrations: 'prisma/migrations' }] }));
+      project.write('sql.json', JSON.stringify({ engines: [{ kind: 'sql', name: 'app', migrations: 'sql' }] }));
+      for (let i = 0; i < 3; i += 1) dbs.push(await createTestDatabase('realistic'));
+      // Generating 2 × COUNT files and three databases.
+    },
+    testBudget({ cli: 4 }),
+  );
   afterAll(async () => {
     for (const db of dbs) await db.drop();
     project.cleanup();
   });
 
-  it('the Prisma engine and the SQL engine leave exactly what psql-style file-by-file application leaves', async () => {
-    const [reference, viaPrisma, viaSql] = dbs as [typeof dbs[0], typeof dbs[0], typeof dbs[0]];
-    await withClient(reference.url, async (c) => {
-      for (const file of prisma.files) {
-        const text = fs.readFileSync(file, 'utf8');
-        if (prisma.concurrently.has(file)) await c.query(text);
-        else await c.query(`BEGIN;\n${text}\n;\nCOMMIT`);
-      }
-    });
-    const byPrisma = await runCli(['up', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url }, timeoutMs: testBudget(APPLY) });
-    expect(byPrisma.code, byPrisma.stderr).toBe(0);
-    expect(byPrisma.json().results).toHaveLength(COUNT);
-    const bySql = await runCli(['up', '--config', 'sql.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaSql.url }, timeoutMs: testBudget(APPLY) });
-    expect(bySql.code, bySql.stderr).toBe(0);
-    expect(bySql.json().results).toHaveLength(COUNT);
+  it(
+    'the Prisma engine and the SQL engine leave exactly what psql-style file-by-file application leaves',
+    async () => {
+      const [reference, viaPrisma, viaSql] = dbs as [(typeof dbs)[0], (typeof dbs)[0], (typeof dbs)[0]];
+      await withClient(reference.url, async (c) => {
+        for (const file of prisma.files) {
+          const text = fs.readFileSync(file, 'utf8');
+          if (prisma.concurrently.has(file)) await c.query(text);
+          else await c.query(`BEGIN;\n${text}\n;\nCOMMIT`);
+        }
+      });
+      const byPrisma = await runCli(['up', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url }, timeoutMs: testBudget(APPLY) });
+      expect(byPrisma.code, byPrisma.stderr).toBe(0);
+      expect(byPrisma.json().results).toHaveLength(COUNT);
+      const bySql = await runCli(['up', '--config', 'sql.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaSql.url }, timeoutMs: testBudget(APPLY) });
+      expect(bySql.code, bySql.stderr).toBe(0);
+      expect(bySql.json().results).toHaveLength(COUNT);
 
-    const expected = await schemaAndRows(reference.url);
-    expect(await schemaAndRows(viaPrisma.url)).toEqual(expected);
-    expect(await schemaAndRows(viaSql.url)).toEqual(expected);
-    // Every migration recorded, each exactly once.
-    expect(await query(viaPrisma.url, 'SELECT count(DISTINCT migration_name)::int AS n, count(*)::int AS rows FROM _prisma_migrations WHERE finished_at IS NOT NULL'))
-      .toEqual([{ n: COUNT, rows: COUNT }]);
-    const status = await runCli(['status', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url } });
-    expect(status.code).toBe(0);
-  }, 3 * testBudget(APPLY) + testBudget({ cli: 1, query: 3 }));
+      const expected = await schemaAndRows(reference.url);
+      expect(await schemaAndRows(viaPrisma.url)).toEqual(expected);
+      expect(await schemaAndRows(viaSql.url)).toEqual(expected);
+      // Every migration recorded, each exactly once.
+      expect(await query(viaPrisma.url, 'SELECT count(DISTINCT migration_name)::int AS n, count(*)::int AS rows FROM _prisma_migrations WHERE finished_at IS NOT NULL')).toEqual([
+        { n: COUNT, rows: COUNT },
+      ]);
+      const status = await runCli(['status', '--config', 'prisma.json', '--json'], { cwd: project.dir, env: { DATABASE_URL: viaPrisma.url } });
+      expect(status.code).toBe(0);
+    },
+    3 * testBudget(APPLY) + testBudget({ cli: 1, query: 3 }),
+  );
 });

@@ -25,28 +25,53 @@ interface Step {
 }
 
 const STEPS: Step[] = [
-  { engine: 'prisma', id: '20250101_init', via: 'connection', sql: `
+  {
+    engine: 'prisma',
+    id: '20250101_init',
+    via: 'connection',
+    sql: `
     CREATE TYPE mood AS ENUM ('happy', 'sad');
     CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, status mood);
     CREATE INDEX users_name_idx ON users (name);
-    CREATE VIEW active AS SELECT id, name FROM users;` },
+    CREATE VIEW active AS SELECT id, name FROM users;`,
+  },
   { engine: 'prisma', id: '20250102_email', via: 'connection', sql: 'ALTER TABLE users ADD COLUMN email text' },
-  { engine: 'sql', id: '20250103_audit', via: 'connection', sql: `DO $$ BEGIN
+  {
+    engine: 'sql',
+    id: '20250103_audit',
+    via: 'connection',
+    sql: `DO $$ BEGIN
       EXECUTE 'CREATE TABLE audit (id int, at timestamptz DEFAULT now())';
       CREATE INDEX audit_at_idx ON audit (at);
       ALTER TYPE mood ADD VALUE 'meh';
-    END $$` },
-  { engine: 'payload', id: '20250104_greet', via: 'child process', sql: `
+    END $$`,
+  },
+  {
+    engine: 'payload',
+    id: '20250104_greet',
+    via: 'child process',
+    sql: `
     CREATE FUNCTION greet(n integer) RETURNS text LANGUAGE sql AS $$ SELECT 'hi ' || n $$;
     ALTER TABLE users ENABLE ROW LEVEL SECURITY;
-    CREATE POLICY own_rows ON users USING (name = current_user)` },
-  { engine: 'sql', id: '20250105_view', via: 'connection', sql: `
+    CREATE POLICY own_rows ON users USING (name = current_user)`,
+  },
+  {
+    engine: 'sql',
+    id: '20250105_view',
+    via: 'connection',
+    sql: `
     DROP VIEW active;
-    CREATE VIEW active AS SELECT id, name, email FROM users` },
+    CREATE VIEW active AS SELECT id, name, email FROM users`,
+  },
   { engine: 'sql', id: '20250106_drop', via: 'connection', sql: 'DROP TABLE audit; DROP INDEX users_name_idx' },
-  { engine: 'drizzle', id: '0007_again', via: 'other role', sql: `
+  {
+    engine: 'drizzle',
+    id: '0007_again',
+    via: 'other role',
+    sql: `
     CREATE TABLE audit (id int, note text);
-    CREATE FUNCTION audit_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM audit $$` },
+    CREATE FUNCTION audit_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM audit $$`,
+  },
   { engine: 'sql', id: '20250108_index', via: 'connection', sql: 'CREATE INDEX users_name_idx ON users (lower(name))' },
   { engine: 'sql', id: '20250109_rename_column', via: 'connection', sql: 'ALTER TABLE users RENAME COLUMN name TO full_name' },
   { engine: 'sql', id: '20250110_rename_table', via: 'connection', sql: 'ALTER TABLE users RENAME TO people' },
@@ -138,17 +163,20 @@ describe('attribution: which migration created and last changed each object', ()
   let cloneRun: Awaited<ReturnType<typeof replayThroughClone>>;
   let template: Awaited<ReturnType<typeof createTestDatabase>>;
 
-  beforeAll(async () => {
-    db = await createTestDatabase('pm_attr');
-    // The role for the "other role" step in the superuser database, and the owner of the other database.
-    role = await createRoleDatabase('pm-attr-role-pw', 'pm_attr');
-    await withClient(db.url, (c) => c.query(`GRANT CREATE, USAGE ON SCHEMA public TO "${role.role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.role}"`));
-    eventRun = await replay(db.url, role.role, '20250105_view');
-    fallbackRun = await replay(role.url);
-    template = await createTestDatabase('pm_attr_tpl');
-    await withClient(template.url, (c) => c.query(`GRANT CREATE, USAGE ON SCHEMA public TO "${role.role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.role}"`));
-    cloneRun = await replayThroughClone(template.url, template.name, role.role, '20250106_drop');
-  }, testBudget({ query: 9, cli: 4 }));
+  beforeAll(
+    async () => {
+      db = await createTestDatabase('pm_attr');
+      // The role for the "other role" step in the superuser database, and the owner of the other database.
+      role = await createRoleDatabase('pm-attr-role-pw', 'pm_attr');
+      await withClient(db.url, (c) => c.query(`GRANT CREATE, USAGE ON SCHEMA public TO "${role.role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.role}"`));
+      eventRun = await replay(db.url, role.role, '20250105_view');
+      fallbackRun = await replay(role.url);
+      template = await createTestDatabase('pm_attr_tpl');
+      await withClient(template.url, (c) => c.query(`GRANT CREATE, USAGE ON SCHEMA public TO "${role.role}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.role}"`));
+      cloneRun = await replayThroughClone(template.url, template.name, role.role, '20250106_drop');
+    },
+    testBudget({ query: 9, cli: 4 }),
+  );
   afterAll(async () => {
     await db?.drop();
     await template?.drop();
@@ -161,27 +189,40 @@ describe('attribution: which migration created and last changed each object', ()
     expect(fallbackRun.tracker.fallbackReason).toMatch(/permission denied/);
   });
 
-  it('each step\'s effect: what it created, changed and dropped', () => {
+  it("each step's effect: what it created, changed and dropped", () => {
     const { effects } = eventRun;
     expect(effects['20250101_init']!.created).toEqual([
-      'enum public.mood', 'sequence public.users_id_seq', 'table public.users', 'column public.users.id', 'column public.users.name',
-      'column public.users.status', 'constraint public.users.users_pkey', 'index public.users_name_idx', 'view public.active',
+      'enum public.mood',
+      'sequence public.users_id_seq',
+      'table public.users',
+      'column public.users.id',
+      'column public.users.name',
+      'column public.users.status',
+      'constraint public.users.users_pkey',
+      'index public.users_name_idx',
+      'view public.active',
     ]);
     expect(effects['20250102_email']).toEqual({ created: ['column public.users.email'], changed: [], dropped: [] });
     expect(effects['20250103_audit']).toEqual({
       created: ['table public.audit', 'column public.audit.at', 'column public.audit.id', 'index public.audit_at_idx'],
-      changed: ['enum public.mood'], dropped: [],
+      changed: ['enum public.mood'],
+      dropped: [],
     });
     expect(effects['20250104_greet']).toEqual({
-      created: ['function public.greet(integer)', 'policy public.users.own_rows'], changed: ['table public.users'], dropped: [],
+      created: ['function public.greet(integer)', 'policy public.users.own_rows'],
+      changed: ['table public.users'],
+      dropped: [],
     });
     expect(effects['20250105_view']).toEqual({ created: [], changed: ['view public.active'], dropped: [] });
     expect(effects['20250106_drop']).toEqual({
-      created: [], changed: [],
+      created: [],
+      changed: [],
       dropped: ['table public.audit', 'column public.audit.at', 'column public.audit.id', 'index public.audit_at_idx', 'index public.users_name_idx'],
     });
     expect(effects['0007_again']).toEqual({
-      created: ['table public.audit', 'column public.audit.id', 'column public.audit.note', 'function public.audit_count()'], changed: [], dropped: [],
+      created: ['table public.audit', 'column public.audit.id', 'column public.audit.note', 'function public.audit_count()'],
+      changed: [],
+      dropped: [],
     });
   });
 
@@ -202,7 +243,8 @@ describe('attribution: which migration created and last changed each object', ()
   it('renames: the renamed objects are new, the views that refer to them changed', () => {
     const { effects, tracker } = eventRun;
     expect(effects['20250109_rename_column']).toEqual({
-      created: ['column public.users.full_name'], changed: ['index public.users_name_idx', 'view public.active', 'policy public.users.own_rows'],
+      created: ['column public.users.full_name'],
+      changed: ['index public.users_name_idx', 'view public.active', 'policy public.users.own_rows'],
       dropped: ['column public.users.name'],
     });
     expect(effects['20250110_rename_table']!.created).toContain('table public.people');
@@ -212,7 +254,7 @@ describe('attribution: which migration created and last changed each object', ()
     expect(tracker.ownerOf('table public.users')).toBeUndefined();
   });
 
-  it('the tracker\'s model is what a full introspection sees', () => {
+  it("the tracker's model is what a full introspection sees", () => {
     expect(diffSchemas(eventRun.full, eventRun.tracker.model())).toEqual([]);
     expect(diffSchemas(fallbackRun.full, fallbackRun.tracker.model())).toEqual([]);
   });

@@ -22,10 +22,15 @@ const CASES: DriftCase[] = [
   {
     name: 'a dropped index',
     drift: ['DROP INDEX app.users_created_idx'],
-    differences: [{
-      kind: 'missing', objectKind: 'index', object: 'app.users_created_idx', key: 'index app.users_created_idx',
-      expected: 'CREATE INDEX users_created_idx ON app.users USING btree (created_at DESC)',
-    }],
+    differences: [
+      {
+        kind: 'missing',
+        objectKind: 'index',
+        object: 'app.users_created_idx',
+        key: 'index app.users_created_idx',
+        expected: 'CREATE INDEX users_created_idx ON app.users USING btree (created_at DESC)',
+      },
+    ],
   },
   {
     name: 'a changed default',
@@ -34,11 +39,16 @@ const CASES: DriftCase[] = [
   },
   {
     name: 'an added column',
-    drift: ['ALTER TABLE app.users ADD COLUMN nickname varchar(40) NOT NULL DEFAULT \'\''],
-    differences: [{
-      kind: 'unexpected', objectKind: 'column', object: 'app.users.nickname', key: 'column app.users.nickname',
-      actual: "character varying(40) NOT NULL DEFAULT ''::character varying",
-    }],
+    drift: ["ALTER TABLE app.users ADD COLUMN nickname varchar(40) NOT NULL DEFAULT ''"],
+    differences: [
+      {
+        kind: 'unexpected',
+        objectKind: 'column',
+        object: 'app.users.nickname',
+        key: 'column app.users.nickname',
+        actual: "character varying(40) NOT NULL DEFAULT ''::character varying",
+      },
+    ],
   },
   {
     name: 'a column type change',
@@ -47,7 +57,8 @@ const CASES: DriftCase[] = [
   },
   {
     name: 'an enum recreated with its labels in another order',
-    drift: [`
+    drift: [
+      `
       DROP INDEX app.users_happy_idx;
       ALTER TABLE app.users ALTER COLUMN status DROP DEFAULT;
       ALTER TYPE app.mood RENAME TO mood_old;
@@ -55,14 +66,22 @@ const CASES: DriftCase[] = [
       ALTER TABLE app.users ALTER COLUMN status TYPE app.mood USING status::text::app.mood;
       ALTER TABLE app.users ALTER COLUMN status SET DEFAULT 'neutral';
       DROP TYPE app.mood_old;
-      CREATE INDEX users_happy_idx ON app.users (score) WHERE status = 'happy';`],
+      CREATE INDEX users_happy_idx ON app.users (score) WHERE status = 'happy';`,
+    ],
     differences: [changed('enum', 'app.mood', 'labels', "'happy', 'sad', 'neutral'", "'sad', 'happy', 'neutral'")],
   },
   {
     name: 'a replaced view',
     drift: ['CREATE OR REPLACE VIEW app.active_users AS SELECT id, email FROM app.users WHERE score > 10'],
-    differences: [changed('view', 'app.active_users', 'definition',
-      'SELECT users.id, users.email FROM app.users WHERE (users.score > 0);', 'SELECT users.id, users.email FROM app.users WHERE (users.score > 10);')],
+    differences: [
+      changed(
+        'view',
+        'app.active_users',
+        'definition',
+        'SELECT users.id, users.email FROM app.users WHERE (users.score > 0);',
+        'SELECT users.id, users.email FROM app.users WHERE (users.score > 10);',
+      ),
+    ],
   },
   {
     name: 'row level security disabled',
@@ -72,10 +91,15 @@ const CASES: DriftCase[] = [
   {
     name: 'a dropped policy',
     drift: ['DROP POLICY own_rows ON app.users'],
-    differences: [{
-      kind: 'missing', objectKind: 'policy', object: 'app.users.own_rows', key: 'policy app.users.own_rows',
-      expected: 'PERMISSIVE FOR SELECT TO public USING ((email)::text = (CURRENT_USER)::text)',
-    }],
+    differences: [
+      {
+        kind: 'missing',
+        objectKind: 'policy',
+        object: 'app.users.own_rows',
+        key: 'policy app.users.own_rows',
+        expected: 'PERMISSIVE FOR SELECT TO public USING ((email)::text = (CURRENT_USER)::text)',
+      },
+    ],
   },
   {
     name: 'a constraint made NOT VALID',
@@ -93,8 +117,10 @@ const CASES: DriftCase[] = [
   },
   {
     name: 'a changed function body',
-    drift: [`CREATE OR REPLACE FUNCTION app.greet(who integer, greeting text DEFAULT 'hello') RETURNS text
-      LANGUAGE sql STABLE AS $$ SELECT greeting || ', ' || who::text $$`],
+    drift: [
+      `CREATE OR REPLACE FUNCTION app.greet(who integer, greeting text DEFAULT 'hello') RETURNS text
+      LANGUAGE sql STABLE AS $$ SELECT greeting || ', ' || who::text $$`,
+    ],
     differences: [changed('function', 'app.greet(integer, text)', 'body', " SELECT greeting || ' ' || who::text ", " SELECT greeting || ', ' || who::text ")],
   },
   {
@@ -105,43 +131,67 @@ const CASES: DriftCase[] = [
   {
     name: 'a dropped trigger',
     drift: ['DROP TRIGGER users_touch ON app.users'],
-    differences: [{
-      kind: 'missing', objectKind: 'trigger', object: 'app.users.users_touch', key: 'trigger app.users.users_touch',
-      expected: 'CREATE TRIGGER users_touch BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch()',
-    }],
+    differences: [
+      {
+        kind: 'missing',
+        objectKind: 'trigger',
+        object: 'app.users.users_touch',
+        key: 'trigger app.users.users_touch',
+        expected: 'CREATE TRIGGER users_touch BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch()',
+      },
+    ],
   },
   {
-    name: 'a foreign key\'s ON DELETE',
-    drift: [`ALTER TABLE app.avatar_generations DROP CONSTRAINT avatar_generations_user_id_fkey,
-      ADD CONSTRAINT avatar_generations_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED`],
-    differences: [changed('constraint', 'app.avatar_generations.avatar_generations_user_id_fkey', 'definition',
-      'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED',
-      'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED')],
+    name: "a foreign key's ON DELETE",
+    drift: [
+      `ALTER TABLE app.avatar_generations DROP CONSTRAINT avatar_generations_user_id_fkey,
+      ADD CONSTRAINT avatar_generations_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED`,
+    ],
+    differences: [
+      changed(
+        'constraint',
+        'app.avatar_generations.avatar_generations_user_id_fkey',
+        'definition',
+        'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED',
+        'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED',
+      ),
+    ],
   },
   {
-    name: 'a sequence\'s increment',
+    name: "a sequence's increment",
     drift: ['ALTER SEQUENCE app.invoice_numbers INCREMENT 10'],
     differences: [changed('sequence', 'app.invoice_numbers', 'increment', '5', '10')],
   },
   {
-    name: 'an extension\'s version',
+    name: "an extension's version",
     drift: ["ALTER EXTENSION citext UPDATE TO '1.6'"],
     differences: [changed('extension', 'citext', 'version', '1.4', '1.6')],
   },
   {
-    name: 'a domain\'s check',
+    name: "a domain's check",
     drift: ["ALTER DOMAIN app.email DROP CONSTRAINT email_check; ALTER DOMAIN app.email ADD CONSTRAINT email_check CHECK (VALUE LIKE '%@%.%')"],
-    differences: [changed('domain', 'app.email', 'constraints',
-      "CONSTRAINT email_check CHECK ((VALUE OPERATOR(public.~~) '%@%'::public.citext))",
-      "CONSTRAINT email_check CHECK ((VALUE OPERATOR(public.~~) '%@%.%'::public.citext))")],
+    differences: [
+      changed(
+        'domain',
+        'app.email',
+        'constraints',
+        "CONSTRAINT email_check CHECK ((VALUE OPERATOR(public.~~) '%@%'::public.citext))",
+        "CONSTRAINT email_check CHECK ((VALUE OPERATOR(public.~~) '%@%.%'::public.citext))",
+      ),
+    ],
   },
   {
     name: 'a whole table missing: the table once, not what it owned',
     drift: ['DROP TABLE app.avatar_generations'],
-    differences: [{
-      kind: 'missing', objectKind: 'table', object: 'app.avatar_generations', key: 'table app.avatar_generations',
-      expected: '4 columns, 3 constraints, 1 sequence',
-    }],
+    differences: [
+      {
+        kind: 'missing',
+        objectKind: 'table',
+        object: 'app.avatar_generations',
+        key: 'table app.avatar_generations',
+        expected: '4 columns, 3 constraints, 1 sequence',
+      },
+    ],
   },
   {
     name: 'an unexpected table: the table once',
@@ -155,16 +205,21 @@ const CASES: DriftCase[] = [
   },
   {
     name: 'several at once, ordered by kind then name, several fields of one object in one difference',
-    drift: [`DROP INDEX app.users_created_idx;
+    drift: [
+      `DROP INDEX app.users_created_idx;
       ALTER TABLE app.users ALTER COLUMN score SET DEFAULT 1, ALTER COLUMN score DROP NOT NULL;
       ALTER TABLE app.users ADD COLUMN nickname text;
-      ALTER TABLE app.users DISABLE ROW LEVEL SECURITY`],
+      ALTER TABLE app.users DISABLE ROW LEVEL SECURITY`,
+    ],
     differences: [
       changed('table', 'app.users', 'row level security', 'enabled', 'disabled'),
       { kind: 'unexpected', objectKind: 'column', object: 'app.users.nickname', key: 'column app.users.nickname', actual: 'text' },
       changed('column', 'app.users.score', 'nullability, default', 'nullability: NOT NULL; default: 0', 'nullability: NULL; default: 1'),
       {
-        kind: 'missing', objectKind: 'index', object: 'app.users_created_idx', key: 'index app.users_created_idx',
+        kind: 'missing',
+        objectKind: 'index',
+        object: 'app.users_created_idx',
+        key: 'index app.users_created_idx',
         expected: 'CREATE INDEX users_created_idx ON app.users USING btree (created_at DESC)',
       },
     ],
@@ -193,16 +248,18 @@ describe('drift of every object kind, made by hand, named exactly once', () => {
     await withClient(adminUrl(), (c) => c.query(`CREATE DATABASE "${copy}" TEMPLATE "${template.name}"`));
     try {
       const actual = await withClient(urlFor(copy), async (c) => {
-        for (const sql of drift) await c.query(sql).catch((error: Error) => {
-          // Only the failed CREATE INDEX CONCURRENTLY is meant to fail (it leaves its index invalid).
-          if (!/could not create unique index/.test(error.message)) throw error;
-        });
+        for (const sql of drift)
+          await c.query(sql).catch((error: Error) => {
+            // Only the failed CREATE INDEX CONCURRENTLY is meant to fail (it leaves its index invalid).
+            if (!/could not create unique index/.test(error.message)) throw error;
+          });
         return introspectSchema(c, { exclude });
       });
       expect(diffSchemas(expected, actual)).toEqual(differences);
       // And the other way round: what is missing one way is unexpected the other.
-      expect(diffSchemas(actual, expected).map((d) => `${d.kind} ${d.key}`))
-        .toEqual(differences.map((d) => `${d.kind === 'missing' ? 'unexpected' : d.kind === 'unexpected' ? 'missing' : 'changed'} ${d.key}`));
+      expect(diffSchemas(actual, expected).map((d) => `${d.kind} ${d.key}`)).toEqual(
+        differences.map((d) => `${d.kind === 'missing' ? 'unexpected' : d.kind === 'unexpected' ? 'missing' : 'changed'} ${d.key}`),
+      );
     } finally {
       await withClient(adminUrl(), (c) => c.query(`DROP DATABASE IF EXISTS "${copy}" WITH (FORCE)`));
     }

@@ -7,8 +7,7 @@ import { createTestDatabase, withClient } from '../helpers/database.js';
 import { EVERY_KIND_SQL } from '../helpers/schema-fixture.js';
 
 const exclude = defaultExclusions();
-const introspect = (url: string, only?: Parameters<typeof introspectSchema>[1]['only']) =>
-  withClient(url, (c) => introspectSchema(c, { exclude, ...(only ? { only } : {}) }));
+const introspect = (url: string, only?: Parameters<typeof introspectSchema>[1]['only']) => withClient(url, (c) => introspectSchema(c, { exclude, ...(only ? { only } : {}) }));
 const fields = (model: SchemaModel, key: string) => model.objects.get(key)?.fields;
 
 describe('introspection of a schema with every object kind', () => {
@@ -25,13 +24,26 @@ describe('introspection of a schema with every object kind', () => {
   it('finds an object of every kind, keyed by name', () => {
     const kinds = new Set([...model.objects.values()].map((o) => o.kind));
     expect([...SCHEMA_OBJECT_KINDS].filter((k) => !kinds.has(k))).toEqual([]);
-    expect([...model.objects.keys()]).toEqual(expect.arrayContaining([
-      'schema app', 'extension citext', 'enum app.mood', 'domain app.email', 'sequence app.invoice_numbers',
-      'table app.users', 'column app.users.email', 'column app.avatar_generations."projectId"',
-      'constraint app.users.users_pkey', 'index app.users_created_idx', 'view app.active_users',
-      'materialized view app.user_counts', 'function app.greet(integer, text)', 'procedure app.bump(integer)',
-      'trigger app.users.users_touch', 'policy app.users.own_rows',
-    ]));
+    expect([...model.objects.keys()]).toEqual(
+      expect.arrayContaining([
+        'schema app',
+        'extension citext',
+        'enum app.mood',
+        'domain app.email',
+        'sequence app.invoice_numbers',
+        'table app.users',
+        'column app.users.email',
+        'column app.avatar_generations."projectId"',
+        'constraint app.users.users_pkey',
+        'index app.users_created_idx',
+        'view app.active_users',
+        'materialized view app.user_counts',
+        'function app.greet(integer, text)',
+        'procedure app.bump(integer)',
+        'trigger app.users.users_touch',
+        'policy app.users.own_rows',
+      ]),
+    );
   });
 
   it('quotes a name only where PostgreSQL needs it and says which table owns what', () => {
@@ -49,25 +61,30 @@ describe('introspection of a schema with every object kind', () => {
     expect(fields(model, 'column app.users.score_doubled')).toMatchObject({ generated: 'GENERATED ALWAYS AS ((score * 2)) STORED' });
     expect(fields(model, 'column app.users."displayName"')).toMatchObject({ collation: 'COLLATE "C"' });
     expect(fields(model, 'constraint app.avatar_generations.avatar_generations_user_id_fkey')).toEqual({
-      definition: 'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED', validation: 'valid',
+      definition: 'FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED',
+      validation: 'valid',
     });
     expect(fields(model, 'constraint app.avatar_generations.avatar_no_overlap')!.definition).toBe('EXCLUDE USING gist ("projectId" WITH =, during WITH &&)');
     expect(fields(model, 'index app.users_happy_idx')).toEqual({
-      definition: "CREATE INDEX users_happy_idx ON app.users USING btree (score) WHERE (status = 'happy'::app.mood)", validity: 'valid',
+      definition: "CREATE INDEX users_happy_idx ON app.users USING btree (score) WHERE (status = 'happy'::app.mood)",
+      validity: 'valid',
     });
     expect(fields(model, 'enum app.mood')).toEqual({ labels: "'happy', 'sad', 'neutral'" });
     expect(fields(model, 'domain app.email')!.constraints).toMatch(/^CONSTRAINT email_check CHECK/);
     expect(fields(model, 'sequence app.invoice_numbers')).toMatchObject({ start: '1000', increment: '5', type: 'bigint' });
     expect(fields(model, 'view app.active_users')!.definition).toBe('SELECT users.id, users.email FROM app.users WHERE (users.score > 0);');
     expect(fields(model, 'function app.greet(integer, text)')).toMatchObject({
-      arguments: "who integer, greeting text DEFAULT 'hello'::text", returns: 'text', language: 'sql', attributes: 'STABLE',
+      arguments: "who integer, greeting text DEFAULT 'hello'::text",
+      returns: 'text',
+      language: 'sql',
+      attributes: 'STABLE',
     });
     expect(fields(model, 'table app.users')!['row level security']).toBe('enabled');
     expect(fields(model, 'policy app.users.own_rows')).toMatchObject({ command: 'SELECT', mode: 'PERMISSIVE', roles: 'public' });
     expect(fields(model, 'extension citext')).toEqual({ version: '1.4', schema: 'public' });
   });
 
-  it('leaves out history tables, the journal, Supabase\'s history schema and what extensions own', () => {
+  it("leaves out history tables, the journal, Supabase's history schema and what extensions own", () => {
     const keys = [...model.objects.keys()];
     expect(keys.filter((k) => /_prisma_migrations|__drizzle_migrations|payload_migrations|polymigrate|supabase_migrations/.test(k))).toEqual([]);
     // citext's type and functions belong to the extension: only the extension is compared.
@@ -84,7 +101,7 @@ describe('introspection of a schema with every object kind', () => {
     try {
       // Objects created and dropped first move every OID of the copy.
       await withClient(other.url, async (c) => {
-        await c.query('CREATE TABLE filler (a int); CREATE TYPE filler_t AS ENUM (\'x\'); DROP TABLE filler; DROP TYPE filler_t;');
+        await c.query("CREATE TABLE filler (a int); CREATE TYPE filler_t AS ENUM ('x'); DROP TABLE filler; DROP TYPE filler_t;");
         await c.query(respelled(EVERY_KIND_SQL));
       });
       expect(diffSchemas(model, await introspect(other.url))).toEqual([]);
@@ -96,19 +113,28 @@ describe('introspection of a schema with every object kind', () => {
   it('narrowed to a scope: a relation with what it owns, a function, a type', async () => {
     const scoped = await introspect(db.url, { relations: ['app.avatar_generations'], functions: ['app.greet(integer, text)'], types: ['app.mood'] });
     expect([...scoped.objects.keys()].sort()).toEqual([
-      'column app.avatar_generations."projectId"', 'column app.avatar_generations.during', 'column app.avatar_generations.id',
-      'column app.avatar_generations.user_id', 'constraint app.avatar_generations.avatar_generations_pkey',
-      'constraint app.avatar_generations.avatar_generations_user_id_fkey', 'constraint app.avatar_generations.avatar_no_overlap',
-      'enum app.mood', 'function app.greet(integer, text)', 'sequence app.avatar_generations_id_seq', 'table app.avatar_generations',
+      'column app.avatar_generations."projectId"',
+      'column app.avatar_generations.during',
+      'column app.avatar_generations.id',
+      'column app.avatar_generations.user_id',
+      'constraint app.avatar_generations.avatar_generations_pkey',
+      'constraint app.avatar_generations.avatar_generations_user_id_fkey',
+      'constraint app.avatar_generations.avatar_no_overlap',
+      'enum app.mood',
+      'function app.greet(integer, text)',
+      'sequence app.avatar_generations_id_seq',
+      'table app.avatar_generations',
     ]);
     for (const [key, object] of scoped.objects) expect(object).toEqual(model.objects.get(key));
     expect((await introspect(db.url, {})).objects.size).toBe(0);
   });
 
   it('other exclusions: a schema and a table named by the caller', async () => {
-    const narrowed = await withClient(db.url, (c) => introspectSchema(c, {
-      exclude: { schemas: [...exclude.schemas, 'drizzle'], tables: [...exclude.tables, { schema: 'app', name: 'avatar_generations' }] },
-    }));
+    const narrowed = await withClient(db.url, (c) =>
+      introspectSchema(c, {
+        exclude: { schemas: [...exclude.schemas, 'drizzle'], tables: [...exclude.tables, { schema: 'app', name: 'avatar_generations' }] },
+      }),
+    );
     const keys = [...narrowed.objects.keys()];
     expect(keys.filter((k) => k.includes('avatar_generations') || k === 'schema drizzle')).toEqual([]);
     expect(keys).toContain('table app.users');

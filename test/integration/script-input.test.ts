@@ -29,8 +29,7 @@ async function projectFor(engine: EngineUnderTest) {
 /** Write raw bytes where `engine.write` would put migration `n`. */
 function writeBytes(engine: EngineUnderTest, project: TempProject, n: number, name: string, bytes: Buffer): string {
   const id = engine.write(project, n, name, 'placeholder');
-  const file = engine.kind === 'prisma' ? `prisma/migrations/${id}/migration.sql`
-    : engine.kind === 'supabase' ? `supabase/migrations/${id}.sql` : `db/${id}.sql`;
+  const file = engine.kind === 'prisma' ? `prisma/migrations/${id}/migration.sql` : engine.kind === 'supabase' ? `supabase/migrations/${id}.sql` : `db/${id}.sql`;
   project.write(file, '');
   fs.writeFileSync(project.path(file), bytes);
   return id;
@@ -49,7 +48,10 @@ describe.each(ALL_ENGINES)('input that cannot run as written ($kind)', (engine) 
     const up = await t.cli('up');
     expect(up.code).toBe(5);
     expect(up.stderr).toMatch(/not valid UTF-8/);
-    await expectHistoryMatchesCatalog(t.cli, t.db.url, [{ id: ok, tables: ['ok_first'] }, { id: bad, tables: ['caf'] }]);
+    await expectHistoryMatchesCatalog(t.cli, t.db.url, [
+      { id: ok, tables: ['ok_first'] },
+      { id: bad, tables: ['caf'] },
+    ]);
     expect(await query(t.db.url, "SELECT 1 FROM pg_tables WHERE tablename IN ('ok_first', 'caf')")).toEqual([]);
   });
 
@@ -62,7 +64,7 @@ describe.each(ALL_ENGINES)('input that cannot run as written ($kind)', (engine) 
     await expectHistoryMatchesCatalog(t.cli, t.db.url, [{ id, tables: ['bom'] }]);
   });
 
-  it('COPY … FROM stdin (pg_dump\'s data format) is refused with what to do instead', async () => {
+  it("COPY … FROM stdin (pg_dump's data format) is refused with what to do instead", async () => {
     const t = await projectFor(engine);
     const id = engine.write(t.project, 1, 'dump', 'CREATE TABLE dumped (a int, b text);\n\nCOPY public.dumped (a, b) FROM stdin;\n');
     const up = await t.cli('up', '--json');
@@ -75,14 +77,19 @@ describe.each(ALL_ENGINES)('input that cannot run as written ($kind)', (engine) 
 
   it('a failure without a PostgreSQL position still names file:line:column and the statement', async () => {
     const t = await projectFor(engine);
-    const id = engine.write(t.project, 1, 'fk', [
-      'CREATE TABLE parent (id int PRIMARY KEY);',
-      'CREATE TABLE child (parent_id int REFERENCES parent (id));',
-      '-- a comment line',
-      '  INSERT INTO child VALUES (42);',
-      'CREATE TABLE never_created (id int);',
-      '',
-    ].join('\n'));
+    const id = engine.write(
+      t.project,
+      1,
+      'fk',
+      [
+        'CREATE TABLE parent (id int PRIMARY KEY);',
+        'CREATE TABLE child (parent_id int REFERENCES parent (id));',
+        '-- a comment line',
+        '  INSERT INTO child VALUES (42);',
+        'CREATE TABLE never_created (id int);',
+        '',
+      ].join('\n'),
+    );
     const up = await t.cli('up', '--json');
     expect(up.code).toBe(1);
     const { error } = up.json().results[0];
@@ -122,16 +129,21 @@ describe('duplicate and stray files', () => {
 describe('Supabase history', () => {
   it('stores statements as the Supabase CLI splits them, and its down advice is nothing the CLI would run', async () => {
     const t = await projectFor(ENGINES.supabase);
-    const id = ENGINES.supabase.write(t.project, 1, 'functions', [
-      'set check_function_bodies = off;',
-      '',
-      'CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$',
-      'BEGIN NEW.updated_at = now(); RETURN NEW; END;',
-      '$$;',
-      '-- a comment; with a semicolon',
-      'CREATE TABLE notes (id int, updated_at timestamptz);',
-      '',
-    ].join('\n'));
+    const id = ENGINES.supabase.write(
+      t.project,
+      1,
+      'functions',
+      [
+        'set check_function_bodies = off;',
+        '',
+        'CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$',
+        'BEGIN NEW.updated_at = now(); RETURN NEW; END;',
+        '$$;',
+        '-- a comment; with a semicolon',
+        'CREATE TABLE notes (id int, updated_at timestamptz);',
+        '',
+      ].join('\n'),
+    );
     expect((await t.cli('up')).code).toBe(0);
     const [row] = await query<{ statements: string[] }>(t.db.url, 'SELECT statements FROM supabase_migrations.schema_migrations');
     expect(row!.statements).toEqual([

@@ -13,8 +13,18 @@ import { ECHO_SQL, ECHOED, forbidSecretValues, keyValueDsn, SECRETS, storeApiKey
  * is forbidden in every CLI run of this file.
  */
 forbidSecretValues();
-const { special: SPECIAL, unencoded: UNENCODED, pgpassword: PGPASSWORD, wrong: WRONG, dsn: DSN_PASSWORD, query: QUERY_PASSWORD,
-  bare: BARE, typed: TYPED, token: TOKEN, cms: CMS_SECRET } = SECRETS;
+const {
+  special: SPECIAL,
+  unencoded: UNENCODED,
+  pgpassword: PGPASSWORD,
+  wrong: WRONG,
+  dsn: DSN_PASSWORD,
+  query: QUERY_PASSWORD,
+  bare: BARE,
+  typed: TYPED,
+  token: TOKEN,
+  cms: CMS_SECRET,
+} = SECRETS;
 
 function sqlProject(): TempProject {
   const project = new TempProject('pm-secrets-');
@@ -192,8 +202,7 @@ describe('health handler', () => {
     project.write('prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
     // Outside a transaction (CONCURRENTLY), so it runs Prisma's way: a failure is recorded in
     // _prisma_migrations.logs with PostgreSQL's error, which here quotes the password.
-    project.write('prisma/migrations/20260101000000_echo/migration.sql',
-      `CREATE TABLE "Thing" ("id" integer);\nCREATE INDEX CONCURRENTLY "Thing_id" ON "Thing" ("id");\n${ECHO_SQL}`);
+    project.write('prisma/migrations/20260101000000_echo/migration.sql', `CREATE TABLE "Thing" ("id" integer);\nCREATE INDEX CONCURRENTLY "Thing_id" ON "Thing" ("id");\n${ECHO_SQL}`);
   });
   afterAll(async () => {
     await db.drop();
@@ -227,7 +236,7 @@ describe('health handler', () => {
   });
 });
 
-describe('Payload: the engine\'s configured secretEnv', () => {
+describe("Payload: the engine's configured secretEnv", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let project: TempProject;
   const BROKEN = '20261122_060000_echo_secret';
@@ -236,7 +245,9 @@ describe('Payload: the engine\'s configured secretEnv', () => {
     db = await createTestDatabase('payload_secret');
     project = payloadProject('pm-secrets-payload-', { engine: { secretEnv: 'CMS_PAYLOAD_SECRET' } });
     // A migration that uses the secret in SQL (seeding a signing key): PostgreSQL's error quotes it.
-    project.write(`payload/migrations/${BROKEN}.ts`, `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
+    project.write(
+      `payload/migrations/${BROKEN}.ts`,
+      `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
 
 export async function up({ db, payload }: MigrateUpArgs): Promise<void> {
   payload.logger.info('seeding with ' + process.env.CMS_PAYLOAD_SECRET)
@@ -244,21 +255,22 @@ export async function up({ db, payload }: MigrateUpArgs): Promise<void> {
 }
 
 export async function down({ db }: MigrateDownArgs): Promise<void> {}
-`);
+`,
+    );
   });
   afterAll(async () => {
     await db.drop();
     project.cleanup();
   });
 
-  it('is masked in Payload\'s log lines and in PostgreSQL\'s error, in --json and JSON logs', async () => {
+  it("is masked in Payload's log lines and in PostgreSQL's error, in --json and JSON logs", async () => {
     const result = await runCli(['up', '--json', '--log-format', 'json'], {
-      cwd: project.dir, env: { DATABASE_URL: db.url, CMS_PAYLOAD_SECRET: CMS_SECRET }, timeoutMs: 90_000,
+      cwd: project.dir,
+      env: { DATABASE_URL: db.url, CMS_PAYLOAD_SECRET: CMS_SECRET },
+      timeoutMs: 90_000,
     });
     expect(result.code, result.stderr).toBe(1);
-    expect(result.json().results.map((r: any) => [r.id, r.status])).toEqual([
-      ...PAYLOAD_EXAMPLE_MIGRATIONS.map((id) => [id, 'applied']), [BROKEN, 'failed'],
-    ]);
+    expect(result.json().results.map((r: any) => [r.id, r.status])).toEqual([...PAYLOAD_EXAMPLE_MIGRATIONS.map((id) => [id, 'applied']), [BROKEN, 'failed']]);
     expect(result.json().results[2].error.message).toBe(ECHOED);
     expect(logLines(result).some((l) => l.message === 'seeding with ****')).toBe(true);
   }, 90_000);

@@ -23,8 +23,8 @@ interface Leak {
   probesFail?: RegExp;
 }
 
-const publicTables = async (url: string) => (await query<{ t: string }>(url,
-  "SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablename LIKE 'probe%' ORDER BY 1")).map((r) => r.t);
+const publicTables = async (url: string) =>
+  (await query<{ t: string }>(url, "SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablename LIKE 'probe%' ORDER BY 1")).map((r) => r.t);
 
 const LEAKS: Leak[] = [
   {
@@ -73,7 +73,8 @@ const LEAKS: Leak[] = [
   {
     name: 'temp tables, prepared statements and LISTEN',
     leak: 'CREATE TEMP TABLE scratch AS SELECT 1 AS x;\nPREPARE p AS SELECT 1;\nLISTEN polymigrate_test;\n',
-    probe: (p) => `CREATE TEMP TABLE scratch AS SELECT 2 AS x;\nPREPARE p AS SELECT 2;\nCREATE TABLE ${p} AS SELECT (SELECT x FROM scratch) AS x, (SELECT count(*) FROM pg_listening_channels()) AS listening;\n`,
+    probe: (p) =>
+      `CREATE TEMP TABLE scratch AS SELECT 2 AS x;\nPREPARE p AS SELECT 2;\nCREATE TABLE ${p} AS SELECT (SELECT x FROM scratch) AS x, (SELECT count(*) FROM pg_listening_channels()) AS listening;\n`,
     async check(url, probes) {
       for (const p of probes) expect(await query(url, `SELECT x, listening::int AS listening FROM ${p}`)).toEqual([{ x: 2, listening: 0 }]);
     },
@@ -119,15 +120,13 @@ describe.each(LEAKS)('session state does not leak: $name', (leak) => {
       expect(failed.error.message).toMatch(leak.probesFail);
     } else {
       expect(up.code, up.stderr).toBe(0);
-      await expectHistoryMatchesCatalog(cli, db.url, [
-        { id: leakId, tables: [] },
-        ...probeIds.map((id, i) => ({ id, tables: [probes[i]!] })),
-      ]);
+      await expectHistoryMatchesCatalog(cli, db.url, [{ id: leakId, tables: [] }, ...probeIds.map((id, i) => ({ id, tables: [probes[i]!] }))]);
     }
     await leak.check(db.url, probes);
     // Each engine's history row is in its own table, whatever the leak set.
-    expect(await query(db.url, 'SELECT count(*)::int AS n FROM public._prisma_migrations WHERE finished_at IS NOT NULL'))
-      .toEqual([{ n: leak.probesFail ? (source === 'prisma' ? 1 : 0) : (source === 'prisma' ? 2 : 1) }]);
+    expect(await query(db.url, 'SELECT count(*)::int AS n FROM public._prisma_migrations WHERE finished_at IS NOT NULL')).toEqual([
+      { n: leak.probesFail ? (source === 'prisma' ? 1 : 0) : source === 'prisma' ? 2 : 1 },
+    ]);
   });
 });
 
@@ -140,8 +139,8 @@ function projectIn(project: TempProject, folder: string): TempProject {
   } as TempProject;
 }
 
-describe('the reset between migrations keeps polymigrate\'s own session state', () => {
-  it('the step guard (an advisory lock of the steps\' session) is still held after migrations that were reset', async () => {
+describe("the reset between migrations keeps polymigrate's own session state", () => {
+  it("the step guard (an advisory lock of the steps' session) is still held after migrations that were reset", async () => {
     const db = await createTestDatabase('hygiene_lock');
     const project = new TempProject();
     cleanups.push(async () => {
@@ -149,11 +148,16 @@ describe('the reset between migrations keeps polymigrate\'s own session state', 
       project.cleanup();
     });
     project.config({ engines: [ENGINES.sql.config] });
-    ENGINES.sql.write(project, 1, 'sets', "SET search_path TO pg_temp, public;\nCREATE TEMP TABLE t AS SELECT 1;\n");
+    ENGINES.sql.write(project, 1, 'sets', 'SET search_path TO pg_temp, public;\nCREATE TEMP TABLE t AS SELECT 1;\n');
     ENGINES.sql.write(project, 2, 'sets_again', 'SET ROLE postgres;\n');
     // What its own session holds, seen from inside the third migration: the guard survived two resets.
-    ENGINES.sql.write(project, 3, 'looks', `CREATE TABLE held AS SELECT count(*)::int AS n FROM pg_locks
-      WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND (classid::bigint << 32) + objid::bigint = 5043117229815412;\n`);
+    ENGINES.sql.write(
+      project,
+      3,
+      'looks',
+      `CREATE TABLE held AS SELECT count(*)::int AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND (classid::bigint << 32) + objid::bigint = 5043117229815412;\n`,
+    );
     const up = await runCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
     expect(up.code, up.stderr).toBe(0);
     expect(await query(db.url, 'SELECT n FROM held')).toEqual([{ n: 1 }]);

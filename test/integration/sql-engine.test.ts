@@ -11,10 +11,13 @@ describe('SQL engine with Supabase history', () => {
     project.write('supabase/migrations/20260101000000_profiles.sql', 'CREATE TABLE profiles (id uuid PRIMARY KEY);\n');
     project.write('supabase/migrations/20260102000000_avatars.sql', 'ALTER TABLE profiles ADD COLUMN avatar text;\n');
     // What the Supabase CLI leaves behind after applying the first migration itself.
-    await query(db.url, `CREATE SCHEMA supabase_migrations;
+    await query(
+      db.url,
+      `CREATE SCHEMA supabase_migrations;
       CREATE TABLE supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY, statements text[], name text);
       CREATE TABLE profiles (id uuid PRIMARY KEY);
-      INSERT INTO supabase_migrations.schema_migrations VALUES ('20260101000000', ARRAY['CREATE TABLE profiles (id uuid PRIMARY KEY)'], 'profiles');`);
+      INSERT INTO supabase_migrations.schema_migrations VALUES ('20260101000000', ARRAY['CREATE TABLE profiles (id uuid PRIMARY KEY)'], 'profiles');`,
+    );
   });
   const { cli } = t;
 

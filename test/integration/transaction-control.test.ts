@@ -29,8 +29,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-const tables = async (url: string) => (await query<{ t: string }>(url,
-  "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%' ORDER BY 1")).map((r) => r.t);
+const tables = async (url: string) =>
+  (await query<{ t: string }>(url, "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%' ORDER BY 1")).map((r) => r.t);
 
 const SELF_WRAPPED = [
   '-- Prisma does not automatically wrap PostgreSQL migrations in a transaction.',
@@ -45,7 +45,8 @@ const SELF_WRAPPED = [
 ].join('\n');
 
 describe.each(ALL_ENGINES.flatMap((engine) => (['first', 'later'] as const).map((position) => ({ engine, position, label: `${engine.kind}, ${position} step` }))))(
-  'transaction control ($label)', ({ engine, position }) => {
+  'transaction control ($label)',
+  ({ engine, position }) => {
     it('BEGIN; SET TRANSACTION ISOLATION LEVEL …; backfill; COMMIT applies in its own transaction, at the isolation it asked for', async () => {
       const t = await setUp(engine, position);
       cleanups.push(t.cleanup);
@@ -59,7 +60,8 @@ describe.each(ALL_ENGINES.flatMap((engine) => (['first', 'later'] as const).map(
       // The next migration starts from the session as the run began: the default isolation.
       expect(await query(t.db.url, 'SELECT level FROM after_it')).toEqual([{ level: 'read committed' }]);
       const states = await expectHistoryMatchesCatalog(t.cli, t.db.url, [
-        { id, tables: ['backfill', 'isolation_seen'] }, { id: after, tables: ['after_it'] },
+        { id, tables: ['backfill', 'isolation_seen'] },
+        { id: after, tables: ['after_it'] },
         ...(t.before ? [{ id: t.before, tables: ['before_it'] }] : []),
       ]);
       expect(states[id]).toBe('applied');
@@ -69,8 +71,7 @@ describe.each(ALL_ENGINES.flatMap((engine) => (['first', 'later'] as const).map(
     it('two transactions, the second failing: recorded as the engine records a partial failure, or refused before running', async () => {
       const t = await setUp(engine, position);
       cleanups.push(t.cleanup);
-      const id = engine.write(t.project, t.n, 'two_blocks',
-        'BEGIN;\nCREATE TABLE a_part (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE b_part (id int REFERENCES missing_table (id));\nCOMMIT;\n');
+      const id = engine.write(t.project, t.n, 'two_blocks', 'BEGIN;\nCREATE TABLE a_part (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE b_part (id int REFERENCES missing_table (id));\nCOMMIT;\n');
       const up = await t.cli('up', '--json');
       const states = await expectHistoryMatchesCatalog(t.cli, t.db.url, [{ id, tables: ['a_part', 'b_part'] }]);
       if (engine.kind === 'drizzle' || engine.kind === 'supabase') {
@@ -134,4 +135,5 @@ describe.each(ALL_ENGINES.flatMap((engine) => (['first', 'later'] as const).map(
       expect(states[id]).toBe(engine.kind === 'prisma' ? 'failed' : 'pending');
       expect(await tables(t.db.url)).toEqual(t.before ? ['before_it'] : []);
     });
-  });
+  },
+);

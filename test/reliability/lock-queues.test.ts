@@ -19,7 +19,11 @@ const results = new ResultRecorder('10-lock-queues', {
 });
 let failed = false;
 const cleanups: Array<() => Promise<void> | void> = [];
-beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
+beforeEach(({ onTestFailed }) =>
+  onTestFailed(() => {
+    failed = true;
+  }),
+);
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -28,7 +32,10 @@ afterAll(() => results.save(!failed));
 async function setUp(migration: Record<string, string>) {
   const db = await createTestDatabase('lockq');
   const project = new TempProject('pm-lockq-');
-  cleanups.push(() => db.drop(), () => project.cleanup());
+  cleanups.push(
+    () => db.drop(),
+    () => project.cleanup(),
+  );
   project.config({ engines: [{ kind: 'sql', name: 'app', migrations: 'db' }] });
   project.write('db/1_busy.sql', 'CREATE TABLE busy (id int);\nINSERT INTO busy VALUES (1);\n');
   expect((await runCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } })).code).toBe(0);
@@ -57,13 +64,20 @@ describe('lock queues', () => {
     await reader.query('BEGIN');
     await reader.query("SELECT * FROM busy WHERE id = 1 AND 'secret-literal' <> ''");
     const pretty = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
-    await seen(pretty.output, /waits for a lock: AccessExclusiveLock on busy for \d+\.\ds, blocked by pid \d+ "reporting job" \(idle in transaction for [\d.]+s: SELECT \* FROM busy WHERE id = \? AND '\?' <> '\?'\)/);
+    await seen(
+      pretty.output,
+      /waits for a lock: AccessExclusiveLock on busy for \d+\.\ds, blocked by pid \d+ "reporting job" \(idle in transaction for [\d.]+s: SELECT \* FROM busy WHERE id = \? AND '\?' <> '\?'\)/,
+    );
     await reader.query('COMMIT');
     const done = await pretty.done;
     expect(done.code).toBe(0);
     expect(done.stderr).not.toContain('secret-literal');
     expect(await hasColumn(db.url)).toBe(true);
-    results.row({ case: 'ALTER behind a reader, no timeout', held: 'after ~3 s it named the lock, the mode and the blocking session (query literals masked); applied once the reader committed', exit: done.code ?? 'none' });
+    results.row({
+      case: 'ALTER behind a reader, no timeout',
+      held: 'after ~3 s it named the lock, the mode and the blocking session (query literals masked); applied once the reader committed',
+      exit: done.code ?? 'none',
+    });
 
     // The same as JSON log lines.
     project.write('db/3_alter.sql', 'ALTER TABLE busy ADD COLUMN d int;\n');
@@ -97,7 +111,11 @@ describe('lock queues', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(await hasColumn(db.url)).toBe(true);
     expect(await query(db.url, "SELECT count(*)::int AS n FROM polymigrate.sql_migrations WHERE id = '2_alter'")).toEqual([{ n: 1 }]);
-    results.row({ case: '--ddl-lock-timeout 0.5 --ddl-retries 10, reader released after the first retry', held: 'each try rolled back after 0.5 s; a read of the table answered meanwhile; applied once the reader was gone, recorded once', exit: done.code ?? 'none' });
+    results.row({
+      case: '--ddl-lock-timeout 0.5 --ddl-retries 10, reader released after the first retry',
+      held: 'each try rolled back after 0.5 s; a read of the table answered meanwhile; applied once the reader was gone, recorded once',
+      exit: done.code ?? 'none',
+    });
   });
 
   it('--ddl-retries used up: the step fails with what blocked it, nothing of it stays, and the advice says the table was busy', async () => {
@@ -126,6 +144,10 @@ describe('lock queues', () => {
     // Human output shows every retry line; there is none.
     expect(out.stdout + out.stderr).not.toMatch(/try 2 in/);
     expect(await query(db.url, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'busy_id'")).toEqual([{ indisvalid: false }]);
-    results.row({ case: 'CREATE INDEX CONCURRENTLY times out behind an uncommitted write', held: 'the INVALID index it left is named with the DROP to run; not retried over it', exit: out.code });
+    results.row({
+      case: 'CREATE INDEX CONCURRENTLY times out behind an uncommitted write',
+      held: 'the INVALID index it left is named with the DROP to run; not retried over it',
+      exit: out.code,
+    });
   });
 });

@@ -21,7 +21,8 @@ const IDS = ['1_accounts', '2_sessions', '3_audit'];
 const results = new ResultRecorder('8b-pooler-backstops', {
   order: 8.5,
   title: 'Connection poolers: when the probe misses',
-  summary: `The session probe switched off, ${RUNS} runs (the library's \`up()\`, in one process) started together through PgBouncer in ` +
+  summary:
+    `The session probe switched off, ${RUNS} runs (the library's \`up()\`, in one process) started together through PgBouncer in ` +
     `transaction mode on ${IDS.length} SQL migrations that each record that they ran and sleep 0.5 s, ${TRIALS} trials per pool: what the lock's ` +
     'own checks (pid and foreign keys on every take and release) and the stranded-key cleanup leave.',
 });
@@ -37,16 +38,18 @@ function project(): TempProject {
 }
 
 async function runTogether(p: TempProject, url: string): Promise<string[]> {
-  return Promise.all(Array.from({ length: RUNS }, async () => {
-    const migrator = await createPolymigrate({ config: p.path('polymigrate.config.json'), databaseUrl: url, lockTimeoutSeconds: 20 });
-    try {
-      return (await migrator.up()).outcome;
-    } catch (error) {
-      return `error: ${(error as Error).message.slice(0, 60)}`;
-    } finally {
-      await migrator.close();
-    }
-  }));
+  return Promise.all(
+    Array.from({ length: RUNS }, async () => {
+      const migrator = await createPolymigrate({ config: p.path('polymigrate.config.json'), databaseUrl: url, lockTimeoutSeconds: 20 });
+      try {
+        return (await migrator.up()).outcome;
+      } catch (error) {
+        return `error: ${(error as Error).message.slice(0, 60)}`;
+      } finally {
+        await migrator.close();
+      }
+    }),
+  );
 }
 
 async function leftBehind(database: string, direct: string) {
@@ -62,8 +65,14 @@ async function leftBehind(database: string, direct: string) {
 
 describe.skipIf(pgbouncerMissing('test/reliability/pooler-backstops.test.ts (the lock behind a pooler the probe missed)'))('when the probe misses a transaction-mode pooler', () => {
   let p: TempProject;
-  beforeAll(() => { p = project(); });
-  beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
+  beforeAll(() => {
+    p = project();
+  });
+  beforeEach(({ onTestFailed }) =>
+    onTestFailed(() => {
+      failed = true;
+    }),
+  );
   afterAll(() => {
     p?.cleanup();
     results.save(!failed);

@@ -26,7 +26,8 @@ const MIGRATIONS = [...PRISMA, ...SQL];
 const results = new ResultRecorder('8-poolers', {
   order: 8,
   title: 'Connection poolers (PgBouncer)',
-  summary: `${RUNS} \`polymigrate up\` processes started together through a real PgBouncer 1.18 in front of the server, ` +
+  summary:
+    `${RUNS} \`polymigrate up\` processes started together through a real PgBouncer 1.18 in front of the server, ` +
     `on a project of ${PRISMA.length} Prisma migrations (each sleeps 1 s) and ${SQL.length} SQL-folder migrations; every migration ` +
     'also inserts a row naming itself, so a second apply would show. "App traffic": ' +
     `${APP_CLIENTS} clients running short queries and transactions back to back through the same pooler during the runs.`,
@@ -47,7 +48,12 @@ function poolerProject(): TempProject {
   }
   project.write('prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
   for (const id of SQL) project.write(`db/${id}.sql`, `${record(id)}CREATE TABLE IF NOT EXISTS t_${id} (id int);\n`);
-  project.config({ engines: [{ kind: 'prisma', migrations: 'prisma/migrations' }, { kind: 'sql', name: 'reports', migrations: 'db' }] });
+  project.config({
+    engines: [
+      { kind: 'prisma', migrations: 'prisma/migrations' },
+      { kind: 'sql', name: 'reports', migrations: 'db' },
+    ],
+  });
   return project;
 }
 
@@ -61,8 +67,7 @@ interface Counts {
 }
 
 async function counts(directUrl: string, database: string): Promise<Counts> {
-  const rows = await query<{ migration: string; n: number }>(directUrl,
-    `SELECT migration, count(*)::int AS n FROM applies GROUP BY 1`).catch(() => []);
+  const rows = await query<{ migration: string; n: number }>(directUrl, `SELECT migration, count(*)::int AS n FROM applies GROUP BY 1`).catch(() => []);
   const count = async (sql: string) => Number((await query<{ n: number }>(directUrl, sql).catch(() => [{ n: 0 }]))[0]!.n);
   return {
     applies: Object.fromEntries(rows.map((r) => [r.migration, r.n])),
@@ -77,7 +82,7 @@ async function advisoryLocksIn(database: string): Promise<number> {
   const sql = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`;
   const started = Date.now();
   for (;;) {
-    const [{ n }] = await query<{ n: number }>(adminUrl(), sql, [database]) as [{ n: number }];
+    const [{ n }] = (await query<{ n: number }>(adminUrl(), sql, [database])) as [{ n: number }];
     if (n === 0 || Date.now() - started > 5_000) return n;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -87,17 +92,16 @@ async function advisoryLocksIn(database: string): Promise<number> {
 function evidenceKind(stderr: string): string {
   if (/both open, were served by the same server session/.test(stderr)) return 'two open connections shared one server session';
   if (/queries ran on server session \d+, then on/.test(stderr)) return 'a connection moved to another server session';
-  if (/other transaction\(s\) between/.test(stderr)) return 'its server session ran other clients\' transactions in between';
-  if (/another client's query/.test(stderr)) return 'the other connection\'s session ran another client\'s query';
+  if (/other transaction\(s\) between/.test(stderr)) return "its server session ran other clients' transactions in between";
+  if (/another client's query/.test(stderr)) return "the other connection's session ran another client's query";
   if (/setting/.test(stderr)) return 'a session setting did not stay';
-  if (/lock key|took a lock/.test(stderr)) return 'the lock\'s own check (a key on a session that was not the connection\'s)';
+  if (/lock key|took a lock/.test(stderr)) return "the lock's own check (a key on a session that was not the connection's)";
   return 'other';
 }
 
 async function upTogether(project: TempProject, env: Record<string, string>) {
   const started = Date.now();
-  const runs = await Promise.all(Array.from({ length: RUNS }, () =>
-    spawnCli(['up', '--lock-timeout', '60'], { cwd: project.dir, env }).done));
+  const runs = await Promise.all(Array.from({ length: RUNS }, () => spawnCli(['up', '--lock-timeout', '60'], { cwd: project.dir, env }).done));
   return { runs, ms: Date.now() - started };
 }
 
@@ -107,8 +111,14 @@ function withTraffic(url: string, clients: number): AppTraffic | undefined {
 
 describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent up through PgBouncer)'))('poolers: concurrent up through PgBouncer', () => {
   let project: TempProject;
-  beforeAll(() => { project = poolerProject(); });
-  beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
+  beforeAll(() => {
+    project = poolerProject();
+  });
+  beforeEach(({ onTestFailed }) =>
+    onTestFailed(() => {
+      failed = true;
+    }),
+  );
   afterAll(() => {
     project?.cleanup();
     results.fact('concurrent runs', RUNS);
@@ -121,8 +131,12 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
       const label = `transaction mode, pool ${poolSize}, ${clients ? 'with' : 'no'} app traffic`;
       describe(label, () => {
         let bouncer: PgBouncer;
-        beforeAll(async () => { bouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize }); });
-        afterAll(async () => { await bouncer?.stop(); });
+        beforeAll(async () => {
+          bouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize });
+        });
+        afterAll(async () => {
+          await bouncer?.stop();
+        });
 
         it(`${RUNS} × up, ${TRIALS} trials: refused naming the pooler and the fix; no migration applied twice, no lock left`, async () => {
           const kinds = new Set<string>();
@@ -162,7 +176,8 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
           expect(tally.probe).toBeGreaterThanOrEqual(RUNS * TRIALS - 2);
           results.row({
             case: `${RUNS} × \`up\` at once through PgBouncer, ${label} (${TRIALS} trials)`,
-            held: `${tally.probe} of ${RUNS * TRIALS} refused by the probe before any lock, ${tally.lock} by the lock's own checks, ` +
+            held:
+              `${tally.probe} of ${RUNS * TRIALS} refused by the probe before any lock, ${tally.lock} by the lock's own checks, ` +
               `${tally.through} ran (probe missed); each refusal names the pooler and directUrl/DIRECT_URL; no migration ran twice; ` +
               `0 advisory locks left; what gave the pooler away: ${[...kinds].join('; ')}` +
               (clients ? `; app traffic: ${appQueries} queries, 0 errors` : ''),
@@ -186,7 +201,8 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
             expect(await counts(db.url, db.name)).toEqual({ applies: once, prismaRows: PRISMA.length, sqlRows: SQL.length, advisoryLocks: 0 });
             results.row({
               case: `the same ${RUNS} × \`up\` with \`DIRECT_URL\` set to the server (${label})`,
-              held: `all exit 0; each of the ${MIGRATIONS.length} migrations ran once (1 row each; history ${PRISMA.length} + ${SQL.length} rows); ` +
+              held:
+                `all exit 0; each of the ${MIGRATIONS.length} migrations ran once (1 row each; history ${PRISMA.length} + ${SQL.length} rows); ` +
                 `1 run applied, ${RUNS - 1} found nothing to do; 0 advisory locks left${clients ? `; app traffic: ${app!.queries} queries, 0 errors` : ''}`,
               exit: 0,
               ms,
@@ -242,7 +258,8 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
         else expect(found).toBe(0);
         results.row({
           case: `the session probe alone, on two fresh connections, ${PROBES} times: ${c.label}`,
-          held: (c.expectFound ? `saw the pooler ${found} times out of ${PROBES}` : `refused nothing: ${found} false findings out of ${PROBES}`) +
+          held:
+            (c.expectFound ? `saw the pooler ${found} times out of ${PROBES}` : `refused nothing: ${found} false findings out of ${PROBES}`) +
             (ddlRun ? ` (meanwhile ${ddlRun.queries} CREATE + DROP TABLE pairs)` : ''),
         });
       } finally {
@@ -256,8 +273,12 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
   // Session mode keeps a server session per client connection: polymigrate runs through it as it runs direct.
   describe('session mode, pool 20, with app traffic', () => {
     let bouncer: PgBouncer;
-    beforeAll(async () => { bouncer = await startPgBouncer(adminUrl(), { mode: 'session', poolSize: 20 }); });
-    afterAll(async () => { await bouncer?.stop(); });
+    beforeAll(async () => {
+      bouncer = await startPgBouncer(adminUrl(), { mode: 'session', poolSize: 20 });
+    });
+    afterAll(async () => {
+      await bouncer?.stop();
+    });
 
     it(`${RUNS} × up through the session pooler: each migration applied exactly once, no lock left`, async () => {
       const db = await createTestDatabase('relpool');
@@ -273,7 +294,8 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
         expect(await counts(db.url, db.name)).toEqual({ applies: once, prismaRows: PRISMA.length, sqlRows: SQL.length, advisoryLocks: 0 });
         results.row({
           case: `${RUNS} × \`up\` at once through PgBouncer in session mode, pool 20, with app traffic`,
-          held: `all exit 0; each of the ${MIGRATIONS.length} migrations ran once; 1 run applied, ${RUNS - 1} found nothing to do; ` +
+          held:
+            `all exit 0; each of the ${MIGRATIONS.length} migrations ran once; 1 run applied, ${RUNS - 1} found nothing to do; ` +
             `0 advisory locks left; app traffic: ${app.queries} queries, 0 errors`,
           exit: 0,
           ms,

@@ -38,7 +38,10 @@ export interface ResultSection {
 export class ResultRecorder {
   private readonly rows: ResultRow[] = [];
   private readonly facts: Record<string, string | number> = {};
-  constructor(private readonly file: string, private readonly section: Omit<ResultSection, 'rows' | 'facts'>) {}
+  constructor(
+    private readonly file: string,
+    private readonly section: Omit<ResultSection, 'rows' | 'facts'>,
+  ) {}
 
   row(row: ResultRow): void {
     this.rows.push(row);

@@ -9,12 +9,19 @@ import { CLI, REPO_ROOT } from '../helpers/run-cli.js';
 import { budget, STEP_MS } from '../helpers/time-budget.js';
 
 /** The example project's migrations, per engine, in apply order (checked against the disk below). */
-export const PRISMA_IDS = fs.readdirSync(path.join(REPO_ROOT, 'prisma/migrations'), { withFileTypes: true })
-  .filter((e) => e.isDirectory()).map((e) => e.name).sort();
-export const DRIZZLE_TAGS = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'drizzle/migrations/meta/_journal.json'), 'utf8')) as
-  { entries: Array<{ tag: string }> }).entries.map((e) => e.tag);
-export const REPORTING_IDS = fs.readdirSync(path.join(REPO_ROOT, 'sql/reporting'))
-  .filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql')).map((f) => f.slice(0, -4)).sort();
+export const PRISMA_IDS = fs
+  .readdirSync(path.join(REPO_ROOT, 'prisma/migrations'), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+export const DRIZZLE_TAGS = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'drizzle/migrations/meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> }).entries.map(
+  (e) => e.tag,
+);
+export const REPORTING_IDS = fs
+  .readdirSync(path.join(REPO_ROOT, 'sql/reporting'))
+  .filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql'))
+  .map((f) => f.slice(0, -4))
+  .sort();
 
 export interface ExampleOptions {
   /** Extra files for the reporting SQL folder of the copy (name → content), e.g. a slow migration. */
@@ -81,8 +88,7 @@ export async function historyTruth(url: string): Promise<Array<[string, string, 
       out.push(['prisma', r.migration_name, r.done ? 'applied' : 'failed']);
     }
     // Drizzle identifies rows by created_at = the journal's `when`.
-    const journal = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'drizzle/migrations/meta/_journal.json'), 'utf8')) as
-      { entries: Array<{ tag: string; when: number }> };
+    const journal = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'drizzle/migrations/meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string; when: number }> };
     for (const r of await rows('SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at')) {
       const entry = journal.entries.find((e) => e.when === Number(r.created_at));
       out.push(['drizzle', entry?.tag ?? `unknown ${r.created_at}`, 'applied']);
@@ -96,7 +102,8 @@ export async function historyTruth(url: string): Promise<Array<[string, string, 
 
 /** `polymigrate status --json`, reduced to the non-pending migrations as [engine, id, state]. */
 export function statusTruth(doc: { engines: Array<{ name: string; migrations: Array<{ id: string; state: string }> }> }): Array<[string, string, string]> {
-  return doc.engines.flatMap((e) => e.migrations.filter((m) => m.state !== 'pending').map((m) => [e.name, m.id, m.state] as [string, string, string]))
+  return doc.engines
+    .flatMap((e) => e.migrations.filter((m) => m.state !== 'pending').map((m) => [e.name, m.id, m.state] as [string, string, string]))
     .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : 0));
 }
 
@@ -120,21 +127,39 @@ export async function normalisedSnapshot(url: string): Promise<string> {
     };
     const userSchemas = `NOT IN ('pg_catalog','information_schema','pg_toast')`;
     await q('schemas', `SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1`);
-    await q('columns', `SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
-             WHERE table_schema ${userSchemas} ORDER BY 1,2,3`);
-    await q('indexes', `SELECT n.nspname, c.relname, i.indisvalid, i.indisready, pg_get_indexdef(i.indexrelid) AS def
+    await q(
+      'columns',
+      `SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+             WHERE table_schema ${userSchemas} ORDER BY 1,2,3`,
+    );
+    await q(
+      'indexes',
+      `SELECT n.nspname, c.relname, i.indisvalid, i.indisready, pg_get_indexdef(i.indexrelid) AS def
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname ${userSchemas} ORDER BY 1,2`);
-    await q('constraints', `SELECT n.nspname, conname, pg_get_constraintdef(con.oid) AS def FROM pg_constraint con
-             JOIN pg_namespace n ON n.oid = con.connamespace WHERE n.nspname ${userSchemas} ORDER BY 1,2,3`);
-    await q('functions', `SELECT n.nspname, p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-             WHERE n.nspname ${userSchemas} ORDER BY 1,2`);
+             WHERE n.nspname ${userSchemas} ORDER BY 1,2`,
+    );
+    await q(
+      'constraints',
+      `SELECT n.nspname, conname, pg_get_constraintdef(con.oid) AS def FROM pg_constraint con
+             JOIN pg_namespace n ON n.oid = con.connamespace WHERE n.nspname ${userSchemas} ORDER BY 1,2,3`,
+    );
+    await q(
+      'functions',
+      `SELECT n.nspname, p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname ${userSchemas} ORDER BY 1,2`,
+    );
     await q('views', `SELECT schemaname, viewname, definition FROM pg_views WHERE schemaname ${userSchemas} ORDER BY 1,2`);
-    await q('types', `SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels FROM pg_type t
-             JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1,2 ORDER BY 1,2`);
+    await q(
+      'types',
+      `SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels FROM pg_type t
+             JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1,2 ORDER BY 1,2`,
+    );
     await q('sequences', `SELECT schemaname, sequencename FROM pg_sequences ORDER BY 1,2`);
-    await q('prisma', `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back,
-             applied_steps_count, logs FROM _prisma_migrations ORDER BY migration_name, started_at`);
+    await q(
+      'prisma',
+      `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back,
+             applied_steps_count, logs FROM _prisma_migrations ORDER BY migration_name, started_at`,
+    );
     await q('drizzle', `SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at`);
     await q('sql', `SELECT engine, id, checksum, finished_at IS NOT NULL AS finished FROM polymigrate.sql_migrations ORDER BY 1,2`);
     await q('kpis', `SELECT key, label, unit FROM reporting.kpi_definitions ORDER BY 1`);
@@ -144,10 +169,15 @@ export async function normalisedSnapshot(url: string): Promise<string> {
 
 /** Sessions holding polymigrate's (or another) advisory lock in this database right now (pg_locks lists every database's). */
 export async function advisoryHolders(url: string, key = POLYMIGRATE_LOCK_KEY): Promise<number[]> {
-  return withClient(url, async (c) => (await c.query<{ pid: number }>(
-    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::text = $1 AND objid::text = $2
+  return withClient(url, async (c) =>
+    (
+      await c.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::text = $1 AND objid::text = $2
        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [(key >> 32n).toString(), (key & 0xffffffffn).toString()])).rows.map((r) => r.pid));
+        [(key >> 32n).toString(), (key & 0xffffffffn).toString()],
+      )
+    ).rows.map((r) => r.pid),
+  );
 }
 
 /**
@@ -183,8 +213,12 @@ export function spawnCli(args: string[], options: { cwd: string; env?: Record<st
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const timeoutMs = options.timeoutMs ?? budget(STEP_MS.cli);
   const timer = setTimeout(() => {
     if (child.exitCode !== null || child.signalCode !== null) return;

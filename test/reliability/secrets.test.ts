@@ -11,7 +11,8 @@ forbidSecretValues();
 const results = new ResultRecorder('7-secrets', {
   order: 7,
   title: 'Secrets in every output',
-  summary: 'The example project run with secrets PostgreSQL sees and echoes back: a password with `@ : / %` and a space, an unencoded ' +
+  summary:
+    'The example project run with secrets PostgreSQL sees and echoes back: a password with `@ : / %` and a space, an unencoded ' +
     'one, `PGPASSWORD`, and connection strings that are wrong in the ways people write them. Each case ran three times — human ' +
     'output, `--json`, `--log-format json` — and none of the six streams held the secret in any form (raw, percent-encoded, ' +
     'or the tail an earlier mask left behind); the exit code is the same in every mode and the message still says what is wrong.',
@@ -50,7 +51,9 @@ describe('secrets never reach any output', () => {
 
   beforeAll(async () => {
     [special, unencoded, pgpassword] = await Promise.all([
-      createRoleDatabase(SECRETS.special, 'relsec'), createRoleDatabase(SECRETS.unencoded, 'relsec'), createRoleDatabase(SECRETS.pgpassword, 'relsec'),
+      createRoleDatabase(SECRETS.special, 'relsec'),
+      createRoleDatabase(SECRETS.unencoded, 'relsec'),
+      createRoleDatabase(SECRETS.pgpassword, 'relsec'),
     ]);
     databases.push(special, unencoded, pgpassword);
     await storeApiKey(special, SECRETS.special);
@@ -58,7 +61,11 @@ describe('secrets never reach any output', () => {
     // The example project, plus a reporting migration whose PostgreSQL error quotes a value the server holds.
     project = exampleProject('pm-rel-secrets-', { reporting: { [`${ECHO}.sql`]: ECHO_SQL } });
   });
-  beforeEach(({ onTestFailed }) => onTestFailed(() => { failed = true; }));
+  beforeEach(({ onTestFailed }) =>
+    onTestFailed(() => {
+      failed = true;
+    }),
+  );
   afterAll(async () => {
     await Promise.all(databases.map((db) => db.drop()));
     project?.cleanup();
@@ -68,54 +75,88 @@ describe('secrets never reach any output', () => {
   const CASES: Case[] = [
     { name: 'status, password with `@ : / %` and a space, percent-encoded', args: ['status'], env: () => ({ DATABASE_URL: special.url }), exit: 3, message: PENDING },
     {
-      name: '`up`: a migration fails and PostgreSQL\'s error quotes that password', args: ['up'], env: () => ({ DATABASE_URL: special.url }), exit: 1,
+      name: "`up`: a migration fails and PostgreSQL's error quotes that password",
+      args: ['up'],
+      env: () => ({ DATABASE_URL: special.url }),
+      exit: 1,
       message: /reporting: up 20260124000000_echo_api_key failed: invalid input syntax for type integer: "\*\*\*\*"/,
     },
     {
-      name: 'the wrong password (with `@ : / %` and a space)', args: ['status'],
-      env: () => ({ DATABASE_URL: special.urlWith(encodeURIComponent(SECRETS.wrong)) }), exit: 1, message: /Authentication failed for postgres:\/\/relsec_\w+:\*\*\*\*@/,
+      name: 'the wrong password (with `@ : / %` and a space)',
+      args: ['status'],
+      env: () => ({ DATABASE_URL: special.urlWith(encodeURIComponent(SECRETS.wrong)) }),
+      exit: 1,
+      message: /Authentication failed for postgres:\/\/relsec_\w+:\*\*\*\*@/,
     },
     {
-      name: 'that password unencoded: `/` ends the host part, the URL does not parse', args: ['status'],
-      env: () => ({ DATABASE_URL: special.urlWith(SECRETS.special) }), exit: 2, message: /is not a valid URL: postgres:\/\/relsec_\w+:\*\*\*\*@.* — its password or user name holds a character/,
+      name: 'that password unencoded: `/` ends the host part, the URL does not parse',
+      args: ['status'],
+      env: () => ({ DATABASE_URL: special.urlWith(SECRETS.special) }),
+      exit: 2,
+      message: /is not a valid URL: postgres:\/\/relsec_\w+:\*\*\*\*@.* — its password or user name holds a character/,
     },
     {
-      name: 'an unencoded `@ : %` and a space: pg reads the password to the last `@` and connects', args: ['status'],
-      env: () => ({ DATABASE_URL: unencoded.urlWith(SECRETS.unencoded) }), exit: 3, message: PENDING,
+      name: 'an unencoded `@ : %` and a space: pg reads the password to the last `@` and connects',
+      args: ['status'],
+      env: () => ({ DATABASE_URL: unencoded.urlWith(SECRETS.unencoded) }),
+      exit: 3,
+      message: PENDING,
     },
     {
-      name: '`PGPASSWORD` (the URL has none), quoted by PostgreSQL\'s error', args: ['up'],
-      env: () => ({ DATABASE_URL: pgpassword.urlWith(undefined), PGPASSWORD: SECRETS.pgpassword }), exit: 1, message: /invalid input syntax for type integer: "\*\*\*\*"/,
+      name: "`PGPASSWORD` (the URL has none), quoted by PostgreSQL's error",
+      args: ['up'],
+      env: () => ({ DATABASE_URL: pgpassword.urlWith(undefined), PGPASSWORD: SECRETS.pgpassword }),
+      exit: 1,
+      message: /invalid input syntax for type integer: "\*\*\*\*"/,
     },
     {
-      name: 'a key=value (libpq) connection string', args: ['status'], env: () => ({ DATABASE_URL: keyValueDsn(SECRETS.dsn) }), exit: 2,
+      name: 'a key=value (libpq) connection string',
+      args: ['status'],
+      env: () => ({ DATABASE_URL: keyValueDsn(SECRETS.dsn) }),
+      exit: 2,
       message: /is a key=value connection string \(.*password=\*\*\*\* .*\); polymigrate needs a URL/,
     },
     {
-      name: 'a URL that does not parse, with `?password=`', args: ['status'],
-      env: () => ({ DATABASE_URL: `postgres://deploy@127.0.0.1:notaport/app?password=${encodeURIComponent(SECRETS.query)}` }), exit: 2,
+      name: 'a URL that does not parse, with `?password=`',
+      args: ['status'],
+      env: () => ({ DATABASE_URL: `postgres://deploy@127.0.0.1:notaport/app?password=${encodeURIComponent(SECRETS.query)}` }),
+      exit: 2,
       message: /is not a valid URL: postgres:\/\/deploy@127\.0\.0\.1:notaport\/app\?password=\*\*\*\*/,
     },
     { name: 'a password where the URL belongs (`--url <password>`)', args: ['status', '--url', SECRETS.bare], env: () => ({}), exit: 2, message: /is not a valid URL: \(not shown/ },
     {
-      name: 'a URL typed where the command belongs', args: [`postgres://deploy:${SECRETS.typed}@db.example.com/app`], env: () => ({}), exit: 2,
+      name: 'a URL typed where the command belongs',
+      args: [`postgres://deploy:${SECRETS.typed}@db.example.com/app`],
+      env: () => ({}),
+      exit: 2,
       message: /unknown command 'postgres:\/\/deploy:\*\*\*\*@db\.example\.com\/app'/,
     },
   ];
 
-  it.each(CASES)('$name', async (c) => {
-    const env = c.env();
-    const run = (extra: string[]) => runCli([...c.args, ...extra], { cwd: project.dir, env });
-    // runCli fails the test if any of the forbidden forms is in stdout or stderr.
-    const human = await run([]);
-    const json = await run(['--json']);
-    const logged = await run(['--log-format', 'json']);
-    expect([human.code, json.code, logged.code]).toEqual([c.exit, c.exit, c.exit]);
-    const output = human.stdout + human.stderr;
-    expect(output).toMatch(c.message);
-    expect(jsonSays(json.json())).toMatch(c.message);
-    expect(logSays(logLines(logged))).toMatch(c.message);
-    const line = output.split('\n').find((l) => c.message.test(l)) ?? '';
-    results.row({ case: c.name, exit: c.exit, held: `${line.replace(/^error:? /, '').replaceAll(project.dir, '…').trim()} — the secret in no output, in any form` });
-  }, 60_000);
+  it.each(CASES)(
+    '$name',
+    async (c) => {
+      const env = c.env();
+      const run = (extra: string[]) => runCli([...c.args, ...extra], { cwd: project.dir, env });
+      // runCli fails the test if any of the forbidden forms is in stdout or stderr.
+      const human = await run([]);
+      const json = await run(['--json']);
+      const logged = await run(['--log-format', 'json']);
+      expect([human.code, json.code, logged.code]).toEqual([c.exit, c.exit, c.exit]);
+      const output = human.stdout + human.stderr;
+      expect(output).toMatch(c.message);
+      expect(jsonSays(json.json())).toMatch(c.message);
+      expect(logSays(logLines(logged))).toMatch(c.message);
+      const line = output.split('\n').find((l) => c.message.test(l)) ?? '';
+      results.row({
+        case: c.name,
+        exit: c.exit,
+        held: `${line
+          .replace(/^error:? /, '')
+          .replaceAll(project.dir, '…')
+          .trim()} — the secret in no output, in any form`,
+      });
+    },
+    60_000,
+  );
 });

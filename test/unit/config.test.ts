@@ -18,7 +18,15 @@ describe('config validation', () => {
   });
 
   it.each([
-    [{ engines: [{ kind: 'sql', migrations: 'a' }, { kind: 'sql', migrations: 'b' }] }, /engines\[1\]\.name: duplicate engine name "sql"/],
+    [
+      {
+        engines: [
+          { kind: 'sql', migrations: 'a' },
+          { kind: 'sql', migrations: 'b' },
+        ],
+      },
+      /engines\[1\]\.name: duplicate engine name "sql"/,
+    ],
     [{ engines: [{ kind: 'mongo', migrations: 'a' }] }, /engines\[0\]\.kind: unknown engine kind "mongo"; expected one of "sql"/],
     [{ engines: [{ kind: 'sql', migrations: 'a', histroy: 'supabase' }] }, /engines\[0\]: unknown key "histroy"/],
     [{ engines: [{ kind: 'sql', migrations: 'a', history: 'flyway' }] }, /engines\[0\]\.history:/],

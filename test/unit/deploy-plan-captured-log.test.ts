@@ -19,7 +19,7 @@ const LOG = [
 ];
 
 describe('captured SQL from the server log', () => {
-  it('reads one backend\'s statements in order, multi-line ones whole, parameters inlined', () => {
+  it("reads one backend's statements in order, multi-line ones whole, parameters inlined", () => {
     expect(capturedStatements(LOG, { pid: 4242, file: 'src/migrations/20240601_pages.ts' }).map((s) => s.sql)).toEqual([
       'BEGIN',
       'ALTER TABLE "pages" ADD COLUMN "slug" varchar NOT NULL;\nCREATE INDEX "pages_slug_idx" ON "pages" USING btree ("slug");',
@@ -32,6 +32,11 @@ describe('captured SQL from the server log', () => {
     const trace = await unobservedTrace({ engine: 'payload', id: '20240601_pages', transactional: true, statements: capturedStatements(LOG, { pid: 4242 }) });
     expect(trace.statements.map((s) => s.shape.type)).toEqual(['TransactionStmt', 'AlterTableStmt', 'IndexStmt', 'InsertStmt', 'TransactionStmt']);
     const codes = findingsOf(trace).map((f) => [f.code, f.basis]);
-    expect(codes).toEqual(expect.arrayContaining([['PM404', 'parsed'], ['PM101', 'parsed']]));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        ['PM404', 'parsed'],
+        ['PM101', 'parsed'],
+      ]),
+    );
   });
 });

@@ -4,13 +4,21 @@ import type { Finding, MigrationTrace, RelationSize } from '../../src/deploy-pla
 
 /** Risk is pure: findings and catalog sizes in, levels and sentences out. */
 const rewrite: Finding = {
-  code: 'PM402', name: 'column-type-change', level: 'medium', baseLevel: 'medium', statement: 0,
-  relation: { schema: 'public', name: 'events' }, message: 'changes public.events.amount from integer to bigint, rewriting the table',
-  safer: 'add a column', basis: 'observed',
+  code: 'PM402',
+  name: 'column-type-change',
+  level: 'medium',
+  baseLevel: 'medium',
+  statement: 0,
+  relation: { schema: 'public', name: 'events' },
+  message: 'changes public.events.amount from integer to bigint, rewriting the table',
+  safer: 'add a column',
+  basis: 'observed',
   impact: { blocks: { reads: true, writes: true }, mode: 'AccessExclusiveLock', work: 'rewrite' },
 };
 const indexBuild: Finding = {
-  ...rewrite, code: 'PM101', name: 'index-without-concurrently',
+  ...rewrite,
+  code: 'PM101',
+  name: 'index-without-concurrently',
   impact: { blocks: { reads: false, writes: true }, mode: 'ShareLock', work: 'index build' },
 };
 const size = (rows: number, totalBytes = rows * 100): RelationSize => ({ schema: 'public', name: 'events', exists: true, kind: 'table', rows, totalBytes });
@@ -31,8 +39,7 @@ describe('assessFinding', () => {
   });
 
   it('says what is blocked, for how long, with the sizes', () => {
-    expect(assess(rewrite, size(48_000_000, 12 * 2 ** 30)).risk)
-      .toBe('rewrites public.events (≈48 M rows, 12 GB) under ACCESS EXCLUSIVE: blocks every read and write for the whole rewrite');
+    expect(assess(rewrite, size(48_000_000, 12 * 2 ** 30)).risk).toBe('rewrites public.events (≈48 M rows, 12 GB) under ACCESS EXCLUSIVE: blocks every read and write for the whole rewrite');
   });
 
   it('keeps the rule level when the size is unknown, and is low on a table the deploy creates', () => {
@@ -56,12 +63,29 @@ describe('assessFinding', () => {
 
 describe('migrationRisk', () => {
   const trace = (failed = false): MigrationTrace => ({
-    engine: 'sql', id: '0002', transactional: true, outcome: failed ? 'failed' : 'ok', committed: false, notes: [],
-    foreignKeysWithoutIndex: [], traceMs: 1, observeMs: 1, observations: 2,
-    statements: failed ? [{
-      index: 0, statement: { sql: 'ALTER TABLE x', line: 3 }, shape: { type: 'AlterTableStmt', node: {} }, outcome: 'failed',
-      error: { message: 'column "plan" contains null values' }, locks: [], holding: [],
-    }] : [],
+    engine: 'sql',
+    id: '0002',
+    transactional: true,
+    outcome: failed ? 'failed' : 'ok',
+    committed: false,
+    notes: [],
+    foreignKeysWithoutIndex: [],
+    traceMs: 1,
+    observeMs: 1,
+    observations: 2,
+    statements: failed
+      ? [
+          {
+            index: 0,
+            statement: { sql: 'ALTER TABLE x', line: 3 },
+            shape: { type: 'AlterTableStmt', node: {} },
+            outcome: 'failed',
+            error: { message: 'column "plan" contains null values' },
+            locks: [],
+            holding: [],
+          },
+        ]
+      : [],
   });
 
   it('is the worst counted finding, with its sentence; ignored and info findings do not count', () => {

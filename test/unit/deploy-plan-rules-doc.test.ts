@@ -15,7 +15,10 @@ describe('plan rules documentation', () => {
     expect(new Set(ALL_RULES.map((r) => r.name)).size).toBe(ALL_RULES.length);
     for (const rule of ALL_RULES) {
       expect(rule.code).toMatch(/^PM\d{3}$/);
-      expect([rule.finds, rule.why, rule.safer].every((text) => text.length > 8), rule.code).toBe(true);
+      expect(
+        [rule.finds, rule.why, rule.safer].every((text) => text.length > 8),
+        rule.code,
+      ).toBe(true);
       expect(ruleFor(rule.name.toUpperCase())).toBe(rule);
     }
   });

@@ -33,7 +33,7 @@ describe('the direct URL: which URL up, down and resolve run on', () => {
     expect(s.forRun().forRun()).toBe(s.forRun());
   });
 
-  it('the config\'s directUrl wins over DIRECT_URL; an empty one (an unset variable) is none', () => {
+  it("the config's directUrl wins over DIRECT_URL; an empty one (an unset variable) is none", () => {
     process.env.DATABASE_URL = POOLED;
     process.env.DIRECT_URL = OTHER;
     expect(session({ directUrl: DIRECT }).forRun().databaseUrl).toBe(DIRECT);

@@ -4,8 +4,7 @@ import { schemaModel, type SchemaObject } from '../../src/schema/schema-model.js
 import { downDifferences } from '../../src/verify/down-differences.js';
 
 const schema = (name: string): SchemaObject => ({ key: `schema ${name}`, kind: 'schema', name, fields: {} });
-const table = (name: string): SchemaObject =>
-  ({ key: `table ${name}`, kind: 'table', name, schema: name.split('.')[0], fields: { 'row level security': 'disabled' } });
+const table = (name: string): SchemaObject => ({ key: `table ${name}`, kind: 'table', name, schema: name.split('.')[0], fields: { 'row level security': 'disabled' } });
 
 describe('downDifferences (pure)', () => {
   const exclude = defaultExclusions();
@@ -16,7 +15,7 @@ describe('downDifferences (pure)', () => {
     expect(downDifferences(before, after, exclude)).toEqual([{ kind: 'unexpected', objectKind: 'table', object: 'public.left_over' }]);
   });
 
-  it('the schema an engine made for its history table (drizzle) is not the down\'s business while it is empty', () => {
+  it("the schema an engine made for its history table (drizzle) is not the down's business while it is empty", () => {
     const after = schemaModel([...before.objects.values(), schema('drizzle')]);
     expect(downDifferences(before, after, exclude)).toEqual([]);
   });

@@ -5,7 +5,11 @@ import { nullCreatedAtProblems, reconcileJournal } from '../../adapters/drizzle/
 import type { DrizzleMigrationMeta } from '../../adapters/drizzle/drizzle-migration.js';
 
 const migration = (id: string, when: number, checksum = `h-${id}`): DiscoveredMigration<DrizzleMigrationMeta> => ({
-  id, path: `/m/${id}.sql`, checksum, hasDown: false, transactional: true,
+  id,
+  path: `/m/${id}.sql`,
+  checksum,
+  hasDown: false,
+  transactional: true,
   meta: { format: 'journal', when, text: '', chunks: [] },
 });
 const row = (id: string, created_at: number | null, hash: string, matchedBy?: DrizzleHistoryMeta['matchedBy'], expectedWhen?: number): HistoryEntry => {
@@ -14,11 +18,17 @@ const row = (id: string, created_at: number | null, hash: string, matchedBy?: Dr
 };
 
 describe('drizzle reconcile (drizzle-kit 0.x journal)', () => {
-  it('applies drizzle\'s rule and reports what it hides', () => {
+  it("applies drizzle's rule and reports what it hides", () => {
     const disk = [migration('a', 100), migration('b', 200), migration('late', 150), migration('c', 300)];
     const history = [row('a', 100, 'h-a', 'created_at'), row('b', 200, 'edited', 'created_at'), row('created_at=50 (row 9)', 50, 'x')];
     const states = reconcileJournal(disk, history, 'app').map((s) => [s.id, s.state]);
-    expect(states).toEqual([['a', 'applied'], ['b', 'modified'], ['late', 'unreachable'], ['c', 'pending'], ['created_at=50 (row 9)', 'missing']]);
+    expect(states).toEqual([
+      ['a', 'applied'],
+      ['b', 'modified'],
+      ['late', 'unreachable'],
+      ['c', 'pending'],
+      ['created_at=50 (row 9)', 'missing'],
+    ]);
   });
 
   it('a row tied only by hash is applied when drizzle would skip it, modified when drizzle would run it again', () => {

@@ -66,7 +66,7 @@ describe('executePlan', () => {
     expect(db.texts.filter((t) => t.includes('INSERT INTO "polymigrate"."steps"'))).toHaveLength(2);
   });
 
-  it('takes and releases an engine\'s extra lock keys around its steps', async () => {
+  it("takes and releases an engine's extra lock keys around its steps", async () => {
     const a = memoryAdapter('a', [{ id: '1' }], { capabilities: { lockKeys: [72707369n] } });
     const { db } = await run([a]);
     expect(db.texts.filter((t) => t.includes('pg_try_advisory_lock') || t.includes('pg_advisory_unlock'))).toHaveLength(2);
@@ -96,7 +96,7 @@ describe('StepTransaction', () => {
     return { db, texts };
   }
 
-  it('sends BEGIN just before the engine\'s first query, then commits the closing statements inside it', async () => {
+  it("sends BEGIN just before the engine's first query, then commits the closing statements inside it", async () => {
     const { db, texts } = recording();
     const tx = new StepTransaction(db);
     await tx.connection.query('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE');
@@ -141,7 +141,10 @@ function serverLikeDb(failing: RegExp | undefined, log: string[]) {
       }
       return recordQuery<R>(text);
     });
-    chain = answer.then(() => undefined, () => undefined);
+    chain = answer.then(
+      () => undefined,
+      () => undefined,
+    );
     return answer;
   };
   return Object.assign(db, { query });
@@ -149,7 +152,10 @@ function serverLikeDb(failing: RegExp | undefined, log: string[]) {
 
 /** An SQL engine of memory migrations: each step's script is `SELECT 'script <id>'`. */
 function sqlMemoryAdapter(name: string, ids: string[]): MigrationAdapter {
-  const base = memoryAdapter(name, ids.map((id) => ({ id })));
+  const base = memoryAdapter(
+    name,
+    ids.map((id) => ({ id })),
+  );
   return {
     ...base,
     runner: {
@@ -166,14 +172,22 @@ async function runSql(db: Queryable & { queries: string[]; texts: string[] }, ad
   const plan = planUp([await readEngineStatus(adapter, db)]);
   const { prepared } = await prepareSqlSteps(plan.steps, adapters);
   return executePlan(plan.steps, {
-    adapters, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockUrl: 'postgres://x', lockTimeoutSeconds: 1,
-    journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared,
+    adapters,
+    engineDb: async () => db,
+    engineUrl: () => 'postgres://x',
+    lockDb: db,
+    lockUrl: 'postgres://x',
+    lockTimeoutSeconds: 1,
+    journal: new Journal('polymigrate'),
+    journalDb: db,
+    runId: 1,
+    prepared,
     events: { stepStarted: (s) => log.push(`start ${s.id}`), stepFinished: (r) => log.push(`${r.status} ${r.id}`) },
   });
 }
 
 describe('executePlan with an SQL engine (the step protocol, pipelined)', () => {
-  it('sends the next step\'s query before the running one answers; it first checks, in a transaction of its own, that the one before committed', async () => {
+  it("sends the next step's query before the running one answers; it first checks, in a transaction of its own, that the one before committed", async () => {
     const log: string[] = [];
     const db = serverLikeDb(undefined, log);
     const results = await runSql(db, sqlMemoryAdapter('a', ['1', '2', '3']), log);
@@ -183,7 +197,11 @@ describe('executePlan with an SQL engine (the step protocol, pipelined)', () => 
     // The first step's transaction starts with its own script: BEGIN, then nothing of polymigrate's.
     expect(steps[0]).toMatch(/^BEGIN;\nSELECT 'script 1'\n;\nSET SESSION AUTHORIZATION DEFAULT;[^]*INSERT INTO history VALUES \('1'\);\nINSERT INTO "polymigrate"\."steps" [^]*;\nCOMMIT$/);
     for (const i of [1, 2]) {
-      expect(steps[i]).toMatch(new RegExp(`^BEGIN;\\nSELECT 1 / \\(SELECT count\\(\\*\\)::integer FROM "polymigrate"\\."steps" WHERE run_id = 1 AND seq = ${i}\\) AS previous_step_committed;\\nCOMMIT;\\nBEGIN;\\nSELECT 'script ${i + 1}'\\n;`));
+      expect(steps[i]).toMatch(
+        new RegExp(
+          `^BEGIN;\\nSELECT 1 / \\(SELECT count\\(\\*\\)::integer FROM "polymigrate"\\."steps" WHERE run_id = 1 AND seq = ${i}\\) AS previous_step_committed;\\nCOMMIT;\\nBEGIN;\\nSELECT 'script ${i + 1}'\\n;`,
+        ),
+      );
     }
   });
 
@@ -202,7 +220,10 @@ describe('executePlan with an SQL engine (the step protocol, pipelined)', () => 
 
 /** A batch engine of memory migrations that logs each migration it runs; `pauses`: it honours ctx.afterStep. */
 function batchMemoryAdapter(name: string, ids: string[], log: string[], pauses: boolean, failing?: string): MigrationAdapter {
-  const base = memoryAdapter(name, ids.map((id) => ({ id })));
+  const base = memoryAdapter(
+    name,
+    ids.map((id) => ({ id })),
+  );
   return {
     ...base,
     runner: {
@@ -232,20 +253,32 @@ async function runWithHook(adapters: MigrationAdapter[], afterStep: (step: { eng
   const map = new Map(adapters.map((a) => [a.name, a]));
   const { prepared } = await prepareSqlSteps(plan.steps, map);
   return executePlan(plan.steps, {
-    adapters: map, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockUrl: 'postgres://x', lockTimeoutSeconds: 1,
-    journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared, events: {}, afterStep,
+    adapters: map,
+    engineDb: async () => db,
+    engineUrl: () => 'postgres://x',
+    lockDb: db,
+    lockUrl: 'postgres://x',
+    lockTimeoutSeconds: 1,
+    journal: new Journal('polymigrate'),
+    journalDb: db,
+    runId: 1,
+    prepared,
+    events: {},
+    afterStep,
   });
 }
 
 describe('executePlan with afterStep (the shadow replay looks at the database between steps)', () => {
   it('runs the hook after each committed step of an engine that runs its own steps, before the next one starts', async () => {
     const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }]);
-    const results = await runWithHook([a], async (step) => { a.calls.push(`hook ${step.engine}:${step.id}`); });
+    const results = await runWithHook([a], async (step) => {
+      a.calls.push(`hook ${step.engine}:${step.id}`);
+    });
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
     expect(a.calls).toEqual(['apply 1 tx=true', 'hook a:1', 'apply 2 tx=true', 'hook a:2']);
   });
 
-  it('does not pipeline SQL steps: each step\'s query is sent only after the hook of the one before', async () => {
+  it("does not pipeline SQL steps: each step's query is sent only after the hook of the one before", async () => {
     const log: string[] = [];
     const db = serverLikeDb(undefined, log);
     const adapter = sqlMemoryAdapter('a', ['1', '2', '3']);
@@ -253,9 +286,20 @@ describe('executePlan with afterStep (the shadow replay looks at the database be
     const plan = planUp([await readEngineStatus(adapter, db)]);
     const { prepared } = await prepareSqlSteps(plan.steps, adapters);
     const results = await executePlan(plan.steps, {
-      adapters, engineDb: async () => db, engineUrl: () => 'postgres://x', lockDb: db, lockUrl: 'postgres://x', lockTimeoutSeconds: 1,
-      journal: new Journal('polymigrate'), journalDb: db, runId: 1, prepared, events: {},
-      afterStep: async (step) => { log.push(`hook ${step.id}`); },
+      adapters,
+      engineDb: async () => db,
+      engineUrl: () => 'postgres://x',
+      lockDb: db,
+      lockUrl: 'postgres://x',
+      lockTimeoutSeconds: 1,
+      journal: new Journal('polymigrate'),
+      journalDb: db,
+      runId: 1,
+      prepared,
+      events: {},
+      afterStep: async (step) => {
+        log.push(`hook ${step.id}`);
+      },
     });
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
     expect(log).toEqual(['sent 1', 'hook 1', 'sent 2', 'hook 2', 'sent 3', 'hook 3']);
@@ -264,14 +308,18 @@ describe('executePlan with afterStep (the shadow replay looks at the database be
   it('gives a batch engine that cannot pause its steps one per call, with the hook between', async () => {
     const log: string[] = [];
     const b = batchMemoryAdapter('b', ['x', 'y'], log, false);
-    await runWithHook([b], async (step) => { log.push(`hook ${step.id}`); });
+    await runWithHook([b], async (step) => {
+      log.push(`hook ${step.id}`);
+    });
     expect(log).toEqual(['batch x', 'commit x', 'hook x', 'batch y', 'commit y', 'hook y']);
   });
 
   it('gives a batch engine that pauses its steps in one call: it runs the hook between them, the core after the last', async () => {
     const log: string[] = [];
     const b = batchMemoryAdapter('b', ['x', 'y', 'z'], log, true);
-    const results = await runWithHook([b], async (step) => { log.push(`hook ${step.id}`); });
+    const results = await runWithHook([b], async (step) => {
+      log.push(`hook ${step.id}`);
+    });
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
     expect(log).toEqual(['batch x,y,z', 'commit x', 'hook x', 'commit y', 'hook y', 'commit z', 'hook z']);
   });
@@ -279,18 +327,28 @@ describe('executePlan with afterStep (the shadow replay looks at the database be
   it('runs no hook for a failed step, and none after it', async () => {
     const log: string[] = [];
     const b = batchMemoryAdapter('b', ['x', 'y', 'z'], log, false, 'y');
-    const results = await runWithHook([b], async (step) => { log.push(`hook ${step.id}`); });
+    const results = await runWithHook([b], async (step) => {
+      log.push(`hook ${step.id}`);
+    });
     expect(results.map((r) => `${r.id}:${r.status}`)).toEqual(['x:applied', 'y:failed', 'z:not-run']);
     expect(log).toEqual(['batch x', 'commit x', 'hook x', 'batch y']);
   });
 
-  it('ends the run with the hook\'s error, for every kind of runner, and starts nothing after it', async () => {
+  it("ends the run with the hook's error, for every kind of runner, and starts nothing after it", async () => {
     const a = memoryAdapter('a', [{ id: '1' }, { id: '2' }]);
-    await expect(runWithHook([a], async () => { throw new Error('tracker broke'); })).rejects.toThrow('tracker broke');
+    await expect(
+      runWithHook([a], async () => {
+        throw new Error('tracker broke');
+      }),
+    ).rejects.toThrow('tracker broke');
     expect(a.calls).toEqual(['apply 1 tx=true']);
     const log: string[] = [];
     const b = batchMemoryAdapter('b', ['x', 'y'], log, true);
-    await expect(runWithHook([b], async () => { throw new Error('tracker broke in a batch'); })).rejects.toThrow('tracker broke in a batch');
+    await expect(
+      runWithHook([b], async () => {
+        throw new Error('tracker broke in a batch');
+      }),
+    ).rejects.toThrow('tracker broke in a batch');
     expect(log).toEqual(['batch x,y', 'commit x']);
   });
 });

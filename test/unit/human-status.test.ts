@@ -29,7 +29,10 @@ function report(...engines: EngineStatus[]): StatusReport {
 
 /** The listed migration lines: state and id, or the hidden-count line. */
 function listed(text: string): string[] {
-  return text.split('\n').filter((line) => line.startsWith('  ')).map((line) => line.trim().split(/\s+/).slice(0, 2).join(' '));
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('  '))
+    .map((line) => line.trim().split(/\s+/).slice(0, 2).join(' '));
 }
 
 describe('human status output', () => {
@@ -50,12 +53,23 @@ describe('human status output', () => {
 
   it('always lists every migration that is not applied, where it sits', () => {
     const states: Record<number, MigrationState> = {
-      3: 'failed', 12: 'modified', 20: 'rolled-back', 28: 'missing', 29: 'pending', 30: 'unreachable',
+      3: 'failed',
+      12: 'modified',
+      20: 'rolled-back',
+      28: 'missing',
+      29: 'pending',
+      30: 'unreachable',
     };
     const lines = listed(renderStatus(report(engine('app', 40, states)), plain));
     // 34 applied: 24 hidden, counted where the first hidden one was (before 0003).
     expect(lines).toEqual([
-      '… 24', 'failed 0003_m', 'modified 0012_m', 'rolled-back 0020_m', 'missing 0028_m', 'pending 0029_m', 'unreachable 0030_m',
+      '… 24',
+      'failed 0003_m',
+      'modified 0012_m',
+      'rolled-back 0020_m',
+      'missing 0028_m',
+      'pending 0029_m',
+      'unreachable 0030_m',
       ...Array.from({ length: 10 }, (_, i) => `applied ${String(31 + i).padStart(4, '0')}_m`),
     ]);
   });

@@ -50,7 +50,12 @@ describe('password masking', () => {
 
 describe('key=value connection strings (libpq syntax)', () => {
   it('parses quotes and backslash escapes as libpq does, and refuses what libpq refuses', () => {
-    expect(parseKeyValueDsn("host=db port = 5432 password='p w\\'d' user=a\\ b")).toEqual([['host', 'db'], ['port', '5432'], ['password', "p w'd"], ['user', 'a b']]);
+    expect(parseKeyValueDsn("host=db port = 5432 password='p w\\'d' user=a\\ b")).toEqual([
+      ['host', 'db'],
+      ['port', '5432'],
+      ['password', "p w'd"],
+      ['user', 'a b'],
+    ]);
     expect(parseKeyValueDsn("host=db password='open")).toBeUndefined();
     expect(parseKeyValueDsn('host db')).toBeUndefined();
   });

@@ -3,9 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, ExitCode } from '../../src/errors.js';
-import {
-  detectPackageManager, installCommand, isMissingPackage, missingPeerError, OPTIONAL_PEERS,
-} from '../../src/peers/missing-peer.js';
+import { detectPackageManager, installCommand, isMissingPackage, missingPeerError, OPTIONAL_PEERS } from '../../src/peers/missing-peer.js';
 import { TempProject } from '../helpers/project.js';
 import { REPO_ROOT } from '../helpers/run-cli.js';
 
@@ -32,7 +30,9 @@ async function importError(specifier: string): Promise<unknown> {
 
 describe('optional peers', () => {
   it('package.json declares exactly the peers the code loads, every one optional, none a dependency, each tested (a devDependency)', () => {
-    const loaded = Object.values(OPTIONAL_PEERS).map((peer) => peer.name).sort();
+    const loaded = Object.values(OPTIONAL_PEERS)
+      .map((peer) => peer.name)
+      .sort();
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(loaded);
     for (const name of loaded) {
       expect(manifest.peerDependenciesMeta[name], name).toEqual({ optional: true });

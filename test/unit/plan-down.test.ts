@@ -8,7 +8,14 @@ const hints = { rollbackHint: (engine: string, status: { id: string }) => `recip
 
 async function fixture(): Promise<EngineStatus[]> {
   const auth = memoryAdapter('auth', [{ id: '1_users' }, { id: '2_sessions', down: true }], { applied: ['1_users', '2_sessions'] });
-  const cms = memoryAdapter('cms', [{ id: '10_posts', down: true }, { id: '20_tags', down: true }], { applied: ['10_posts', '20_tags'] });
+  const cms = memoryAdapter(
+    'cms',
+    [
+      { id: '10_posts', down: true },
+      { id: '20_tags', down: true },
+    ],
+    { applied: ['10_posts', '20_tags'] },
+  );
   return Promise.all([auth, cms].map((a) => readEngineStatus(a, noDb)));
 }
 
@@ -42,7 +49,10 @@ describe('planDown', () => {
   });
 
   it('--strict refuses the whole down when any step is irreversible', async () => {
-    const j: JournalStep[] = [{ runId: 1, engine: 'auth', id: '1_users' }, { runId: 1, engine: 'cms', id: '10_posts' }];
+    const j: JournalStep[] = [
+      { runId: 1, engine: 'auth', id: '1_users' },
+      { runId: 1, engine: 'cms', id: '10_posts' },
+    ];
     const plan = planDown(await fixture(), j, { strict: true }, hints);
     expect(plan.refusals).toHaveLength(1);
     expect(plan.refusals[0]!.message).toContain('--strict');

@@ -43,10 +43,14 @@ describe('planUp', () => {
     expect(allowed.steps.map((s) => s.id)).toEqual(['2_b']);
   });
 
-  it('refuses an unreachable migration with the engine\'s reason as the fix', () => {
+  it("refuses an unreachable migration with the engine's reason as the fix", () => {
     const migration = { id: '5_old', path: '/x', hasDown: false, transactional: true };
     const engine: EngineStatus = {
-      name: 'drizzle', kind: 'drizzle', rollback: 'none', location: '/x', problems: [],
+      name: 'drizzle',
+      kind: 'drizzle',
+      rollback: 'none',
+      location: '/x',
+      problems: [],
       migrations: [{ id: '5_old', state: 'unreachable', migration, reason: 'older than applied', fix: 'give it a newer when' } satisfies MigrationStatus],
     };
     const plan = planUp([engine]);
@@ -77,7 +81,10 @@ describe('planUp', () => {
 
   it('warns about a pending migration older than an applied one, and about missing files', async () => {
     const auth = memoryAdapter('auth', [{ id: '1_a' }, { id: '2_b' }], {
-      history: [{ id: '2_b', state: 'applied', checksum: 'sum-2_b' }, { id: '0_gone', state: 'applied' }],
+      history: [
+        { id: '2_b', state: 'applied', checksum: 'sum-2_b' },
+        { id: '0_gone', state: 'applied' },
+      ],
     });
     const plan = planUp(await statusOf(auth));
     expect(plan.steps.map((s) => s.id)).toEqual(['1_a']);
@@ -104,7 +111,10 @@ describe('planUp', () => {
     it('plans exactly the given ids per engine, in config and apply order, whatever order the sets list them in', async () => {
       const auth = memoryAdapter('auth', [{ id: '1_a' }, { id: '2_b' }, { id: '3_c' }]);
       const cms = memoryAdapter('cms', [{ id: '10_x' }, { id: '20_y' }]);
-      const only = new Map([['cms', new Set(['20_y', '10_x'])], ['auth', new Set(['3_c', '1_a'])]]);
+      const only = new Map([
+        ['cms', new Set(['20_y', '10_x'])],
+        ['auth', new Set(['3_c', '1_a'])],
+      ]);
       const plan = planUp(await statusOf(auth, cms), { only });
       expect(plan.steps.map((s) => `${s.engine}:${s.id}`)).toEqual(['auth:1_a', 'auth:3_c', 'cms:10_x', 'cms:20_y']);
       expect(plan.refusals).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { poolerHint } from '../../src/pooler/pooler-url.js';
 
-describe('poolerHint: what a URL\'s shape says about a pooler', () => {
+describe("poolerHint: what a URL's shape says about a pooler", () => {
   it.each([
     ['postgres://u:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres', true, /Supavisor\) in transaction mode/],
     ['postgres://u:p@db.abcdefghijklmnop.supabase.co:6543/postgres', true, /dedicated pooler \(PgBouncer\) in transaction mode/],

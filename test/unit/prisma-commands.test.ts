@@ -13,19 +13,16 @@ describe('Prisma command syntax per major', () => {
   });
 
   it('diffs two schemas with --from-schema/--to-schema in 7 and the -datamodel flags in 6', () => {
-    expect(diffSchemasCommand(7, 'prisma/schema', '/tmp/previous.prisma'))
-      .toBe('npx prisma migrate diff --from-schema prisma/schema --to-schema /tmp/previous.prisma --script');
-    expect(diffSchemasCommand(6, 'prisma/schema.prisma', '/tmp/previous.prisma'))
-      .toBe('npx prisma migrate diff --from-schema-datamodel prisma/schema.prisma --to-schema-datamodel /tmp/previous.prisma --script');
+    expect(diffSchemasCommand(7, 'prisma/schema', '/tmp/previous.prisma')).toBe('npx prisma migrate diff --from-schema prisma/schema --to-schema /tmp/previous.prisma --script');
+    expect(diffSchemasCommand(6, 'prisma/schema.prisma', '/tmp/previous.prisma')).toBe(
+      'npx prisma migrate diff --from-schema-datamodel prisma/schema.prisma --to-schema-datamodel /tmp/previous.prisma --script',
+    );
   });
 
-  it('diffs the database against the schema through the config\'s datasource in 7 and the URL in 6', () => {
-    expect(diffDatabaseToSchemaCommand(7, 'prisma/schema.prisma'))
-      .toBe('npx prisma migrate diff --from-config-datasource --to-schema prisma/schema.prisma --script');
-    expect(diffDatabaseToSchemaCommand(7, 'db/schema', 'config/prisma.ts'))
-      .toBe('npx prisma migrate diff --config config/prisma.ts --from-config-datasource --to-schema db/schema --script');
-    expect(diffDatabaseToSchemaCommand(6, 'prisma/schema.prisma'))
-      .toBe('npx prisma migrate diff --from-url "$DATABASE_URL" --to-schema-datamodel prisma/schema.prisma --script');
+  it("diffs the database against the schema through the config's datasource in 7 and the URL in 6", () => {
+    expect(diffDatabaseToSchemaCommand(7, 'prisma/schema.prisma')).toBe('npx prisma migrate diff --from-config-datasource --to-schema prisma/schema.prisma --script');
+    expect(diffDatabaseToSchemaCommand(7, 'db/schema', 'config/prisma.ts')).toBe('npx prisma migrate diff --config config/prisma.ts --from-config-datasource --to-schema db/schema --script');
+    expect(diffDatabaseToSchemaCommand(6, 'prisma/schema.prisma')).toBe('npx prisma migrate diff --from-url "$DATABASE_URL" --to-schema-datamodel prisma/schema.prisma --script');
   });
 
   it('no Prisma 7 command uses a flag Prisma 7 removed', () => {
@@ -42,7 +39,16 @@ describe('Prisma command syntax per major', () => {
 
   it('runs migrate dev --create-only with --config or --schema when given', () => {
     expect(createOnlyArgs('add_posts')).toEqual(['migrate', 'dev', '--create-only', '--name', 'add_posts']);
-    expect(createOnlyArgs('x', '/p/prisma.config.ts', '/p/db/schema.prisma'))
-      .toEqual(['migrate', 'dev', '--create-only', '--name', 'x', '--config', '/p/prisma.config.ts', '--schema', '/p/db/schema.prisma']);
+    expect(createOnlyArgs('x', '/p/prisma.config.ts', '/p/db/schema.prisma')).toEqual([
+      'migrate',
+      'dev',
+      '--create-only',
+      '--name',
+      'x',
+      '--config',
+      '/p/prisma.config.ts',
+      '--schema',
+      '/p/db/schema.prisma',
+    ]);
   });
 });

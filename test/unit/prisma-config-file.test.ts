@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TempProject } from '../helpers/project.js';
-import {
-  findPrismaConfig, prismaConfigIn, prismaProjectDir, readPrismaConfig, readPrismaConfigLiterals,
-} from '../../adapters/prisma/prisma-config-file.js';
+import { findPrismaConfig, prismaConfigIn, prismaProjectDir, readPrismaConfig, readPrismaConfigLiterals } from '../../adapters/prisma/prisma-config-file.js';
 
 /** Reading a project's prisma.config.* (files on disk, no database). */
 describe('Prisma config file', () => {
@@ -16,60 +14,63 @@ describe('Prisma config file', () => {
     return p;
   };
 
-  it('reads schema and migrations.path literally, resolved against the file\'s folder, and ignores views/typedSql paths', () => {
+  it("reads schema and migrations.path literally, resolved against the file's folder, and ignores views/typedSql paths", () => {
     const p = project();
-    const file = p.write('apps/api/prisma.config.ts', [
-      "import 'dotenv/config';",
-      "import { defineConfig, env } from 'prisma/config';",
-      'export default defineConfig({',
-      "  views: { path: 'db/views' },",
-      "  schema: 'db/schema',",
-      "  migrations: { seed: 'tsx db/seed.ts', path: \"db/migrations\" },",
-      "  typedSql: { path: 'db/sql' },",
-      "  datasource: { url: env('DATABASE_URL') },",
-      '});',
-    ].join('\n'));
+    const file = p.write(
+      'apps/api/prisma.config.ts',
+      [
+        "import 'dotenv/config';",
+        "import { defineConfig, env } from 'prisma/config';",
+        'export default defineConfig({',
+        "  views: { path: 'db/views' },",
+        "  schema: 'db/schema',",
+        '  migrations: { seed: \'tsx db/seed.ts\', path: "db/migrations" },',
+        "  typedSql: { path: 'db/sql' },",
+        "  datasource: { url: env('DATABASE_URL') },",
+        '});',
+      ].join('\n'),
+    );
     expect(readPrismaConfigLiterals(file)).toEqual({ file, schema: p.path('apps/api/db/schema'), migrations: p.path('apps/api/db/migrations') });
   });
 
   it('skips commented-out keys', () => {
     const p = project();
-    const file = p.write('prisma.config.ts', [
-      'export default {',
-      "  // schema: 'old/schema.prisma',",
-      "  /* migrations: { path: 'old/migrations' }, */",
-      "  schema: 'prisma/schema.prisma', // was: 'db/schema.prisma'",
-      "  datasource: { url: 'postgres://localhost/app' },",
-      '};',
-    ].join('\n'));
+    const file = p.write(
+      'prisma.config.ts',
+      [
+        'export default {',
+        "  // schema: 'old/schema.prisma',",
+        "  /* migrations: { path: 'old/migrations' }, */",
+        "  schema: 'prisma/schema.prisma', // was: 'db/schema.prisma'",
+        "  datasource: { url: 'postgres://localhost/app' },",
+        '};',
+      ].join('\n'),
+    );
     expect(readPrismaConfigLiterals(file)).toEqual({ file, schema: p.path('prisma/schema.prisma') });
   });
 
   it('leaves computed values out: path.join, a template literal with ${}, env()', () => {
     const p = project();
-    const file = p.write('prisma.config.ts', [
-      "import path from 'node:path';",
-      'export default {',
-      "  schema: path.join('prisma', 'schema.prisma'),",
-      '  migrations: { path: `${process.env.ROOT}/migrations` },',
-      '};',
-    ].join('\n'));
+    const file = p.write(
+      'prisma.config.ts',
+      ["import path from 'node:path';", 'export default {', "  schema: path.join('prisma', 'schema.prisma'),", '  migrations: { path: `${process.env.ROOT}/migrations` },', '};'].join('\n'),
+    );
     expect(readPrismaConfigLiterals(file)).toEqual({ file });
   });
 
   it('loads a config the user named when its paths are computed, and only then', async () => {
     const p = project();
-    const file = p.write('prisma.config.mjs', [
-      "import path from 'node:path';",
-      "export default { schema: path.join('db', 'schema.prisma'), migrations: { path: ['db', 'migrations'].join('/') } };",
-    ].join('\n'));
+    const file = p.write(
+      'prisma.config.mjs',
+      ["import path from 'node:path';", "export default { schema: path.join('db', 'schema.prisma'), migrations: { path: ['db', 'migrations'].join('/') } };"].join('\n'),
+    );
     expect(await readPrismaConfig(file, { execute: true })).toEqual({ file, schema: p.path('db/schema.prisma'), migrations: p.path('db/migrations') });
     expect(await readPrismaConfig(file, { execute: false })).toEqual({ file });
     // A config that throws when loaded (Prisma 7's env() does, for an unset variable) leaves the literals.
-    const throwing = p.write('other/prisma.config.mjs', [
-      "throw new Error('DATABASE_URL is not set');",
-      "export default { schema: 'db/schema.prisma', migrations: { path: String('x') } };",
-    ].join('\n'));
+    const throwing = p.write(
+      'other/prisma.config.mjs',
+      ["throw new Error('DATABASE_URL is not set');", "export default { schema: 'db/schema.prisma', migrations: { path: String('x') } };"].join('\n'),
+    );
     expect(await readPrismaConfig(throwing, { execute: true })).toEqual({ file: throwing, schema: p.path('other/db/schema.prisma') });
   });
 

@@ -20,7 +20,7 @@ function suffix(next: () => number): string {
   return Array.from({ length }, () => SUFFIX_CHARS[Math.floor(next() * SUFFIX_CHARS.length)]).join('');
 }
 
-describe('sortPrismaFolders (Prisma\'s folder order)', () => {
+describe("sortPrismaFolders (Prisma's folder order)", () => {
   it('matches localeCompare when distinct timestamps decide (any suffix: case, "_", accents)', () => {
     const next = random(7);
     for (let round = 0; round < 200; round += 1) {

@@ -19,7 +19,7 @@ describe('Prisma project', () => {
   const installPrisma = (p: TempProject, version: string, at = 'node_modules') =>
     p.write(`${at}/prisma/package.json`, JSON.stringify({ name: 'prisma', version, bin: { prisma: 'build/index.js' } }));
 
-  it('reads the installed Prisma\'s version walking up from the project, and picks the syntax by its major', () => {
+  it("reads the installed Prisma's version walking up from the project, and picks the syntax by its major", () => {
     const p = project();
     const options = { migrations: p.path('apps/web/prisma/migrations') };
     expect(prismaProjectSync(options)).toMatchObject({ syntax: 6 });
@@ -36,7 +36,7 @@ describe('Prisma project', () => {
     expect(prismaProjectSync(options).installed?.cli).toBe(p.path('apps/web/node_modules/prisma/build/index.js'));
   });
 
-  it('takes the schema from the config file, else Prisma\'s default places, else beside the migrations', async () => {
+  it("takes the schema from the config file, else Prisma's default places, else beside the migrations", async () => {
     const p = project();
     const options = { migrations: p.path('db/migrations') };
     expect(prismaProjectSync(options)).toMatchObject({ dir: p.dir, schema: p.path('db/schema.prisma'), schemaIsFolder: false });
@@ -50,11 +50,10 @@ describe('Prisma project', () => {
     expect(await prismaProject(options)).toMatchObject({ schema: p.path('db/schema'), schemaIsFolder: true, config: { migrations: p.path('db/migrations') } });
     // An explicit prismaConfig wins over the one found.
     p.write('config/prisma.config.ts', "export default { schema: '../prisma/schema.prisma' }\n");
-    expect(prismaProjectSync({ ...options, prismaConfig: p.path('config/prisma.config.ts') }))
-      .toMatchObject({ dir: p.path('config'), schema: p.path('prisma/schema.prisma') });
+    expect(prismaProjectSync({ ...options, prismaConfig: p.path('config/prisma.config.ts') })).toMatchObject({ dir: p.path('config'), schema: p.path('prisma/schema.prisma') });
   });
 
-  it('writes the rollback recipe in the installed major\'s syntax (7.10.0, 6.19.0, none)', () => {
+  it("writes the rollback recipe in the installed major's syntax (7.10.0, 6.19.0, none)", () => {
     const p = project();
     p.write('prisma/schema.prisma', 'datasource db { provider = "postgresql" }\n');
     const options = { migrations: p.path('prisma/migrations') };
@@ -83,14 +82,16 @@ describe('Prisma project', () => {
     expect(hint).toContain(`--from-schema ${p.path('prisma/schema')} --to-schema /tmp/previous-schema/prisma/schema --script`);
   });
 
-  it('writes the create templates in the installed major\'s syntax, paths relative to where Prisma runs', () => {
+  it("writes the create templates in the installed major's syntax, paths relative to where Prisma runs", () => {
     const p = project();
     p.write('prisma/schema.prisma', 'datasource db { provider = "postgresql" }\n');
     const options = { migrations: p.path('prisma/migrations') };
     const folder = p.path('prisma/migrations/20260101000000_x');
     const six = prismaProjectSync(options);
     expect(migrationTemplate('x', folder, six)).toContain('npx prisma migrate diff --from-url "$DATABASE_URL" --to-schema-datamodel prisma/schema.prisma --script >> this file');
-    expect(downTemplate('20260101000000_x', folder, six)).toContain('npx prisma migrate diff --from-schema-datamodel prisma/schema.prisma --to-schema-datamodel <schema before this migration> --script');
+    expect(downTemplate('20260101000000_x', folder, six)).toContain(
+      'npx prisma migrate diff --from-schema-datamodel prisma/schema.prisma --to-schema-datamodel <schema before this migration> --script',
+    );
     expect(migrationTemplate('x', folder, six)).toContain('-- (Paths are relative to ../../.. from this folder: run Prisma there.)');
     installPrisma(p, '7.10.0');
     p.write('prisma.config.ts', 'export default {}\n');

@@ -7,13 +7,12 @@ import type { PrismaMeta } from '../../adapters/prisma/prisma-migrations-folder.
 
 function migration(id: string, script = `-- ${id}\nSELECT 1;\n`): DiscoveredMigration<PrismaMeta> {
   const bytes = Buffer.from(script);
-  return { id, path: `/m/${id}`, checksum: prismaChecksum(bytes), hasDown: false, transactional: true,
-    meta: { scriptFile: `/m/${id}/migration.sql`, script, bytes } };
+  return { id, path: `/m/${id}`, checksum: prismaChecksum(bytes), hasDown: false, transactional: true, meta: { scriptFile: `/m/${id}/migration.sql`, script, bytes } };
 }
 const row = (id: string, state: HistoryEntry['state'], checksum = migration(id).checksum): HistoryEntry => ({ id, state, ...(checksum ? { checksum } : {}) });
 const states = (d: Array<DiscoveredMigration<PrismaMeta>>, h: HistoryEntry[]) => reconcilePrisma(d, h).map((s) => [s.id, s.state]);
 
-describe('reconcilePrisma (Prisma\'s status rules)', () => {
+describe("reconcilePrisma (Prisma's status rules)", () => {
   it('a finished row that is not rolled back means applied, whatever rolled-back rows sit beside it', () => {
     // resolve --applied after a failure leaves exactly this pair.
     expect(states([migration('1_a')], [row('1_a', 'rolled-back'), row('1_a', 'applied')])).toEqual([['1_a', 'applied']]);
@@ -22,7 +21,10 @@ describe('reconcilePrisma (Prisma\'s status rules)', () => {
 
   it('an unfinished, not rolled-back row is failed even beside an applied one; only rolled-back rows mean pending again', () => {
     expect(states([migration('1_a')], [row('1_a', 'applied'), row('1_a', 'failed')])).toEqual([['1_a', 'failed']]);
-    expect(states([migration('1_a'), migration('2_b')], [row('1_a', 'rolled-back')])).toEqual([['1_a', 'rolled-back'], ['2_b', 'pending']]);
+    expect(states([migration('1_a'), migration('2_b')], [row('1_a', 'rolled-back')])).toEqual([
+      ['1_a', 'rolled-back'],
+      ['2_b', 'pending'],
+    ]);
   });
 
   it('accepts the CRLF and LF variants of a file as unedited; any other change is modified', () => {
@@ -34,11 +36,15 @@ describe('reconcilePrisma (Prisma\'s status rules)', () => {
   });
 
   it('rows without a folder: applied → missing, failed → failed, rolled back only → nothing to say', () => {
-    expect(states([], [row('1_a', 'applied'), row('2_b', 'failed'), row('3_c', 'rolled-back')])).toEqual([['1_a', 'missing'], ['2_b', 'failed']]);
+    expect(states([], [row('1_a', 'applied'), row('2_b', 'failed'), row('3_c', 'rolled-back')])).toEqual([
+      ['1_a', 'missing'],
+      ['2_b', 'failed'],
+    ]);
   });
 
-  it('summarizes Prisma\'s logs to the error lines, without the engine backtrace', () => {
-    const logs = 'external connector error\nNo such table: nope\n   0: sql_schema_connector::apply_migration::apply_script\n           with migration_name="x"\n             at schema-engine/x.rs:113';
+  it("summarizes Prisma's logs to the error lines, without the engine backtrace", () => {
+    const logs =
+      'external connector error\nNo such table: nope\n   0: sql_schema_connector::apply_migration::apply_script\n           with migration_name="x"\n             at schema-engine/x.rs:113';
     expect(summarizeLogs(logs)).toBe('external connector error No such table: nope');
   });
 });

@@ -14,10 +14,8 @@ function state(overrides: Partial<ProgressState> = {}): ProgressState {
 
 describe('progressLine', () => {
   it('shows done/total, the bar from 100 columns, percent, elapsed, the estimate and the current migration', () => {
-    expect(progressLine(state(), T0 + 12_000, 120, plain))
-      .toBe('  312/800 [=======>            ]  39%  12s elapsed, ~18s left  prisma 20260101000000_add_users');
-    expect(progressLine(state(), T0 + 12_000, 80, plain))
-      .toBe('  312/800  39%  12s elapsed, ~18s left  prisma 20260101000000_add_users');
+    expect(progressLine(state(), T0 + 12_000, 120, plain)).toBe('  312/800 [=======>            ]  39%  12s elapsed, ~18s left  prisma 20260101000000_add_users');
+    expect(progressLine(state(), T0 + 12_000, 80, plain)).toBe('  312/800  39%  12s elapsed, ~18s left  prisma 20260101000000_add_users');
   });
 
   it('estimates nothing from the first steps, and says when a step has run for a second or more', () => {

@@ -17,14 +17,31 @@ describe('reconcileById', () => {
       ],
     );
     expect(statuses.map((s) => [s.id, s.state])).toEqual([
-      ['1', 'applied'], ['2', 'modified'], ['3', 'failed'], ['4', 'rolled-back'], ['5', 'pending'], ['9', 'missing'],
+      ['1', 'applied'],
+      ['2', 'modified'],
+      ['3', 'failed'],
+      ['4', 'rolled-back'],
+      ['5', 'pending'],
+      ['9', 'missing'],
     ]);
   });
 
   it('a failed row wins over an older applied row of the same id; a newer applied row after rollback wins', () => {
-    const failedLater = reconcileById([file('1')], [{ id: '1', state: 'applied' }, { id: '1', state: 'failed' }]);
+    const failedLater = reconcileById(
+      [file('1')],
+      [
+        { id: '1', state: 'applied' },
+        { id: '1', state: 'failed' },
+      ],
+    );
     expect(failedLater[0]!.state).toBe('failed');
-    const reapplied = reconcileById([file('1')], [{ id: '1', state: 'rolled-back' }, { id: '1', state: 'applied' }]);
+    const reapplied = reconcileById(
+      [file('1')],
+      [
+        { id: '1', state: 'rolled-back' },
+        { id: '1', state: 'applied' },
+      ],
+    );
     expect(reapplied[0]!.state).toBe('applied');
   });
 });

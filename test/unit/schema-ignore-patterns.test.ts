@@ -28,7 +28,7 @@ describe('verify.ignore patterns', () => {
     expect(matchesIgnore('table public.auth', patterns)).toBe(false);
   });
 
-  it('a kind restricts the pattern; a table pattern takes the table\'s indexes along (from the object, not the key)', () => {
+  it("a kind restricts the pattern; a table pattern takes the table's indexes along (from the object, not the key)", () => {
     const patterns = ['table public.spatial_ref_sys'];
     expect(matchesIgnore('table public.spatial_ref_sys', patterns)).toBe(true);
     expect(matchesIgnore('column public.spatial_ref_sys.srid', patterns)).toBe(true);

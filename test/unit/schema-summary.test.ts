@@ -10,7 +10,11 @@ describe('schema summary', () => {
   it('counts per kind, tables first, kinds without objects left out', () => {
     const model = schemaModel([...objects('index', 39), ...objects('view', 3), ...objects('table', 42), ...objects('constraint', 51), ...objects('schema', 1)]);
     expect(summarizeSchema(model)).toEqual([
-      { kind: 'table', count: 42 }, { kind: 'index', count: 39 }, { kind: 'constraint', count: 51 }, { kind: 'view', count: 3 }, { kind: 'schema', count: 1 },
+      { kind: 'table', count: 42 },
+      { kind: 'index', count: 39 },
+      { kind: 'constraint', count: 51 },
+      { kind: 'view', count: 3 },
+      { kind: 'schema', count: 1 },
     ]);
     expect(formatSchemaSummary(summarizeSchema(model))).toBe('42 tables, 39 indexes, 51 constraints, 3 views, 1 schema');
   });

@@ -19,12 +19,20 @@ describe('checkpointPositions (which replayed prefixes the shadow keeps as templ
     expect(checkpointPositions(sql(32))).toEqual([16, 31, 32]);
   });
 
-  it('moves a position inside one batch engine\'s run of steps back to before the run (a template ends every session: the engine would start again)', () => {
+  it("moves a position inside one batch engine's run of steps back to before the run (a template ends every session: the engine would start again)", () => {
     const steps: CheckpointStep[] = [...sql(9), { engine: 'cms', batch: true }, { engine: 'cms', batch: true }, { engine: 'cms', batch: true }];
     // 11 (before the last cms step) moves to 9 (before the first).
     expect(checkpointPositions(steps)).toEqual([9, 12]);
-    const between: CheckpointStep[] = [{ engine: 'cms', batch: true }, { engine: 'other', batch: true }];
+    const between: CheckpointStep[] = [
+      { engine: 'cms', batch: true },
+      { engine: 'other', batch: true },
+    ];
     expect(checkpointPositions(between)).toEqual([1, 2]);
-    expect(checkpointPositions([{ engine: 'cms', batch: true }, { engine: 'cms', batch: true }])).toEqual([2]);
+    expect(
+      checkpointPositions([
+        { engine: 'cms', batch: true },
+        { engine: 'cms', batch: true },
+      ]),
+    ).toEqual([2]);
   });
 });

@@ -49,8 +49,24 @@ describe('parseSqlFile', () => {
 
   it('tells SQL from comments and whitespace exactly as stripping -- comments and trimming does', () => {
     const reference = (text: string) => text.replace(/--[^\n]*/g, '').trim() !== '';
-    const samples = ['', '\n\n', '-- a\n-- b', '-- a\n  \t\r\n', '--', '-', '- -', 'x', '-- c\nSELECT 1', '  -- c',
-      '\u00a0\ufeff\u2028', '-- c\r\n;', 'a--b', '--a\n-', '---\n', '-- only\n\n   '];
+    const samples = [
+      '',
+      '\n\n',
+      '-- a\n-- b',
+      '-- a\n  \t\r\n',
+      '--',
+      '-',
+      '- -',
+      'x',
+      '-- c\nSELECT 1',
+      '  -- c',
+      '\u00a0\ufeff\u2028',
+      '-- c\r\n;',
+      'a--b',
+      '--a\n-',
+      '---\n',
+      '-- only\n\n   ',
+    ];
     for (const text of samples) expect([text, hasSqlOutsideLineComments(text)]).toEqual([text, reference(text)]);
   });
 });

@@ -60,24 +60,23 @@ describe('the Supabase CLI parser tests (pkg/parser/state_test.go)', () => {
   });
 
   it('TestBeginAtomic', () => {
-    checkSplit([`CREATE FUNCTION add(a integer, b integer) RETURNS integer
+    checkSplit([
+      `CREATE FUNCTION add(a integer, b integer) RETURNS integer
 LANGUAGE SQL
 IMMUTABLE STRICT PARALLEL SAFE
 RETURNS NULL ON NULL INPUT
 BEGIN ATOMIC
 	SELECT 'add';
 	SELECT a + b;
-END;`]); // inline body
+END;`,
+    ]); // inline body
     checkSplit(["begin atomic; select 'end'; end"]); // case insensitive
     checkSplit(['CREATE FUNCTION test() BEGIN\nATOMIC-- END;\n-- END;\nEND\n;']); // ignores literals
   });
 
   it('TestBeginAtomic: ignores atomic in identifiers', () => {
     for (const name of ['fn_atomic', 'atomic_fn', 'my_atomic_thing', 'xatomicx', 'fn_ATomiC']) {
-      checkSplit([
-        `CREATE OR REPLACE FUNCTION ${name}()\nRETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  NULL;\nEND;\n$$;`,
-        '\nSELECT 1;',
-      ]);
+      checkSplit([`CREATE OR REPLACE FUNCTION ${name}()\nRETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  NULL;\nEND;\n$$;`, '\nSELECT 1;']);
     }
     checkSplit([
       'CREATE OR REPLACE FUNCTION public.atomic_example()\nRETURNS INTEGER\nLANGUAGE plpgsql\nAS $$\nBEGIN\n  RETURN 1;\nEND;\n$$;',
@@ -190,17 +189,11 @@ describe('splitLikeSupabase on real-world migration shapes', () => {
   });
 
   it('skips nested /* */ comments', () => {
-    expect(splitLikeSupabase('/* outer /* inner; */ still; */ select 1; select 2')).toEqual([
-      '/* outer /* inner; */ still; */ select 1',
-      'select 2',
-    ]);
+    expect(splitLikeSupabase('/* outer /* inner; */ still; */ select 1; select 2')).toEqual(['/* outer /* inner; */ still; */ select 1', 'select 2']);
   });
 
   it('does not split inside quoted identifiers or string literals', () => {
-    expect(splitLikeSupabase('create table "a;b" ("c;d" int);\ninsert into "a;b" values (\';\');')).toEqual([
-      'create table "a;b" ("c;d" int)',
-      'insert into "a;b" values (\';\')',
-    ]);
+    expect(splitLikeSupabase('create table "a;b" ("c;d" int);\ninsert into "a;b" values (\';\');')).toEqual(['create table "a;b" ("c;d" int)', 'insert into "a;b" values (\';\')']);
     expect(splitLikeSupabase("select 'it''s; fine'; select 2;")).toEqual(["select 'it''s; fine'", 'select 2']);
   });
 
@@ -238,26 +231,16 @@ describe('splitLikeSupabase on real-world migration shapes', () => {
 
   it('closes BEGIN ATOMIC at any "end", even inside a word (a CLI quirk)', () => {
     const sql = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  UPDATE t SET legend = 1;\n  SELECT 1;\nEND;';
-    expect(splitLikeSupabase(sql)).toEqual([
-      'CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  UPDATE t SET legend = 1',
-      'SELECT 1',
-      'END',
-    ]);
+    expect(splitLikeSupabase(sql)).toEqual(['CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  UPDATE t SET legend = 1', 'SELECT 1', 'END']);
   });
 
   it('closes every open parenthesis at the first ")" (a CLI quirk)', () => {
     const sql = 'create rule r as on insert to t do also (insert into log (id) values (new.id); notify t);';
-    expect(splitLikeSupabase(sql)).toEqual([
-      'create rule r as on insert to t do also (insert into log (id) values (new.id)',
-      'notify t)',
-    ]);
+    expect(splitLikeSupabase(sql)).toEqual(['create rule r as on insert to t do also (insert into log (id) values (new.id)', 'notify t)']);
   });
 
   it('handles CRLF line endings, keeping inner CRLFs and trimming the outer ones', () => {
-    expect(splitLikeSupabase('create table a (id int);\r\ncreate table b (id int);\r\n')).toEqual([
-      'create table a (id int)',
-      'create table b (id int)',
-    ]);
+    expect(splitLikeSupabase('create table a (id int);\r\ncreate table b (id int);\r\n')).toEqual(['create table a (id int)', 'create table b (id int)']);
     expect(splitLikeSupabase('-- note;\r\nselect\r\n  1;\r\n')).toEqual(['-- note;\r\nselect\r\n  1']);
   });
 
@@ -293,7 +276,7 @@ describe('splitLikeSupabase on real-world migration shapes', () => {
   });
 
   it('gives back the input when the tokens are joined', () => {
-    const sql = "\uFEFF-- x;\r\nselect 'a;b', $q$;$q$, \"c;\" /* ; */;\n\n(;) begin atomic ; end ; tail";
+    const sql = '\uFEFF-- x;\r\nselect \'a;b\', $q$;$q$, "c;" /* ; */;\n\n(;) begin atomic ; end ; tail';
     expect(splitSupabaseTokens(sql).join('')).toBe(sql);
   });
 });

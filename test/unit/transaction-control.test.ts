@@ -1,38 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeTransactionControl, committedBefore, committedBeforeOneByOne,
-} from '../../src/db/transaction-control.js';
+import { analyzeTransactionControl, committedBefore, committedBeforeOneByOne } from '../../src/db/transaction-control.js';
 import { mayTakeTransactionControl } from '../../src/db/sql-lexer.js';
 import { parseScript } from '../../src/db/pg-parser.js';
 import { decodeScript, firstInvalidUtf8 } from '../../src/discover/script-text.js';
 
-describe('mayTakeTransactionControl (the lexer\'s cheap first look)', () => {
+describe("mayTakeTransactionControl (the lexer's cheap first look)", () => {
   it('clears scripts whose BEGIN/END/COMMIT words sit in bodies, strings, comments or mid-statement', () => {
-    expect(mayTakeTransactionControl([
-      'CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN COMMIT; RETURN NEW; END $$ LANGUAGE plpgsql;',
-      "INSERT INTO t VALUES ('BEGIN; COMMIT;') ON CONFLICT DO NOTHING;",
-      '-- COMMIT;',
-      'CREATE TEMP TABLE x (id int) ON COMMIT DROP;',
-      'SELECT CASE WHEN true THEN 1 END;',
-    ].join('\n'))).toBe(false);
+    expect(
+      mayTakeTransactionControl(
+        [
+          'CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN COMMIT; RETURN NEW; END $$ LANGUAGE plpgsql;',
+          "INSERT INTO t VALUES ('BEGIN; COMMIT;') ON CONFLICT DO NOTHING;",
+          '-- COMMIT;',
+          'CREATE TEMP TABLE x (id int) ON COMMIT DROP;',
+          'SELECT CASE WHEN true THEN 1 END;',
+        ].join('\n'),
+      ),
+    ).toBe(false);
   });
 
   it('flags statements that start with a control word', () => {
-    for (const sql of ['BEGIN;', 'select 1;\nstart transaction;', 'x;\n  COMMIT', 'ROLLBACK;', 'SAVEPOINT a;', 'CALL p();', 'COPY t FROM stdin;',
-      'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;', 'DO $$ BEGIN COMMIT; END $$;']) {
+    for (const sql of [
+      'BEGIN;',
+      'select 1;\nstart transaction;',
+      'x;\n  COMMIT',
+      'ROLLBACK;',
+      'SAVEPOINT a;',
+      'CALL p();',
+      'COPY t FROM stdin;',
+      'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;',
+      'DO $$ BEGIN COMMIT; END $$;',
+    ]) {
       expect(mayTakeTransactionControl(sql), sql).toBe(true);
     }
   });
 });
 
-describe('analyzeTransactionControl (PostgreSQL\'s parser decides)', () => {
-  it('leaves a plain script to polymigrate\'s transaction without loading the parser', async () => {
+describe("analyzeTransactionControl (PostgreSQL's parser decides)", () => {
+  it("leaves a plain script to polymigrate's transaction without loading the parser", async () => {
     const analysis = await analyzeTransactionControl('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n');
     expect(analysis).toMatchObject({ takesControl: false, commits: 'at-end', problems: [] });
   });
 
   it('a whole-file BEGIN … COMMIT (with SET TRANSACTION) is one transaction ending with its last statement', async () => {
-    const sql = '-- Prisma does not automatically wrap PostgreSQL migrations in a transaction.\nBEGIN;\nSET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\n' +
+    const sql =
+      '-- Prisma does not automatically wrap PostgreSQL migrations in a transaction.\nBEGIN;\nSET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\n' +
       'INSERT INTO a SELECT 1 ON CONFLICT DO NOTHING;\nCOMMIT;\n-- done\n';
     const analysis = await analyzeTransactionControl(sql);
     expect(analysis.takesControl).toBe(true);
@@ -63,7 +75,7 @@ describe('analyzeTransactionControl (PostgreSQL\'s parser decides)', () => {
     const [r] = (await analyzeTransactionControl(rollback)).problems;
     expect(r!.message).toMatch(/ROLLBACK/);
     expect(rollback.slice(r!.offset)).toMatch(/^ROLLBACK/);
-    expect((await analyzeTransactionControl('BEGIN; SELECT 1; PREPARE TRANSACTION \'x\';')).problems[0]!.message).toMatch(/two-phase/);
+    expect((await analyzeTransactionControl("BEGIN; SELECT 1; PREPARE TRANSACTION 'x';")).problems[0]!.message).toMatch(/two-phase/);
     const open = 'CREATE TABLE a ();\nBEGIN;\nCREATE TABLE b ();\n';
     const [o] = (await analyzeTransactionControl(open)).problems;
     expect(o!.message).toMatch(/never committed/);
@@ -92,7 +104,7 @@ describe('analyzeTransactionControl (PostgreSQL\'s parser decides)', () => {
 
 describe('parseScript', () => {
   it('gives statement offsets in string indexes, also after multi-byte characters', async () => {
-    const sql = "SELECT 'é☕𝄞';\n  CREATE TABLE \"café\" ();";
+    const sql = 'SELECT \'é☕𝄞\';\n  CREATE TABLE "café" ();';
     const parsed = await parseScript(sql);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
@@ -102,7 +114,7 @@ describe('parseScript', () => {
 
 describe('decodeScript', () => {
   it('names the first invalid byte with its offset and line, and keeps the decoded text for checksums', () => {
-    const bytes = Buffer.concat([Buffer.from('CREATE TABLE a ();\nINSERT INTO a VALUES (\''), Buffer.from([0xe9]), Buffer.from('\');\n')]);
+    const bytes = Buffer.concat([Buffer.from("CREATE TABLE a ();\nINSERT INTO a VALUES ('"), Buffer.from([0xe9]), Buffer.from("');\n")]);
     const decoded = decodeScript(bytes);
     expect(decoded.validUtf8).toBe(false);
     expect(decoded.problem).toMatch(/byte 0xe9 at byte offset 42 \(line 2\)/);

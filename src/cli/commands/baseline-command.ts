@@ -31,8 +31,7 @@ export async function baselineCommand(cli: Cli, engine: string, options: Baselin
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
     if (cli.global.json) printJson(baselineDocument(report));
     else cli.say(renderBaseline(report, cli.style));
-    cli.log(report.outcome === 'differences' ? 'warn' : 'info', `baseline ${engine}: ${report.outcome}`,
-      { recorded: report.recorded.length, differences: report.differences.length });
+    cli.log(report.outcome === 'differences' ? 'warn' : 'info', `baseline ${engine}: ${report.outcome}`, { recorded: report.recorded.length, differences: report.differences.length });
     return report.outcome === 'differences' ? ExitCode.problems : ExitCode.ok;
   } finally {
     process.off('SIGINT', onSignal);

@@ -32,8 +32,14 @@ export async function checkCommand(cli: Cli, options: CheckCommandOptions): Prom
     else cli.say(renderCheck(report, cli.style));
     const { summary } = report;
     cli.log(report.sound ? 'info' : 'warn', report.sound ? 'migrations are sound' : 'migrations have problems', {
-      downs: summary.downs, restores: summary.restores, forgets: summary.forgets, downFailed: summary.downFailed,
-      reapplyFailed: summary.reapplyFailed, noDown: summary.noDown, replayed: summary.replayed, migrations: summary.migrations,
+      downs: summary.downs,
+      restores: summary.restores,
+      forgets: summary.forgets,
+      downFailed: summary.downFailed,
+      reapplyFailed: summary.reapplyFailed,
+      noDown: summary.noDown,
+      replayed: summary.replayed,
+      migrations: summary.migrations,
       ...(report.failed ? { failed: { engine: report.failed.engine, id: report.failed.id, error: report.failed.error.message } } : {}),
     });
     return report.sound ? ExitCode.ok : ExitCode.problems;

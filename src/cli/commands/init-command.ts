@@ -12,7 +12,7 @@ export async function initCommand(cli: Cli, options: { force?: boolean; addScrip
   cli.say(`Wrote ${result.file} with the engines in this order:`);
   for (const line of result.explanation) cli.say(`  ${line}`);
   if (result.addedScript) cli.say('Added "db:migrate": "polymigrate" to package.json scripts.');
-  if (result.addedGitignore) cli.say('Added .polymigrate/ (local database servers\' data) to .gitignore.');
+  if (result.addedGitignore) cli.say("Added .polymigrate/ (local database servers' data) to .gitignore.");
   cli.say('Next: polymigrate status');
   return ExitCode.ok;
 }

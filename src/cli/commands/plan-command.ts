@@ -36,15 +36,16 @@ export async function planCommand(cli: Cli, options: PlanCommandOptions): Promis
     });
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
     for (const step of report.untraced) cli.warn(`${cli.style.yellow('warning')} ${step.engine} ${step.id} was not traced: a migration before it failed in the shadow.`);
-    const text = cli.global.json ? renderPlanJson(report.document)
-      : options.format === 'markdown' ? renderPlanMarkdown(report.document) : renderPlanTable(report.document);
+    const text = cli.global.json ? renderPlanJson(report.document) : options.format === 'markdown' ? renderPlanMarkdown(report.document) : renderPlanTable(report.document);
     // Migrations' SQL is printed as written; a secret inside one is masked like every output.
     process.stdout.write(redactSecrets(text.endsWith('\n') ? text : `${text}\n`));
     cli.log('info', `plan: risk ${report.document.risk.level}`, { risk: report.document.risk.level, migrations: report.document.migrations.length });
     if (level === undefined) return ExitCode.ok;
     const verdict = failOn(report.document, level);
     if (verdict.fail && !cli.global.json) {
-      cli.warn(`${cli.style.red('✗')} --fail-on ${level}: ${verdict.reasons.length} finding(s) at ${level} or above${verdict.failedMigrations.length ? `, ${verdict.failedMigrations.length} migration(s) failing in the shadow` : ''}.`);
+      cli.warn(
+        `${cli.style.red('✗')} --fail-on ${level}: ${verdict.reasons.length} finding(s) at ${level} or above${verdict.failedMigrations.length ? `, ${verdict.failedMigrations.length} migration(s) failing in the shadow` : ''}.`,
+      );
     }
     return verdict.fail ? ExitCode.problems : ExitCode.ok;
   } finally {

@@ -18,12 +18,17 @@ function finish(cli: Cli, report: RunReport): number {
     else cli.say(summary);
   }
   for (const refusal of report.plan.refusals) cli.log('error', `refused: ${refusal.message}`, { engine: refusal.engine, ...(refusal.id ? { migration: refusal.id } : {}) });
-  if (report.plan.stop) cli.log('warn', `down stopped at ${report.plan.stop.engine} ${report.plan.stop.id}: ${report.plan.stop.reason}`, { engine: report.plan.stop.engine, migration: report.plan.stop.id });
+  if (report.plan.stop)
+    cli.log('warn', `down stopped at ${report.plan.stop.engine} ${report.plan.stop.id}: ${report.plan.stop.reason}`, { engine: report.plan.stop.engine, migration: report.plan.stop.id });
   switch (report.outcome) {
-    case 'failed': return ExitCode.failure;
-    case 'refused': return ExitCode.refused;
-    case 'interrupted': return exitCodeForSignal(report.interruptedBy ?? 'SIGINT');
-    default: return ExitCode.ok;
+    case 'failed':
+      return ExitCode.failure;
+    case 'refused':
+      return ExitCode.refused;
+    case 'interrupted':
+      return exitCodeForSignal(report.interruptedBy ?? 'SIGINT');
+    default:
+      return ExitCode.ok;
   }
 }
 

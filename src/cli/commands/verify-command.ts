@@ -32,10 +32,12 @@ export async function verifyCommand(cli: Cli, options: VerifyCommandOptions): Pr
     if (cli.global.json) {
       if (!options.inRun) printJson(verifyDocument(report));
       else for (const d of report.differences) cli.warn(differenceLine(d, cli.style));
-    }
-    else cli.say(renderVerify(report, cli.style));
-    cli.log(report.matches ? 'info' : 'warn', report.matches ? 'schema matches' : `schema drift: ${report.differences.length} difference(s)`,
-      { differences: report.differences.length, cacheHit: report.shadow.cache.hit, replayed: report.shadow.cache.replayed });
+    } else cli.say(renderVerify(report, cli.style));
+    cli.log(report.matches ? 'info' : 'warn', report.matches ? 'schema matches' : `schema drift: ${report.differences.length} difference(s)`, {
+      differences: report.differences.length,
+      cacheHit: report.shadow.cache.hit,
+      replayed: report.shadow.cache.replayed,
+    });
     return report.matches ? ExitCode.ok : ExitCode.problems;
   } finally {
     process.off('SIGINT', onSignal);

@@ -12,7 +12,11 @@ export function renderBaseline(report: BaselineReport, style: Style): string {
   if (report.outcome === 'up-to-date') {
     return `${style.green('✓')} ${engine}: nothing to record — ${report.alreadyApplied.length} migration(s) already recorded as applied.`;
   }
-  const lines = [style.dim(`${engine}: ${report.recorded.length} migration(s) not recorded yet, compared in a shadow (${report.shadow?.migrations ?? 0} migration(s) replayed or cached), ${formatDuration(report.durationMs)}`)];
+  const lines = [
+    style.dim(
+      `${engine}: ${report.recorded.length} migration(s) not recorded yet, compared in a shadow (${report.shadow?.migrations ?? 0} migration(s) replayed or cached), ${formatDuration(report.durationMs)}`,
+    ),
+  ];
   for (const difference of report.differences) lines.push(differenceLine(difference, style));
   if (report.unexpected.length > 0) {
     lines.push(style.dim(`  ${report.unexpected.length} object(s) in the database that no migration makes (not ${engine}'s business, left as they are):`));

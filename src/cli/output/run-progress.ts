@@ -63,7 +63,9 @@ export class RunProgress {
     const { say, warn } = cli;
     const stepStarted = events.stepStarted?.bind(events);
     const stepFinished = events.stepFinished?.bind(events);
-    cli.say = (text) => { if (!this.quiet) this.above(() => say.call(cli, text)); };
+    cli.say = (text) => {
+      if (!this.quiet) this.above(() => say.call(cli, text));
+    };
     cli.warn = (text) => this.above(() => warn.call(cli, text));
     events.stepStarted = (step) => {
       stepStarted?.(step);

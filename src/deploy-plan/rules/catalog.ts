@@ -15,9 +15,7 @@ import { transactionRules } from './transactions.js';
  * PM3xx locks, PM4xx columns, PM5xx destructive, PM6xx renames, PM7xx transactions, PM8xx style,
  * PM9xx inline ignores).
  */
-export const STATEMENT_RULES: readonly Rule[] = [
-  ...indexRules, ...constraintRules, ...lockRules, ...columnRules, ...destructiveRules, ...renameRules, ...transactionRules, ...styleRules,
-];
+export const STATEMENT_RULES: readonly Rule[] = [...indexRules, ...constraintRules, ...lockRules, ...columnRules, ...destructiveRules, ...renameRules, ...transactionRules, ...styleRules];
 
 export const IGNORE_WITHOUT_REASON: RuleMeta = {
   code: 'PM901',
@@ -42,10 +40,17 @@ export const IGNORE_UNKNOWN_CODE: RuleMeta = {
 };
 
 /** Every rule's description, in code order: the README table and `plan`'s documentation. */
-export const ALL_RULES: readonly RuleMeta[] = [...STATEMENT_RULES, QUEUE_RULE, IGNORE_WITHOUT_REASON, IGNORE_UNKNOWN_CODE]
-  .slice().sort((a, b) => a.code.localeCompare(b.code));
+export const ALL_RULES: readonly RuleMeta[] = [...STATEMENT_RULES, QUEUE_RULE, IGNORE_WITHOUT_REASON, IGNORE_UNKNOWN_CODE].slice().sort((a, b) => a.code.localeCompare(b.code));
 
-const BY_KEY = new Map<string, RuleMeta>(ALL_RULES.flatMap((rule) => [[rule.code.toUpperCase(), rule], [rule.name.toUpperCase(), rule]] as Array<[string, RuleMeta]>));
+const BY_KEY = new Map<string, RuleMeta>(
+  ALL_RULES.flatMap(
+    (rule) =>
+      [
+        [rule.code.toUpperCase(), rule],
+        [rule.name.toUpperCase(), rule],
+      ] as Array<[string, RuleMeta]>,
+  ),
+);
 
 /** The rule a code or a name refers to (case does not matter). */
 export function ruleFor(codeOrName: string): RuleMeta | undefined {

@@ -11,16 +11,21 @@ export const columnRules: Rule[] = [
     level: 'medium',
     finds: 'ALTER COLUMN … SET NOT NULL on an existing column, with no valid CHECK (col IS NOT NULL) to prove it.',
     why: 'PostgreSQL scans every row to check it while holding ACCESS EXCLUSIVE: no reads, no writes, for as long as the scan takes.',
-    safer: 'ADD CONSTRAINT … CHECK (col IS NOT NULL) NOT VALID; backfill; VALIDATE CONSTRAINT in a later transaction (reads and writes go on); then SET NOT NULL, which PostgreSQL 12+ proves from the constraint without scanning (and drop the CHECK).',
+    safer:
+      'ADD CONSTRAINT … CHECK (col IS NOT NULL) NOT VALID; backfill; VALIDATE CONSTRAINT in a later transaction (reads and writes go on); then SET NOT NULL, which PostgreSQL 12+ proves from the constraint without scanning (and drop the CHECK).',
     anchors: ['Eugene E2', 'Squawk adding-not-nullable-field'],
     check({ trace, statement }) {
       if (!observed(statement)) {
         return parsedCommands(trace, statement, 'AT_SetNotNull', (c) => `sets ${c.name ?? 'a column'} NOT NULL: every row is checked under the lock`, 'validation scan');
       }
-      return changesOf(statement, 'not-null-set').filter((c) => c.scan).map((c) => ({
-        message: `sets ${qualified(c.at.table)}.${c.at.column} NOT NULL: every row is checked under the lock`,
-        relation: relationOf(c.at.table), basis: 'observed' as const, impact: impactOn(statement, c.at.table, 'validation scan'),
-      }));
+      return changesOf(statement, 'not-null-set')
+        .filter((c) => c.scan)
+        .map((c) => ({
+          message: `sets ${qualified(c.at.table)}.${c.at.column} NOT NULL: every row is checked under the lock`,
+          relation: relationOf(c.at.table),
+          basis: 'observed' as const,
+          impact: impactOn(statement, c.at.table, 'validation scan'),
+        }));
     },
   },
   {
@@ -41,7 +46,9 @@ export const columnRules: Rule[] = [
         .filter((c) => statement.changes.rewritten.some((r) => qualified(r.relation) === qualified(c.at.table)))
         .map((c) => ({
           message: `changes ${qualified(c.at.table)}.${c.at.column} from ${c.from} to ${c.to}, rewriting the table`,
-          relation: relationOf(c.at.table), basis: 'observed' as const, impact: impactOn(statement, c.at.table, 'rewrite'),
+          relation: relationOf(c.at.table),
+          basis: 'observed' as const,
+          impact: impactOn(statement, c.at.table, 'rewrite'),
         }));
     },
   },
@@ -56,10 +63,14 @@ export const columnRules: Rule[] = [
     anchors: ['Eugene E11', 'Squawk adding-field-with-default', 'Squawk adding-serial-primary-key-field'],
     check({ trace, statement }) {
       if (!observed(statement)) return parsedRewritingColumns(trace, statement);
-      return changesOf(statement, 'added').filter((c) => statement.changes.rewritten.some((r) => qualified(r.relation) === qualified(c.at.table))).map((c) => ({
-        message: `adds ${qualified(c.at.table)}.${c.at.column} (${c.type}${c.identity ? ', identity' : ''}${c.generated ? ', generated' : ''}), rewriting the table to fill it`,
-        relation: relationOf(c.at.table), basis: 'observed' as const, impact: impactOn(statement, c.at.table, 'rewrite'),
-      }));
+      return changesOf(statement, 'added')
+        .filter((c) => statement.changes.rewritten.some((r) => qualified(r.relation) === qualified(c.at.table)))
+        .map((c) => ({
+          message: `adds ${qualified(c.at.table)}.${c.at.column} (${c.type}${c.identity ? ', identity' : ''}${c.generated ? ', generated' : ''}), rewriting the table to fill it`,
+          relation: relationOf(c.at.table),
+          basis: 'observed' as const,
+          impact: impactOn(statement, c.at.table, 'rewrite'),
+        }));
     },
   },
   {
@@ -73,10 +84,14 @@ export const columnRules: Rule[] = [
     anchors: ['Squawk adding-required-field'],
     check({ trace, statement }) {
       if (!observed(statement)) return parsedRequiredColumns(trace, statement);
-      return changesOf(statement, 'added').filter((c) => c.notNull && !c.hasDefault && !c.identity && !c.generated).map((c) => ({
-        message: `adds ${qualified(c.at.table)}.${c.at.column} NOT NULL without a default: it fails if the table has any row, and inserts from the running application fail`,
-        relation: relationOf(c.at.table), basis: 'observed' as const, impact: { ...impactOn(statement, c.at.table), failsWithRows: true },
-      }));
+      return changesOf(statement, 'added')
+        .filter((c) => c.notNull && !c.hasDefault && !c.identity && !c.generated)
+        .map((c) => ({
+          message: `adds ${qualified(c.at.table)}.${c.at.column} NOT NULL without a default: it fails if the table has any row, and inserts from the running application fail`,
+          relation: relationOf(c.at.table),
+          basis: 'observed' as const,
+          impact: { ...impactOn(statement, c.at.table), failsWithRows: true },
+        }));
     },
   },
   {
@@ -91,7 +106,9 @@ export const columnRules: Rule[] = [
     check({ trace, statement }) {
       if (!observed(statement)) return parsedCommands(trace, statement, 'AT_DropNotNull', (c) => `drops NOT NULL from ${c.name ?? 'a column'}`);
       return changesOf(statement, 'not-null-dropped').map((c) => ({
-        message: `drops NOT NULL from ${qualified(c.at.table)}.${c.at.column}`, relation: relationOf(c.at.table), basis: 'observed' as const,
+        message: `drops NOT NULL from ${qualified(c.at.table)}.${c.at.column}`,
+        relation: relationOf(c.at.table),
+        basis: 'observed' as const,
       }));
     },
   },
@@ -105,9 +122,12 @@ export const columnRules: Rule[] = [
     safer: 'jsonb: the same documents, with equality, GIN indexing and no re-parsing on every read.',
     anchors: ['Eugene E3'],
     check({ statement }) {
-      return columnDefinitions(statement.shape).filter((c) => c.type === 'json').map((c) => ({
-        message: `adds column ${c.name} of type json to ${targetName(statement.shape) ?? 'a table'}`, basis: 'parsed' as const,
-      }));
+      return columnDefinitions(statement.shape)
+        .filter((c) => c.type === 'json')
+        .map((c) => ({
+          message: `adds column ${c.name} of type json to ${targetName(statement.shape) ?? 'a table'}`,
+          basis: 'parsed' as const,
+        }));
     },
   },
 ];
@@ -117,15 +137,16 @@ function changesOf<K extends ColumnChange['kind']>(statement: StatementTrace, ki
 }
 
 /** ALTER TABLE sub-commands of `subtype` on a table the migration did not create. */
-function parsedCommands(
-  trace: RuleContext['trace'], statement: StatementTrace, subtype: string, message: (c: { name?: string }) => string, work?: 'rewrite' | 'validation scan',
-): RuleHit[] {
+function parsedCommands(trace: RuleContext['trace'], statement: StatementTrace, subtype: string, message: (c: { name?: string }) => string, work?: 'rewrite' | 'validation scan'): RuleHit[] {
   const table = targetName(statement.shape);
   if (!table || createdEarlier(trace, statement.index).has(table)) return [];
-  return alterCommands(statement.shape).filter((c) => c.subtype === subtype).map((c) => ({
-    message: `${message(c)} on ${table}`, basis: 'parsed' as const,
-    impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const, ...(work ? { work } : {}) },
-  }));
+  return alterCommands(statement.shape)
+    .filter((c) => c.subtype === subtype)
+    .map((c) => ({
+      message: `${message(c)} on ${table}`,
+      basis: 'parsed' as const,
+      impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const, ...(work ? { work } : {}) },
+    }));
 }
 
 const REWRITING_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
@@ -134,12 +155,18 @@ const VOLATILE_FUNCTIONS = new Set(['random', 'gen_random_uuid', 'uuid_generate_
 function parsedRewritingColumns(trace: RuleContext['trace'], statement: StatementTrace): RuleHit[] {
   const table = targetName(statement.shape);
   if (statement.shape.type !== 'AlterTableStmt' || !table || createdEarlier(trace, statement.index).has(table)) return [];
-  return columnDefinitions(statement.shape).filter((c) => REWRITING_TYPES.has(c.type)
-    || c.constraints.some((k) => k === 'CONSTR_GENERATED' || k === 'CONSTR_IDENTITY')
-    || (c.defaultExpression !== undefined && callsVolatile(c.defaultExpression))).map((c) => ({
-    message: `adds ${c.name} to ${table} with a value computed per row: the table is rewritten`, basis: 'parsed' as const,
-    impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const, work: 'rewrite' as const },
-  }));
+  return columnDefinitions(statement.shape)
+    .filter(
+      (c) =>
+        REWRITING_TYPES.has(c.type) ||
+        c.constraints.some((k) => k === 'CONSTR_GENERATED' || k === 'CONSTR_IDENTITY') ||
+        (c.defaultExpression !== undefined && callsVolatile(c.defaultExpression)),
+    )
+    .map((c) => ({
+      message: `adds ${c.name} to ${table} with a value computed per row: the table is rewritten`,
+      basis: 'parsed' as const,
+      impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const, work: 'rewrite' as const },
+    }));
 }
 
 function callsVolatile(expression: Record<string, unknown>): boolean {
@@ -150,9 +177,18 @@ function callsVolatile(expression: Record<string, unknown>): boolean {
 function parsedRequiredColumns(trace: RuleContext['trace'], statement: StatementTrace): RuleHit[] {
   const table = targetName(statement.shape);
   if (statement.shape.type !== 'AlterTableStmt' || !table || createdEarlier(trace, statement.index).has(table)) return [];
-  return columnDefinitions(statement.shape).filter((c) => c.constraints.includes('CONSTR_NOTNULL') && !c.constraints.includes('CONSTR_DEFAULT')
-    && !c.constraints.includes('CONSTR_IDENTITY') && !c.constraints.includes('CONSTR_GENERATED') && !REWRITING_TYPES.has(c.type)).map((c) => ({
-    message: `adds ${c.name} NOT NULL without a default to ${table}`, basis: 'parsed' as const,
-    impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const, failsWithRows: true },
-  }));
+  return columnDefinitions(statement.shape)
+    .filter(
+      (c) =>
+        c.constraints.includes('CONSTR_NOTNULL') &&
+        !c.constraints.includes('CONSTR_DEFAULT') &&
+        !c.constraints.includes('CONSTR_IDENTITY') &&
+        !c.constraints.includes('CONSTR_GENERATED') &&
+        !REWRITING_TYPES.has(c.type),
+    )
+    .map((c) => ({
+      message: `adds ${c.name} NOT NULL without a default to ${table}`,
+      basis: 'parsed' as const,
+      impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const, failsWithRows: true },
+    }));
 }

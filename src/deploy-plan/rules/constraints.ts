@@ -12,24 +12,36 @@ export const constraintRules: Rule[] = [
     level: 'medium',
     finds: 'A CHECK or FOREIGN KEY constraint added to an existing table without NOT VALID, or validated in the same transaction that added it.',
     why: 'PostgreSQL checks every row while holding the lock the ALTER TABLE took: ACCESS EXCLUSIVE for a CHECK (no reads, no writes), SHARE ROW EXCLUSIVE on both tables for a foreign key (no writes), for as long as the scan takes.',
-    safer: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later transaction (a later migration): validation takes SHARE UPDATE EXCLUSIVE, which lets reads and writes go on.',
+    safer:
+      'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later transaction (a later migration): validation takes SHARE UPDATE EXCLUSIVE, which lets reads and writes go on.',
     anchors: ['Eugene E1', 'Squawk constraint-missing-not-valid', 'Squawk adding-foreign-key-constraint'],
     check(context) {
       const { statement } = context;
-      if (!observed(statement)) return parsedConstraints(context, ['CONSTR_CHECK', 'CONSTR_FOREIGN'], 'adds {type} constraint {name} to {table} without NOT VALID', (c) => !c.skip_validation);
-      const added = addedOfType(statement, ['check', 'foreign key']).filter((c) => c.constraint.validated).map((c) => ({
-        message: `adds ${c.constraint.type} constraint ${c.constraint.name} to ${qualified(c.constraint.table)} as valid: every row is checked under the lock`,
-        relation: relationOf(c.constraint.table), basis: 'observed' as const,
-        impact: impactOn(statement, c.constraint.table, 'validation scan'),
-      }));
-      const validatedUnderLock = statement.changes.constraints.filter((c) => c.kind === 'validated').flatMap((c) => {
-        const held = statement.holding.find((l) => qualified(l.relation) === qualified(c.constraint.table) && blocksTraffic(l.mode));
-        return held ? [{
-          message: `validates ${c.constraint.name} in the transaction that took ${held.mode.replace(/Lock$/, '')} on ${qualified(c.constraint.table)} (statement ${held.takenBy + 1}): the scan runs under that lock`,
-          relation: relationOf(c.constraint.table), basis: 'observed' as const,
-          impact: { blocks: held.blocks, mode: held.mode, work: 'validation scan' as const },
-        }] : [];
-      });
+      if (!observed(statement))
+        return parsedConstraints(context, ['CONSTR_CHECK', 'CONSTR_FOREIGN'], 'adds {type} constraint {name} to {table} without NOT VALID', (c) => !c.skip_validation);
+      const added = addedOfType(statement, ['check', 'foreign key'])
+        .filter((c) => c.constraint.validated)
+        .map((c) => ({
+          message: `adds ${c.constraint.type} constraint ${c.constraint.name} to ${qualified(c.constraint.table)} as valid: every row is checked under the lock`,
+          relation: relationOf(c.constraint.table),
+          basis: 'observed' as const,
+          impact: impactOn(statement, c.constraint.table, 'validation scan'),
+        }));
+      const validatedUnderLock = statement.changes.constraints
+        .filter((c) => c.kind === 'validated')
+        .flatMap((c) => {
+          const held = statement.holding.find((l) => qualified(l.relation) === qualified(c.constraint.table) && blocksTraffic(l.mode));
+          return held
+            ? [
+                {
+                  message: `validates ${c.constraint.name} in the transaction that took ${held.mode.replace(/Lock$/, '')} on ${qualified(c.constraint.table)} (statement ${held.takenBy + 1}): the scan runs under that lock`,
+                  relation: relationOf(c.constraint.table),
+                  basis: 'observed' as const,
+                  impact: { blocks: held.blocks, mode: held.mode, work: 'validation scan' as const },
+                },
+              ]
+            : [];
+        });
       return [...added, ...validatedUnderLock];
     },
   },
@@ -39,7 +51,7 @@ export const constraintRules: Rule[] = [
     family: 'constraints',
     level: 'medium',
     finds: 'A UNIQUE constraint added to an existing table that builds its own index.',
-    why: 'The index is built under the ALTER TABLE\'s ACCESS EXCLUSIVE lock: no reads and no writes until every row is indexed.',
+    why: "The index is built under the ALTER TABLE's ACCESS EXCLUSIVE lock: no reads and no writes until every row is indexed.",
     safer: 'CREATE UNIQUE INDEX CONCURRENTLY … (outside a transaction), then ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX … (instant).',
     anchors: ['Eugene E7', 'Squawk disallowed-unique-constraint'],
     check: (context) => indexBuildingConstraint(context, 'unique', 'CONSTR_UNIQUE'),
@@ -76,10 +88,13 @@ export const constraintRules: Rule[] = [
     safer: 'CREATE INDEX CONCURRENTLY on the referencing columns (in the order of the key).',
     anchors: ['Eugene E15'],
     check({ trace, statement }) {
-      return trace.foreignKeysWithoutIndex.filter((fk) => addingStatement(trace.statements, fk) === statement.index).map((fk) => ({
-        message: `foreign key ${fk.constraint} on ${qualified(fk.table)} (${fk.columns.join(', ')}) has no index on its columns`,
-        relation: fk.table, basis: 'observed',
-      }));
+      return trace.foreignKeysWithoutIndex
+        .filter((fk) => addingStatement(trace.statements, fk) === statement.index)
+        .map((fk) => ({
+          message: `foreign key ${fk.constraint} on ${qualified(fk.table)} (${fk.columns.join(', ')}) has no index on its columns`,
+          relation: fk.table,
+          basis: 'observed',
+        }));
     },
   },
   {
@@ -88,7 +103,7 @@ export const constraintRules: Rule[] = [
     family: 'constraints',
     level: 'low',
     finds: 'CREATE DOMAIN with a CHECK, or ALTER DOMAIN … ADD CONSTRAINT.',
-    why: 'Every column of the domain is checked (or, on a type change, rewritten) whenever the domain\'s constraint changes, under locks on every table that uses it; PostgreSQL cannot reason about such changes cheaply.',
+    why: "Every column of the domain is checked (or, on a type change, rewritten) whenever the domain's constraint changes, under locks on every table that uses it; PostgreSQL cannot reason about such changes cheaply.",
     safer: 'A plain type with a CHECK constraint on each table (added NOT VALID, then validated).',
     anchors: ['Squawk ban-create-domain-with-constraint', 'Squawk ban-alter-domain-with-add-constraint'],
     check({ statement }) {
@@ -110,31 +125,36 @@ function indexBuildingConstraint(context: RuleContext, type: ConstraintType, con
   if (!observed(statement)) {
     return parsedConstraints(context, [contype], 'adds {type} constraint {name} to {table}, building its index under the lock', (c) => !c.indexname);
   }
-  return addedOfType(statement, [type]).filter((c) => type === 'exclusion' || c.builtIndex).map((c) => ({
-    message: `adds ${type} constraint ${c.constraint.name} to ${qualified(c.constraint.table)}${c.builtIndex ? `, building index ${c.builtIndex.name}` : ''} under the lock`,
-    relation: relationOf(c.constraint.table), basis: 'observed' as const,
-    impact: impactOn(statement, c.constraint.table, 'index build'),
-  }));
+  return addedOfType(statement, [type])
+    .filter((c) => type === 'exclusion' || c.builtIndex)
+    .map((c) => ({
+      message: `adds ${type} constraint ${c.constraint.name} to ${qualified(c.constraint.table)}${c.builtIndex ? `, building index ${c.builtIndex.name}` : ''} under the lock`,
+      relation: relationOf(c.constraint.table),
+      basis: 'observed' as const,
+      impact: impactOn(statement, c.constraint.table, 'index build'),
+    }));
 }
 
 /** The SQL-text reading of a constraint rule, for statements the trace did not observe. */
-function parsedConstraints(
-  { trace, statement }: RuleContext, contypes: string[], template: string, applies: (c: Record<string, unknown>) => boolean,
-): RuleHit[] {
+function parsedConstraints({ trace, statement }: RuleContext, contypes: string[], template: string, applies: (c: Record<string, unknown>) => boolean): RuleHit[] {
   const table = targetName(statement.shape);
   if (!table || createdEarlier(trace, statement.index).has(table)) return [];
-  return alterCommands(statement.shape).filter((c) => c.subtype === 'AT_AddConstraint').flatMap((c) => {
-    const constraint = (c.def?.Constraint ?? {}) as Record<string, unknown>;
-    if (!contypes.includes(String(constraint.contype)) || !applies(constraint)) return [];
-    const kind = String(constraint.contype).replace('CONSTR_', '').toLowerCase().replace('foreign', 'foreign key').replace('primary', 'primary key');
-    const mode = constraint.contype === 'CONSTR_FOREIGN' ? 'ShareRowExclusiveLock' as const : 'AccessExclusiveLock' as const;
-    const work = ['CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(String(constraint.contype)) ? 'validation scan' as const : 'index build' as const;
-    return [{
-      message: template.replace('{type}', kind).replace('{name}', textOf(constraint.conname)).replace('{table}', table).replace(/\s+/g, ' '),
-      basis: 'parsed' as const,
-      impact: { blocks: blocksOf(mode), mode, work },
-    }];
-  });
+  return alterCommands(statement.shape)
+    .filter((c) => c.subtype === 'AT_AddConstraint')
+    .flatMap((c) => {
+      const constraint = (c.def?.Constraint ?? {}) as Record<string, unknown>;
+      if (!contypes.includes(String(constraint.contype)) || !applies(constraint)) return [];
+      const kind = String(constraint.contype).replace('CONSTR_', '').toLowerCase().replace('foreign', 'foreign key').replace('primary', 'primary key');
+      const mode = constraint.contype === 'CONSTR_FOREIGN' ? ('ShareRowExclusiveLock' as const) : ('AccessExclusiveLock' as const);
+      const work = ['CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(String(constraint.contype)) ? ('validation scan' as const) : ('index build' as const);
+      return [
+        {
+          message: template.replace('{type}', kind).replace('{name}', textOf(constraint.conname)).replace('{table}', table).replace(/\s+/g, ' '),
+          basis: 'parsed' as const,
+          impact: { blocks: blocksOf(mode), mode, work },
+        },
+      ];
+    });
 }
 
 /** The statement that added a foreign key: the first naming its table and a REFERENCES clause. */

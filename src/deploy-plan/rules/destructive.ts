@@ -17,9 +17,13 @@ export const destructiveRules: Rule[] = [
     anchors: ['Squawk ban-drop-table'],
     check({ statement }) {
       if (!observed(statement)) return parsedDrops(statement, 'OBJECT_TABLE', 'drops table');
-      return statement.changes.dropped.filter((r) => r.kind === 'table' || r.kind === 'partitioned table' || r.kind === 'materialized view').map((r) => ({
-        message: `drops ${r.kind} ${qualified(r)} and every row in it`, relation: relationOf(r), basis: 'observed' as const,
-      }));
+      return statement.changes.dropped
+        .filter((r) => r.kind === 'table' || r.kind === 'partitioned table' || r.kind === 'materialized view')
+        .map((r) => ({
+          message: `drops ${r.kind} ${qualified(r)} and every row in it`,
+          relation: relationOf(r),
+          basis: 'observed' as const,
+        }));
     },
   },
   {
@@ -34,11 +38,21 @@ export const destructiveRules: Rule[] = [
     check({ statement }) {
       if (!observed(statement)) {
         const table = targetName(statement.shape) ?? 'a table';
-        return alterCommands(statement.shape).filter((c) => c.subtype === 'AT_DropColumn').map((c) => ({ message: `drops column ${table}.${c.name ?? '?'}`, basis: 'parsed' as const }));
+        return alterCommands(statement.shape)
+          .filter((c) => c.subtype === 'AT_DropColumn')
+          .map((c) => ({ message: `drops column ${table}.${c.name ?? '?'}`, basis: 'parsed' as const }));
       }
-      return (statement.changes.columns).flatMap((c) => (c.kind === 'dropped' ? [{
-        message: `drops column ${qualified(c.at.table)}.${c.at.column} (${c.type}) and its values`, relation: relationOf(c.at.table), basis: 'observed' as const,
-      }] : []));
+      return statement.changes.columns.flatMap((c) =>
+        c.kind === 'dropped'
+          ? [
+              {
+                message: `drops column ${qualified(c.at.table)}.${c.at.column} (${c.type}) and its values`,
+                relation: relationOf(c.at.table),
+                basis: 'observed' as const,
+              },
+            ]
+          : [],
+      );
     },
   },
   {
@@ -95,9 +109,13 @@ export const destructiveRules: Rule[] = [
       if (statement.shape.type !== 'TruncateStmt') return [];
       const cascade = statement.shape.node.behavior === 'DROP_CASCADE';
       if (!observed(statement)) return [{ message: `truncates ${cascade ? 'with CASCADE ' : ''}${truncated(statement)}`, basis: 'parsed' }];
-      return statement.changes.rewritten.filter((r) => r.relation.kind !== 'index').map((r) => ({
-        message: `empties ${qualified(r.relation)}${cascade ? ' (TRUNCATE … CASCADE)' : ''}`, relation: relationOf(r.relation), basis: 'observed' as const,
-      }));
+      return statement.changes.rewritten
+        .filter((r) => r.relation.kind !== 'index')
+        .map((r) => ({
+          message: `empties ${qualified(r.relation)}${cascade ? ' (TRUNCATE … CASCADE)' : ''}`,
+          relation: relationOf(r.relation),
+          basis: 'observed' as const,
+        }));
     },
   },
   {
@@ -113,13 +131,16 @@ export const destructiveRules: Rule[] = [
       const { type, node } = statement.shape;
       if ((type !== 'UpdateStmt' && type !== 'DeleteStmt') || node.whereClause) return [];
       const lock = statement.locks.find((l) => l.mode === 'RowExclusiveLock' && l.relation.kind !== 'index');
-      const name = lock ? qualified(lock.relation) : targetName(statement.shape) ?? 'a table';
+      const name = lock ? qualified(lock.relation) : (targetName(statement.shape) ?? 'a table');
       const verb = type === 'UpdateStmt' ? 'updates' : 'deletes';
-      return [{
-        message: `${verb} every row of ${name}${statement.rowCount !== undefined ? ` (${statement.rowCount} in the scratch database)` : ''}`,
-        basis: lock ? 'observed' : 'parsed', ...(lock ? { relation: relationOf(lock.relation) } : {}),
-        impact: { blocks: { reads: false, writes: true }, mode: 'RowExclusiveLock', work: type === 'UpdateStmt' ? 'update of every row' : 'delete of every row' },
-      }];
+      return [
+        {
+          message: `${verb} every row of ${name}${statement.rowCount !== undefined ? ` (${statement.rowCount} in the scratch database)` : ''}`,
+          basis: lock ? 'observed' : 'parsed',
+          ...(lock ? { relation: relationOf(lock.relation) } : {}),
+          impact: { blocks: { reads: false, writes: true }, mode: 'RowExclusiveLock', work: type === 'UpdateStmt' ? 'update of every row' : 'delete of every row' },
+        },
+      ];
     },
   },
   {
@@ -144,7 +165,9 @@ export const destructiveRules: Rule[] = [
 
 function parsedDrops(statement: StatementTrace, removeType: string, verb: string): RuleHit[] {
   if (statement.shape.type !== 'DropStmt' || statement.shape.node.removeType !== removeType) return [];
-  return listNames(statement.shape.node.objects).map((n) => n.replace(/"/g, '')).map((name) => ({ message: `${verb} ${name}`, basis: 'parsed' as const }));
+  return listNames(statement.shape.node.objects)
+    .map((n) => n.replace(/"/g, ''))
+    .map((name) => ({ message: `${verb} ${name}`, basis: 'parsed' as const }));
 }
 
 function truncated(statement: StatementTrace): string {

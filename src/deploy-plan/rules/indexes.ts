@@ -19,7 +19,8 @@ export const indexRules: Rule[] = [
       if (observed(statement)) {
         return statement.changes.newIndexes.map((index) => ({
           message: `builds index ${qualified(index.index)} on ${qualified(index.table)} without CONCURRENTLY`,
-          relation: relationOf(index.table), basis: 'observed',
+          relation: relationOf(index.table),
+          basis: 'observed',
           impact: impactOn(statement, index.table, 'index build', 'ShareLock'),
         }));
       }
@@ -34,7 +35,7 @@ export const indexRules: Rule[] = [
     family: 'indexes',
     level: 'medium',
     finds: 'DROP INDEX without CONCURRENTLY on an index that already exists.',
-    why: 'It takes an ACCESS EXCLUSIVE lock on the index\'s table: it waits for every running query on the table, and every read and write queues behind it meanwhile.',
+    why: "It takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running query on the table, and every read and write queues behind it meanwhile.",
     safer: 'DROP INDEX CONCURRENTLY, in a migration that runs outside a transaction.',
     anchors: ['Squawk require-concurrent-index-deletion'],
     check({ statement }) {
@@ -43,11 +44,14 @@ export const indexRules: Rule[] = [
         return listNames(statement.shape.node.objects).map((name) => ({ message: `drops index ${name.replace(/"/g, '')} without CONCURRENTLY`, basis: 'parsed' as const }));
       }
       const tableLock = strongest(statement.locks.filter((l) => l.relation.kind !== 'index'));
-      return statement.changes.dropped.filter((r) => r.kind === 'index').map((index) => ({
-        message: `drops index ${qualified(index)} without CONCURRENTLY${tableLock ? ` (${tableLock.mode.replace(/Lock$/, '')} on ${qualified(tableLock.relation)})` : ''}`,
-        relation: tableLock ? relationOf(tableLock.relation) : relationOf(index), basis: 'observed',
-        impact: tableLock ? { blocks: tableLock.blocks, mode: tableLock.mode } : { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' },
-      }));
+      return statement.changes.dropped
+        .filter((r) => r.kind === 'index')
+        .map((index) => ({
+          message: `drops index ${qualified(index)} without CONCURRENTLY${tableLock ? ` (${tableLock.mode.replace(/Lock$/, '')} on ${qualified(tableLock.relation)})` : ''}`,
+          relation: tableLock ? relationOf(tableLock.relation) : relationOf(index),
+          basis: 'observed',
+          impact: tableLock ? { blocks: tableLock.blocks, mode: tableLock.mode } : { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' },
+        }));
     },
   },
   {
@@ -64,8 +68,10 @@ export const indexRules: Rule[] = [
       const tables = strongestTableLocks(statement);
       if (tables.length === 0) return [{ message: `rebuilds ${targetName(statement.shape) ?? 'indexes'} without CONCURRENTLY`, basis: observed(statement) ? 'observed' : 'parsed' }];
       return tables.map((lock) => ({
-        message: `rebuilds indexes of ${qualified(lock.relation)} without CONCURRENTLY`, relation: relationOf(lock.relation),
-        basis: 'observed', impact: { blocks: lock.blocks, mode: lock.mode, work: 'index build' },
+        message: `rebuilds indexes of ${qualified(lock.relation)} without CONCURRENTLY`,
+        relation: relationOf(lock.relation),
+        basis: 'observed',
+        impact: { blocks: lock.blocks, mode: lock.mode, work: 'index build' },
       }));
     },
   },
@@ -76,12 +82,12 @@ export const indexRules: Rule[] = [
     level: 'high',
     finds: 'A statement PostgreSQL refuses inside a transaction block (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM…) in a migration that runs in one.',
     why: 'PostgreSQL raises "cannot run inside a transaction block": the migration fails at that statement.',
-    safer: 'Put the statement in a migration of its own that runs outside a transaction (for an SQL folder, a file polymigrate runs statement by statement; Drizzle and Payload run every migration in a transaction).',
+    safer:
+      'Put the statement in a migration of its own that runs outside a transaction (for an SQL folder, a file polymigrate runs statement by statement; Drizzle and Payload run every migration in a transaction).',
     anchors: ['Squawk ban-concurrent-index-creation-in-transaction'],
     check({ trace, statement }) {
       const label = statement.shape.outsideTransaction;
-      const inBlock = statement.ranIn === 'rolled-back transaction' || statement.ranIn === 'committed transaction'
-        || (statement.ranIn === undefined && trace.transactional);
+      const inBlock = statement.ranIn === 'rolled-back transaction' || statement.ranIn === 'committed transaction' || (statement.ranIn === undefined && trace.transactional);
       if (!label || !inBlock || statement.outcome === 'control') return [];
       const seen = statement.error?.code === '25001';
       return [{ message: `${label} inside a transaction block: the migration fails here${seen ? ` (${statement.error!.message})` : ''}`, basis: seen ? 'observed' : 'parsed' }];

@@ -18,10 +18,14 @@ export const lockRules: Rule[] = [
       if (statement.lockTimeoutMs > 0) return [];
       const lock = strongest(statement.locks.filter((l) => blocksTraffic(l.mode)));
       if (!lock) return [];
-      return [{
-        message: `takes ${modeLabel(lock.mode)} on ${qualified(lock.relation)} with no lock_timeout: while it waits for the lock, ${blockedTraffic(lock.blocks)} of ${qualified(lock.relation)} queues behind it`,
-        relation: relationOf(lock.relation), basis: 'observed', impact: { blocks: lock.blocks, mode: lock.mode },
-      }];
+      return [
+        {
+          message: `takes ${modeLabel(lock.mode)} on ${qualified(lock.relation)} with no lock_timeout: while it waits for the lock, ${blockedTraffic(lock.blocks)} of ${qualified(lock.relation)} queues behind it`,
+          relation: relationOf(lock.relation),
+          basis: 'observed',
+          impact: { blocks: lock.blocks, mode: lock.mode },
+        },
+      ];
     },
   },
   {
@@ -48,7 +52,9 @@ export const lockRules: Rule[] = [
       }
       return [...byRelation.values()].map(({ lock, statements }) => ({
         message: `holds ${modeLabel(lock.mode)} on ${qualified(lock.relation)} (${blockedTraffic(lock.blocks)} waits) while statement${statements.length > 1 ? 's' : ''} ${range(statements)} run${statements.length > 1 ? '' : 's'}, until the transaction ends`,
-        relation: relationOf(lock.relation), basis: 'observed' as const, impact: { blocks: lock.blocks, mode: lock.mode },
+        relation: relationOf(lock.relation),
+        basis: 'observed' as const,
+        impact: { blocks: lock.blocks, mode: lock.mode },
       }));
     },
   },
@@ -57,17 +63,23 @@ export const lockRules: Rule[] = [
     name: 'table-rewrite',
     family: 'locks',
     level: 'medium',
-    finds: 'A statement that rewrites an existing table (its relfilenode changes: VACUUM FULL, CLUSTER, SET TABLESPACE, SET LOGGED/UNLOGGED, ALTER TABLE forms that rebuild it) — type changes and added columns have rules of their own.',
+    finds:
+      'A statement that rewrites an existing table (its relfilenode changes: VACUUM FULL, CLUSTER, SET TABLESPACE, SET LOGGED/UNLOGGED, ALTER TABLE forms that rebuild it) — type changes and added columns have rules of their own.',
     why: 'Every row is copied and every index rebuilt while ACCESS EXCLUSIVE is held: no reads, no writes, for a time that grows with the table.',
-    safer: 'Avoid rewriting large tables in a deploy: build a new table (or column) beside the old one, copy in batches, then swap; pg_repack (or REPACK CONCURRENTLY from PostgreSQL 19) instead of VACUUM FULL / CLUSTER.',
+    safer:
+      'Avoid rewriting large tables in a deploy: build a new table (or column) beside the old one, copy in batches, then swap; pg_repack (or REPACK CONCURRENTLY from PostgreSQL 19) instead of VACUUM FULL / CLUSTER.',
     anchors: ['Eugene E10', 'Squawk prefer-repack'],
     check({ statement }) {
       if (hasOwnRule(statement)) return [];
       if (!observed(statement)) return parsedRewrite(statement);
-      return statement.changes.rewritten.filter((r) => r.relation.kind !== 'index').map((r) => ({
-        message: `rewrites ${qualified(r.relation)}`, relation: relationOf(r.relation), basis: 'observed' as const,
-        impact: impactOn(statement, r.relation, 'rewrite', 'AccessExclusiveLock'),
-      }));
+      return statement.changes.rewritten
+        .filter((r) => r.relation.kind !== 'index')
+        .map((r) => ({
+          message: `rewrites ${qualified(r.relation)}`,
+          relation: relationOf(r.relation),
+          basis: 'observed' as const,
+          impact: impactOn(statement, r.relation, 'rewrite', 'AccessExclusiveLock'),
+        }));
     },
   },
   {
@@ -83,11 +95,15 @@ export const lockRules: Rule[] = [
       const detach = alterCommands(statement.shape).find((c) => c.subtype === 'AT_DetachPartition' && !(c.def?.PartitionCmd as { concurrent?: boolean } | undefined)?.concurrent);
       if (!detach) return [];
       const lock = strongest(statement.locks);
-      return [{
-        message: `detaches a partition from ${targetName(statement.shape) ?? 'a table'} without CONCURRENTLY`,
-        basis: observed(statement) ? 'observed' : 'parsed',
-        ...(lock ? { relation: relationOf(lock.relation), impact: { blocks: lock.blocks, mode: lock.mode } } : { impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const } }),
-      }];
+      return [
+        {
+          message: `detaches a partition from ${targetName(statement.shape) ?? 'a table'} without CONCURRENTLY`,
+          basis: observed(statement) ? 'observed' : 'parsed',
+          ...(lock
+            ? { relation: relationOf(lock.relation), impact: { blocks: lock.blocks, mode: lock.mode } }
+            : { impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock' as const } }),
+        },
+      ];
     },
   },
   {
@@ -96,7 +112,7 @@ export const lockRules: Rule[] = [
     family: 'locks',
     level: 'info',
     finds: 'Several ALTER TABLE statements on the same existing table in one migration.',
-    why: 'Each one takes the table\'s lock again and, where it must, scans or rewrites it again: one ALTER TABLE with several actions does it once.',
+    why: "Each one takes the table's lock again and, where it must, scans or rewrites it again: one ALTER TABLE with several actions does it once.",
     safer: 'One ALTER TABLE with the actions separated by commas.',
     anchors: ['Eugene W12'],
     check({ trace, statement }) {
@@ -135,11 +151,18 @@ function hasOwnRule(statement: StatementTrace): boolean {
 
 function parsedRewrite(statement: StatementTrace): RuleHit[] {
   const { type, node } = statement.shape;
-  const rewrites = type === 'ClusterStmt'
-    || (type === 'VacuumStmt' && ((node.options ?? []) as Array<{ DefElem?: { defname?: string } }>).some((o) => o.DefElem?.defname === 'full'))
-    || alterCommands(statement.shape).some((c) => ['AT_SetTableSpace', 'AT_SetLogged', 'AT_SetUnLogged'].includes(c.subtype));
+  const rewrites =
+    type === 'ClusterStmt' ||
+    (type === 'VacuumStmt' && ((node.options ?? []) as Array<{ DefElem?: { defname?: string } }>).some((o) => o.DefElem?.defname === 'full')) ||
+    alterCommands(statement.shape).some((c) => ['AT_SetTableSpace', 'AT_SetLogged', 'AT_SetUnLogged'].includes(c.subtype));
   return rewrites
-    ? [{ message: `rewrites ${targetName(statement.shape) ?? 'a table'}`, basis: 'parsed', impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock', work: 'rewrite' } }]
+    ? [
+        {
+          message: `rewrites ${targetName(statement.shape) ?? 'a table'}`,
+          basis: 'parsed',
+          impact: { blocks: blocksOf('AccessExclusiveLock'), mode: 'AccessExclusiveLock', work: 'rewrite' },
+        },
+      ]
     : [];
 }
 
@@ -151,4 +174,3 @@ function parsedWithoutTimeout(statements: StatementTrace[], statement: Statement
   const timeoutSet = statements.slice(0, statement.index).some((s) => s.shape.type === 'VariableSetStmt' && s.shape.node.name === 'lock_timeout');
   return timeoutSet ? [] : [{ message: `runs ${statement.shape.type.replace(/Stmt$/, '')} with no lock_timeout set before it`, basis: 'parsed' }];
 }
-

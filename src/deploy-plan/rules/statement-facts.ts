@@ -36,16 +36,18 @@ export interface ColumnDefinition {
 
 /** Column definitions a statement adds: CREATE TABLE's, ALTER TABLE … ADD COLUMN's. */
 export function columnDefinitions(shape: StatementShape): ColumnDefinition[] {
-  const defs: unknown[] = shape.type === 'CreateStmt'
-    ? ((shape.node.tableElts ?? []) as Array<{ ColumnDef?: unknown }>).map((e) => e.ColumnDef)
-    : alterCommands(shape).filter((c) => c.subtype === 'AT_AddColumn').map((c) => c.def?.ColumnDef);
+  const defs: unknown[] =
+    shape.type === 'CreateStmt'
+      ? ((shape.node.tableElts ?? []) as Array<{ ColumnDef?: unknown }>).map((e) => e.ColumnDef)
+      : alterCommands(shape)
+          .filter((c) => c.subtype === 'AT_AddColumn')
+          .map((c) => c.def?.ColumnDef);
   return defs.flatMap((def) => (def ? [columnDefinition(def as Record<string, unknown>)] : []));
 }
 
 function columnDefinition(def: Record<string, unknown>): ColumnDefinition {
   const typeName = (def.typeName ?? {}) as { names?: Array<{ String?: { sval?: string } }>; typmods?: Array<{ A_Const?: { ival?: { ival?: number } } }> };
-  const constraints = ((def.constraints ?? []) as Array<{ Constraint?: { contype?: string; raw_expr?: Record<string, unknown> } }>)
-    .map((c) => c.Constraint ?? {});
+  const constraints = ((def.constraints ?? []) as Array<{ Constraint?: { contype?: string; raw_expr?: Record<string, unknown> } }>).map((c) => c.Constraint ?? {});
   const defaultConstraint = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
   return {
     name: textOf(def.colname),

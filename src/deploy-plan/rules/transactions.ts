@@ -50,7 +50,10 @@ export const transactionRules: Rule[] = [
 ];
 
 const CREATES: Record<string, string> = {
-  CreateStmt: 'CREATE TABLE', IndexStmt: 'CREATE INDEX', CreateSeqStmt: 'CREATE SEQUENCE', CreateSchemaStmt: 'CREATE SCHEMA',
+  CreateStmt: 'CREATE TABLE',
+  IndexStmt: 'CREATE INDEX',
+  CreateSeqStmt: 'CREATE SEQUENCE',
+  CreateSchemaStmt: 'CREATE SCHEMA',
 };
 
 function fragile({ shape }: StatementTrace): string | undefined {

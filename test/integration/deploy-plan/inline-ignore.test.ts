@@ -34,12 +34,14 @@ describe('inline ignores', () => {
   const byCode = (found: Finding[], code: string) => found.filter((f) => f.code === code);
 
   it('silences a code for the statement below, with its reason, and nothing else', async () => {
-    const found = await findings([
-      "SET lock_timeout = '2s';",
-      '-- polymigrate-ignore PM101: events holds a few hundred rows (lookup table)',
-      'CREATE INDEX events_kind ON app.events (kind);',
-      'CREATE INDEX events_amount ON app.events (amount);',
-    ].join('\n'));
+    const found = await findings(
+      [
+        "SET lock_timeout = '2s';",
+        '-- polymigrate-ignore PM101: events holds a few hundred rows (lookup table)',
+        'CREATE INDEX events_kind ON app.events (kind);',
+        'CREATE INDEX events_amount ON app.events (amount);',
+      ].join('\n'),
+    );
     const [ignored, reported] = byCode(found, 'PM101');
     expect(ignored).toMatchObject({ line: 3, ignored: { reason: 'events holds a few hundred rows (lookup table)', scope: 'statement', line: 2 } });
     expect(reported).toMatchObject({ line: 4 });
@@ -48,45 +50,44 @@ describe('inline ignores', () => {
   });
 
   it('accepts the rule name and a comment at the end of the statement line', async () => {
-    const found = await findings([
-      "SET lock_timeout = '2s';",
-      'CREATE INDEX events_kind ON app.events (kind); -- polymigrate-ignore index-without-concurrently: built before launch',
-      'CREATE INDEX events_amount ON app.events (amount);',
-    ].join('\n'));
+    const found = await findings(
+      [
+        "SET lock_timeout = '2s';",
+        'CREATE INDEX events_kind ON app.events (kind); -- polymigrate-ignore index-without-concurrently: built before launch',
+        'CREATE INDEX events_amount ON app.events (amount);',
+      ].join('\n'),
+    );
     const pm101 = byCode(found, 'PM101');
-    expect(pm101.map((f) => [f.line, f.ignored?.reason])).toEqual([[2, 'built before launch'], [3, undefined]]);
+    expect(pm101.map((f) => [f.line, f.ignored?.reason])).toEqual([
+      [2, 'built before launch'],
+      [3, undefined],
+    ]);
   });
 
   it('silences a code for the whole file from the header (a blank line before the first statement)', async () => {
-    const found = await findings([
-      '-- Indexes for the reporting screen.',
-      '-- polymigrate-ignore PM101, PM301: run in the maintenance window of 2024-06-01',
-      '',
-      'CREATE INDEX events_kind ON app.events (kind);',
-      'CREATE INDEX events_amount ON app.events (amount);',
-    ].join('\n'));
+    const found = await findings(
+      [
+        '-- Indexes for the reporting screen.',
+        '-- polymigrate-ignore PM101, PM301: run in the maintenance window of 2024-06-01',
+        '',
+        'CREATE INDEX events_kind ON app.events (kind);',
+        'CREATE INDEX events_amount ON app.events (amount);',
+      ].join('\n'),
+    );
     const silenced = found.filter((f) => ['PM101', 'PM301'].includes(f.code));
     expect(silenced.length).toBeGreaterThanOrEqual(3);
     expect(silenced.every((f) => f.ignored?.scope === 'file' && f.ignored.reason === 'run in the maintenance window of 2024-06-01')).toBe(true);
   });
 
   it('without a reason: the finding stays and PM901 says the ignore lacks one', async () => {
-    const found = await findings([
-      "SET lock_timeout = '2s';",
-      '-- polymigrate-ignore PM101',
-      'CREATE INDEX events_kind ON app.events (kind);',
-    ].join('\n'));
+    const found = await findings(["SET lock_timeout = '2s';", '-- polymigrate-ignore PM101', 'CREATE INDEX events_kind ON app.events (kind);'].join('\n'));
     expect(byCode(found, 'PM101')[0]!.ignored).toBeUndefined();
     expect(byCode(found, 'PM901')).toEqual([expect.objectContaining({ line: 2, statement: 1, file: 'migrations/0002.sql' })]);
     expect(byCode(found, 'PM901')[0]!.message).toContain('gives no reason');
   });
 
   it('an unknown code silences nothing and is reported (PM902)', async () => {
-    const found = await findings([
-      "SET lock_timeout = '2s';",
-      '-- polymigrate-ignore PM1O1: typo of PM101',
-      'CREATE INDEX events_kind ON app.events (kind);',
-    ].join('\n'));
+    const found = await findings(["SET lock_timeout = '2s';", '-- polymigrate-ignore PM1O1: typo of PM101', 'CREATE INDEX events_kind ON app.events (kind);'].join('\n'));
     expect(byCode(found, 'PM101')[0]!.ignored).toBeUndefined();
     expect(byCode(found, 'PM902').map((f) => f.message)).toEqual([expect.stringContaining('PM1O1')]);
   });

@@ -39,33 +39,57 @@ describe('deploy plan report', () => {
   let liveDb: Awaited<ReturnType<typeof createTestDatabase>>;
   let plan: DeployPlanDocument;
 
-  beforeAll(async () => {
-    [shadowDb, liveDb] = await Promise.all([createTestDatabase('shadow'), createTestDatabase('live')]);
-    const shadow = new pg.Client({ connectionString: shadowDb.url });
-    const live = new pg.Client({ connectionString: liveDb.url });
-    await Promise.all([shadow.connect(), live.connect()]);
-    try {
-      await shadow.query(SCHEMA);
-      await live.query(`${SCHEMA}; INSERT INTO app.orders SELECT g, g % 500, 'paid', g FROM generate_series(1, 200000) g;
+  beforeAll(
+    async () => {
+      [shadowDb, liveDb] = await Promise.all([createTestDatabase('shadow'), createTestDatabase('live')]);
+      const shadow = new pg.Client({ connectionString: shadowDb.url });
+      const live = new pg.Client({ connectionString: liveDb.url });
+      await Promise.all([shadow.connect(), live.connect()]);
+      try {
+        await shadow.query(SCHEMA);
+        await live.query(`${SCHEMA}; INSERT INTO app.orders SELECT g, g % 500, 'paid', g FROM generate_series(1, 200000) g;
         INSERT INTO app.customers SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE app.orders, app.customers`);
-      const sqlTrace = await traceMigration(shadow, {
-        engine: 'sql', id: '20240601_orders_bigint', transactional: true,
-        statements: await statementsFromSource({ file: 'db/migrations/20240601_orders_bigint.sql', text: SQL_MIGRATION, lineOffset: 0 }),
-      }, { commit: true });
-      const prismaTrace = await traceMigration(shadow, {
-        engine: 'prisma', id: '20240602_rename_email', transactional: true,
-        statements: await statementsFromSource({ file: 'prisma/migrations/20240602_rename_email/migration.sql', text: PRISMA_MIGRATION, lineOffset: 0 }),
-      }, { session: ["SET lock_timeout = '2s'"] });
-      const snapshot = await readLiveSnapshot(live, touchedRelations([sqlTrace, prismaTrace]));
-      plan = buildDeployPlan([
-        { engine: 'sql', kind: 'sql', trace: sqlTrace, hasDown: true, rollback: { strategy: 'down-file', recipe: 'polymigrate down --engine sql --to 20240531' },
-          objects: { created: ['index app.orders_status', 'column app.orders.note'], altered: ['column app.orders.total'], dropped: [] } },
-        { engine: 'prisma', kind: 'prisma', trace: prismaTrace, hasDown: false, rollback: { strategy: 'none' } },
-      ], snapshot);
-    } finally {
-      await Promise.all([shadow.end(), live.end()]);
-    }
-  }, testBudget({ query: 8 }));
+        const sqlTrace = await traceMigration(
+          shadow,
+          {
+            engine: 'sql',
+            id: '20240601_orders_bigint',
+            transactional: true,
+            statements: await statementsFromSource({ file: 'db/migrations/20240601_orders_bigint.sql', text: SQL_MIGRATION, lineOffset: 0 }),
+          },
+          { commit: true },
+        );
+        const prismaTrace = await traceMigration(
+          shadow,
+          {
+            engine: 'prisma',
+            id: '20240602_rename_email',
+            transactional: true,
+            statements: await statementsFromSource({ file: 'prisma/migrations/20240602_rename_email/migration.sql', text: PRISMA_MIGRATION, lineOffset: 0 }),
+          },
+          { session: ["SET lock_timeout = '2s'"] },
+        );
+        const snapshot = await readLiveSnapshot(live, touchedRelations([sqlTrace, prismaTrace]));
+        plan = buildDeployPlan(
+          [
+            {
+              engine: 'sql',
+              kind: 'sql',
+              trace: sqlTrace,
+              hasDown: true,
+              rollback: { strategy: 'down-file', recipe: 'polymigrate down --engine sql --to 20240531' },
+              objects: { created: ['index app.orders_status', 'column app.orders.note'], altered: ['column app.orders.total'], dropped: [] },
+            },
+            { engine: 'prisma', kind: 'prisma', trace: prismaTrace, hasDown: false, rollback: { strategy: 'none' } },
+          ],
+          snapshot,
+        );
+      } finally {
+        await Promise.all([shadow.end(), live.end()]);
+      }
+    },
+    testBudget({ query: 8 }),
+  );
   afterAll(async () => {
     await Promise.all([shadowDb?.drop(), liveDb?.drop()]);
   });
@@ -78,9 +102,16 @@ describe('deploy plan report', () => {
     expect(typeChange).toMatchObject({ level: 'high', baseLevel: 'medium', line: 4 });
     expect(typeChange.risk).toMatch(/^rewrites app\.orders \(≈\d+ k rows, [\d.]+ MB\) under ACCESS EXCLUSIVE/);
     expect(sql!.statements.flatMap((s) => s.findings).find((f) => f.code === 'PM101')!.ignored?.reason).toMatch(/^built at launch/);
-    expect(sql!.lockWindows).toContainEqual(expect.objectContaining({
-      relation: expect.objectContaining({ name: 'orders' }), mode: 'AccessExclusiveLock', from: 2, to: 4, untilCommit: true, work: ['rewrite', 'index build'],
-    }));
+    expect(sql!.lockWindows).toContainEqual(
+      expect.objectContaining({
+        relation: expect.objectContaining({ name: 'orders' }),
+        mode: 'AccessExclusiveLock',
+        from: 2,
+        to: 4,
+        untilCommit: true,
+        work: ['rewrite', 'index build'],
+      }),
+    );
     expect(prisma!.statements.flatMap((s) => s.findings).map((f) => f.code)).toContain('PM602');
     expect(plan.findings.ignored).toBe(1);
     expect(plan.live?.queries).toBe(2);
@@ -103,8 +134,14 @@ describe('deploy plan report', () => {
     const md = renderPlanMarkdown(plan);
     const sections = [...md.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]);
     expect(sections).toEqual([
-      'Deploy plan', 'Pending migrations', 'Safety analysis', 'sql `20240601_orders_bigint` — 🟠 high', 'prisma `20240602_rename_email` — 🟠 high',
-      'Expected lock windows', 'Rollback strategy', 'After the deploy',
+      'Deploy plan',
+      'Pending migrations',
+      'Safety analysis',
+      'sql `20240601_orders_bigint` — 🟠 high',
+      'prisma `20240602_rename_email` — 🟠 high',
+      'Expected lock windows',
+      'Rollback strategy',
+      'After the deploy',
     ]);
     expect(md).toContain('**Risk: 🟠 high**');
     expect(md).toContain('| sql | `20240601_orders_bigint` | one transaction | 🟠 high | creates index app.orders_status, column app.orders.note; alters column app.orders.total |');

@@ -64,9 +64,10 @@ const CASES: Record<string, RuleCases> = {
     nearMiss: tx('CREATE TABLE app.slots (id int)', 'ALTER TABLE app.slots ADD CONSTRAINT no_twins EXCLUDE USING btree (id WITH =)'),
   },
   PM204: {
-    fires: { setup: 'CREATE TABLE app.logs (id bigint NOT NULL, msg text); INSERT INTO app.logs VALUES (1, \'a\')', statements: ['ALTER TABLE app.logs ADD PRIMARY KEY (id)'] },
+    fires: { setup: "CREATE TABLE app.logs (id bigint NOT NULL, msg text); INSERT INTO app.logs VALUES (1, 'a')", statements: ['ALTER TABLE app.logs ADD PRIMARY KEY (id)'] },
     nearMiss: {
-      setup: 'CREATE TABLE app.logs (id bigint NOT NULL, msg text); INSERT INTO app.logs VALUES (1, \'a\')', transactional: false,
+      setup: "CREATE TABLE app.logs (id bigint NOT NULL, msg text); INSERT INTO app.logs VALUES (1, 'a')",
+      transactional: false,
       statements: ['CREATE UNIQUE INDEX CONCURRENTLY logs_id ON app.logs (id)', 'ALTER TABLE app.logs ADD CONSTRAINT logs_pkey PRIMARY KEY USING INDEX logs_id'],
     },
   },
@@ -91,7 +92,8 @@ const CASES: Record<string, RuleCases> = {
     },
     nearMiss: {
       setup: "CREATE TABLE app.p (id int, at date) PARTITION BY RANGE (at); CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')",
-      statements: ['ALTER TABLE app.p DETACH PARTITION app.p1 CONCURRENTLY'], transactional: false,
+      statements: ['ALTER TABLE app.p DETACH PARTITION app.p1 CONCURRENTLY'],
+      transactional: false,
     },
   },
   PM305: {
@@ -179,7 +181,9 @@ describe('rules: each fires on its pattern and not on the near miss', () => {
     await client.query(FIXTURE);
     if (c.setup) await client.query(c.setup);
     const trace = await traceMigration(client, {
-      engine: 'sql', id: 'case', transactional: c.transactional ?? true,
+      engine: 'sql',
+      id: 'case',
+      transactional: c.transactional ?? true,
       statements: c.statements.map((sql, i) => ({ sql, file: 'case.sql', line: i + 1 })),
     });
     return findingsOf(trace);
@@ -189,7 +193,10 @@ describe('rules: each fires on its pattern and not on the near miss', () => {
     it(`${code} fires`, async () => {
       for (const c of [cases.fires].flat()) {
         const found = await findings(c);
-        expect(found.map((f) => f.code), `${code} on ${c.statements.join('; ')}`).toContain(code);
+        expect(
+          found.map((f) => f.code),
+          `${code} on ${c.statements.join('; ')}`,
+        ).toContain(code);
         const finding = found.find((f) => f.code === code)!;
         expect(finding.message.length).toBeGreaterThan(10);
         expect(finding.safer.length).toBeGreaterThan(10);
@@ -198,7 +205,10 @@ describe('rules: each fires on its pattern and not on the near miss', () => {
     it(`${code} stays quiet on the near miss`, async () => {
       for (const c of [cases.nearMiss].flat()) {
         const found = await findings(c);
-        expect(found.filter((f) => f.code === code).map((f) => f.message), `${code} on ${c.statements.join('; ')}`).toEqual([]);
+        expect(
+          found.filter((f) => f.code === code).map((f) => f.message),
+          `${code} on ${c.statements.join('; ')}`,
+        ).toEqual([]);
       }
     });
   }

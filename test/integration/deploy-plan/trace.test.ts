@@ -32,9 +32,12 @@ describe('traceMigration', () => {
     await db?.drop();
   });
   const reset = () => client.query(fixture);
-  const catalog = async () => (await client.query(`SELECT c.relname, c.relfilenode, a.attname, format_type(a.atttypid, a.atttypmod) AS t
+  const catalog = async () =>
+    (
+      await client.query(`SELECT c.relname, c.relfilenode, a.attname, format_type(a.atttypid, a.atttypmod) AS t
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
-    WHERE n.nspname = 'app' ORDER BY 1, 3`)).rows;
+    WHERE n.nspname = 'app' ORDER BY 1, 3`)
+    ).rows;
 
   it('reads the locks each statement took from pg_locks, and rolls everything back', async () => {
     await reset();
@@ -95,7 +98,7 @@ describe('traceMigration', () => {
     expect((await catalog()).some((r) => r.attname === 'y')).toBe(true);
   });
 
-  it('stands in for a script\'s own BEGIN/COMMIT in a transactional trace, and keeps SET TRANSACTION first', async () => {
+  it("stands in for a script's own BEGIN/COMMIT in a transactional trace, and keeps SET TRANSACTION first", async () => {
     await reset();
     const result = await trace(['BEGIN', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'ALTER TABLE app.events ADD COLUMN z int', 'COMMIT']);
     expect(result.outcome).toBe('ok');
@@ -105,10 +108,10 @@ describe('traceMigration', () => {
 
   it('traces a script that commits in steps block by block, and its failure stops the trace', async () => {
     await reset();
-    const result = await trace([
-      'BEGIN', 'ALTER TABLE app.events ADD COLUMN a1 int', 'COMMIT',
-      'BEGIN', 'ALTER TABLE app.users ADD COLUMN a2 int', 'SELECT 1/0', 'COMMIT', 'ALTER TABLE app.users ADD COLUMN a3 int',
-    ], false);
+    const result = await trace(
+      ['BEGIN', 'ALTER TABLE app.events ADD COLUMN a1 int', 'COMMIT', 'BEGIN', 'ALTER TABLE app.users ADD COLUMN a2 int', 'SELECT 1/0', 'COMMIT', 'ALTER TABLE app.users ADD COLUMN a3 int'],
+      false,
+    );
     expect(result.outcome).toBe('failed');
     expect(result.statements.map((s) => s.outcome)).toEqual(['control', 'ran', 'control', 'control', 'ran', 'failed', 'not-run', 'not-run']);
     expect(result.statements[5]!.error).toEqual(expect.objectContaining({ code: '22012' }));
@@ -139,23 +142,30 @@ describe('traceMigration', () => {
   it('splits a captured multi-statement text into statements with their own lines', async () => {
     await reset();
     const result = await traceMigration(client, {
-      engine: 'cms', id: '20250101_init', transactional: true,
+      engine: 'cms',
+      id: '20250101_init',
+      transactional: true,
       statements: [{ sql: 'ALTER TABLE app.events ADD COLUMN c1 int;\n  DROP TABLE app.users;', file: 'src/migrations/20250101_init.ts', line: 10 }],
     });
     expect(result.statements.map((s) => [s.statement.sql, s.statement.line])).toEqual([
-      ['ALTER TABLE app.events ADD COLUMN c1 int', 10], ['DROP TABLE app.users', 11],
+      ['ALTER TABLE app.events ADD COLUMN c1 int', 10],
+      ['DROP TABLE app.users', 11],
     ]);
     expect(result.statements[1]!.changes!.dropped).toEqual([
-      { schema: 'app', name: 'users', kind: 'table' }, { schema: 'app', name: 'users_pkey', kind: 'index' },
+      { schema: 'app', name: 'users', kind: 'table' },
+      { schema: 'app', name: 'users_pkey', kind: 'index' },
     ]);
   });
-  it('replays statements captured from a server log, the script\'s own BEGIN/COMMIT included', async () => {
+  it("replays statements captured from a server log, the script's own BEGIN/COMMIT included", async () => {
     await reset();
-    const captured = capturedStatements([
-      '2025-01-01 10:00:00.001 UTC [77] payload LOG:  statement: BEGIN',
-      '2025-01-01 10:00:00.002 UTC [77] payload LOG:  statement: ALTER TABLE app.events ALTER COLUMN amount TYPE bigint',
-      '2025-01-01 10:00:00.003 UTC [77] payload LOG:  statement: COMMIT',
-    ], { pid: 77, file: 'src/migrations/20250101_amount.ts' });
+    const captured = capturedStatements(
+      [
+        '2025-01-01 10:00:00.001 UTC [77] payload LOG:  statement: BEGIN',
+        '2025-01-01 10:00:00.002 UTC [77] payload LOG:  statement: ALTER TABLE app.events ALTER COLUMN amount TYPE bigint',
+        '2025-01-01 10:00:00.003 UTC [77] payload LOG:  statement: COMMIT',
+      ],
+      { pid: 77, file: 'src/migrations/20250101_amount.ts' },
+    );
     const result = await traceMigration(client, { engine: 'payload', id: '20250101_amount', transactional: true, statements: captured });
     expect(result.statements.map((s) => s.outcome)).toEqual(['control', 'ran', 'control']);
     expect(result.statements[1]!.changes!.rewritten.map((r) => r.relation.name)).toContain('events');
