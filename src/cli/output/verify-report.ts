@@ -41,7 +41,9 @@ export function differenceLine(d: VerifyDifference, style: Style): string {
 function detail(d: VerifyDifference): string {
   if (d.kind === 'changed') return `: ${d.field ?? 'definition'} is ${d.actual ?? '(none)'}, the migrations make ${d.expected ?? '(none)'}`;
   const text = d.kind === 'missing' ? d.expected : d.actual;
-  return text ? ` (${text})` : '';
+  if (!text) return '';
+  // An enum's labels come in their own parentheses: `('a', 'b')`, not `(('a', 'b'))`.
+  return text.startsWith('(') && text.endsWith(')') ? ` ${text}` : ` (${text})`;
 }
 
 function ownerText(d: VerifyDifference): string {
