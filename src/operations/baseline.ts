@@ -94,6 +94,7 @@ async function compareAndSelectWith(
   for (const migration of selection.record) only.get(engine)!.add(migration.id);
   const comparison = await compareWithShadow(session, {
     only,
+    owners: 'always',
     ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

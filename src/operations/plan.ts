@@ -20,7 +20,6 @@ import { planUp } from '../plan/plan-up.js';
 import { prepareSqlSteps } from '../run/step-pipeline.js';
 import type { Session } from '../session.js';
 import { openShadow, shadowConfig } from '../shadow/shadow.js';
-import { replayWithAttribution } from '../verify/attributed-replay.js';
 import { appliedMigrations, sharesDatabase } from '../verify/applied-migrations.js';
 import { historyExclusions } from '../verify/history-exclusions.js';
 import { collectStatus } from './status.js';
@@ -61,7 +60,8 @@ export async function plan(session: Session, options: PlanOptions = {}): Promise
     const config = { ...session.config, engines: session.config.engines.filter((e) => replayed.some((s) => s.name === e.name)) };
     const shadow = await openShadow({ config, ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}), cache: options.cache !== false, targetVersionNum: versionNum });
     try {
-      const { replay } = await replayWithAttribution(shadow, { only: appliedMigrations(replayed, warnings), exclude, ...(options.signal ? { signal: options.signal } : {}) });
+      // No attribution: plan reads the shadow's state, not who made it (a plain replay, pipelined like up).
+      const replay = await shadow.replay({ only: appliedMigrations(replayed, warnings), ...(options.signal ? { signal: options.signal } : {}) });
       try {
         warnings.push(...shadow.warnings, ...replay.warnings);
         const target = { databaseUrl: replay.databaseUrl, database: replay.database, config: shadowConfig(config), adapters, exclude, onLogLine: shadow.onLogLine };

@@ -95,8 +95,8 @@ export interface VerifyReport {
     kind: 'embedded' | 'url';
     serverVersion: string;
     packageVersion?: string;
-    /** event-trigger: attributed from the DDL each migration ran; full-introspection: without superuser on the shadow. */
-    attribution: 'event-trigger' | 'full-introspection';
+    /** event-trigger: attributed from the DDL each migration ran; full-introspection: without superuser on the shadow; none: the schemas matched, no owner was needed. */
+    attribution: 'event-trigger' | 'full-introspection' | 'none';
     /** Migrations the shadow database holds (replayed or from the cache). */
     migrations: number;
     cache: { enabled: boolean; hit: number; replayed: number; saved: number; evicted: number };

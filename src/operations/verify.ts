@@ -32,6 +32,8 @@ export async function verify(session: Session, options: VerifyOptions = {}): Pro
   const replayed = statuses.filter((status) => sharesDatabase(session, status.name, warnings));
   const comparison = await compareWithShadow(session, {
     only: appliedMigrations(replayed, warnings),
+    // --engine keeps objects by owner, so owners are needed even when nothing differs.
+    owners: options.engines ? 'always' : 'on-difference',
     ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -57,7 +59,7 @@ export async function verify(session: Session, options: VerifyOptions = {}): Pro
 function compare(
   expected: SchemaModel,
   actual: SchemaModel,
-  tracker: AttributionTracker,
+  tracker: AttributionTracker | undefined,
   engines: string[],
   restricted: boolean,
 ): { differences: VerifyDifference[]; summary: SchemaSummary } {

@@ -38,6 +38,7 @@ export function planReplay(
   adapters: Map<string, MigrationAdapter>,
   discovered: Map<string, DiscoveredMigration[]>,
   only: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+  cacheSalt = '',
 ): ReplayPlan {
   const names = config.engines.map((e) => e.name);
   const statuses = names.map((name) => engineStatusOf(adapters.get(name)!, discovered.get(name)!, []));
@@ -48,7 +49,7 @@ export function planReplay(
     for (const id of ids) if (!onDisk.has(id)) missing.push({ engine, id });
   }
   const fingerprints = new Map(config.engines.map((engine) => [engine.name, engineFingerprint(config, engine.name)]));
-  let chain = createHash('sha256').update(`polymigrate-shadow-v1\0${config.journalSchema}`).digest('hex');
+  let chain = createHash('sha256').update(`polymigrate-shadow-v1\0${config.journalSchema}\0${cacheSalt}`).digest('hex');
   const steps = plan.steps.map((planned): ReplayStep => {
     const checksum = migrationChecksum(planned.migration);
     chain = createHash('sha256')

@@ -33,7 +33,7 @@ export interface ReplayContext {
 export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Promise<Replay> {
   const started = performance.now();
   const discovered = await discoverAll(ctx.adapters);
-  const plan = planReplay(ctx.config, ctx.adapters, discovered, options.only);
+  const plan = planReplay(ctx.config, ctx.adapters, discovered, options.only, options.cacheSalt);
   if (plan.refusals.length > 0) {
     throw new ShadowReplayError(`The shadow cannot replay the migrations: ${plan.refusals.map((r) => r.message).join('; ')}`, { refusals: plan.refusals, hint: plan.refusals[0]!.fix });
   }

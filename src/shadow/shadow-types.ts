@@ -52,6 +52,11 @@ export interface ReplayOptions {
    * Attribution installs its tracker here on an empty database.
    */
   beforeReplay?(restored: ShadowPrefix | undefined, databaseUrl: string): Promise<void>;
+  /**
+   * Keeps this replay's templates apart from other callers' (part of every cache key): a caller
+   * whose hooks store data in the templates (attribution) must never restore one made without it.
+   */
+  cacheSalt?: string;
   /** Abort to stop the replay (as SIGINT stops `up`). */
   signal?: AbortSignal;
 }

@@ -33,6 +33,8 @@ export async function replayWithAttribution(shadow: Shadow, options: AttributedR
   try {
     const replay = await shadow.replay({
       ...(options.only ? { only: options.only } : {}),
+      // Templates made with attribution hold its snapshot; plain replays' templates do not.
+      cacheSalt: 'attribution-v1',
       ...(options.signal ? { signal: options.signal } : {}),
       afterRestore: (prefix, url) => follower.restore(prefix, url),
       beforeReplay: (restored, url) => follower.start(restored, url),

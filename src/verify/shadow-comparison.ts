@@ -1,7 +1,8 @@
 /**
  * The comparison `verify` and `baseline` share: the live database's schema next to a shadow replay
  * of a chosen set of migrations, both introspected with the engines' history tables and
- * polymigrate's journal left out and `verify.ignore` removed, plus who made each shadow object.
+ * polymigrate's journal left out and `verify.ignore` removed, plus who made each shadow object
+ * (attribution: always, or only when the schemas differ).
  * The live database is only read (catalog queries on a connection of its own).
  */
 import type { ResolvedConfig } from '../config/config-types.js';
@@ -11,7 +12,8 @@ import type { SchemaExclusions } from '../schema/exclusions.js';
 import { matchesIgnore, parseIgnorePattern, type IgnorePattern } from '../schema/ignore-patterns.js';
 import { introspectSchema } from '../schema/introspect.js';
 import { schemaModel, type SchemaModel } from '../schema/schema-model.js';
-import { openShadow } from '../shadow/shadow.js';
+import { diffSchemas } from '../schema/diff.js';
+import { openShadow, type Replay, type Shadow } from '../shadow/shadow.js';
 import type { Session } from '../session.js';
 import type { VerifyReport } from '../operations/reports.js';
 import { replayWithAttribution } from './attributed-replay.js';
@@ -20,6 +22,12 @@ import { historyExclusions } from './history-exclusions.js';
 export interface ShadowComparisonOptions {
   /** Exactly these migrations per engine are replayed; engines not in the map replay nothing. */
   only: Map<string, Set<string>>;
+  /**
+   * 'always': every object's owner is needed (baseline, verify --engine). 'on-difference': only
+   * when the schemas differ (verify): a replay with attribution costs a catalog read after every
+   * migration, so a matching database is answered by a plain replay, pipelined like `up`.
+   */
+  owners: 'always' | 'on-difference';
   shadowUrl?: string;
   cache?: boolean;
   signal?: AbortSignal;
@@ -30,7 +38,8 @@ export interface ShadowComparison {
   expected: SchemaModel;
   /** What the live database has. */
   actual: SchemaModel;
-  tracker: AttributionTracker;
+  /** Who made each shadow object; undefined when the schemas matched and owners were not asked for. */
+  tracker: AttributionTracker | undefined;
   shadow: VerifyReport['shadow'];
   warnings: string[];
 }
@@ -40,6 +49,8 @@ export async function compareWithShadow(session: Session, options: ShadowCompari
   const adapters = await session.adapters();
   const exclude = await historyExclusions(config.journalSchema, adapters.values());
   const live = await readSchema(session.databaseUrl, exclude);
+  const ignore = ignorePatterns(config);
+  const actual = withoutIgnored(live.model, ignore);
   const shadow = await openShadow({
     config: onlyEngines(config, [...options.only.keys()]),
     ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
@@ -47,31 +58,46 @@ export async function compareWithShadow(session: Session, options: ShadowCompari
     targetVersionNum: live.versionNum,
   });
   try {
-    const { replay, tracker } = await replayWithAttribution(shadow, { only: options.only, exclude, ...(options.signal ? { signal: options.signal } : {}) });
-    try {
-      const expected = await readSchema(replay.databaseUrl, exclude);
-      const ignore = ignorePatterns(config);
-      return {
-        expected: withoutIgnored(expected.model, ignore),
-        actual: withoutIgnored(live.model, ignore),
-        tracker,
-        warnings: [...shadow.warnings, ...replay.warnings, ...missingWarnings(replay.missing)],
-        shadow: {
-          kind: shadow.kind,
-          serverVersion: shadow.serverVersion,
-          ...(shadow.packageVersion ? { packageVersion: shadow.packageVersion } : {}),
-          attribution: tracker.mode,
-          migrations: replay.steps.length,
-          cache: replay.cache,
-          replayMs: replay.durationMs,
-          startupMs: shadow.startup.ms,
-        },
-      };
-    } finally {
-      await replay.drop().catch(() => undefined);
-    }
+    const replayOptions = { only: options.only, exclude, ...(options.signal ? { signal: options.signal } : {}) };
+    let result = await replayed(shadow, replayOptions, options.owners === 'always', ignore);
+    if (!result.tracker && diffSchemas(result.expected, actual).length > 0) result = await replayed(shadow, replayOptions, true, ignore);
+    const { replay, tracker, expected } = result;
+    return {
+      expected,
+      actual,
+      tracker,
+      warnings: [...shadow.warnings, ...replay.warnings, ...missingWarnings(replay.missing)],
+      shadow: {
+        kind: shadow.kind,
+        serverVersion: shadow.serverVersion,
+        ...(shadow.packageVersion ? { packageVersion: shadow.packageVersion } : {}),
+        attribution: tracker?.mode ?? 'none',
+        migrations: replay.steps.length,
+        cache: replay.cache,
+        replayMs: replay.durationMs,
+        startupMs: shadow.startup.ms,
+      },
+    };
   } finally {
     await shadow.close();
+  }
+}
+
+/** One replay (with attribution or not) and the schema it made; the scratch database is dropped. */
+async function replayed(
+  shadow: Shadow,
+  options: { only: Map<string, Set<string>>; exclude: SchemaExclusions; signal?: AbortSignal },
+  attributed: boolean,
+  ignore: IgnorePattern[],
+): Promise<{ replay: Replay; tracker: AttributionTracker | undefined; expected: SchemaModel }> {
+  const { replay, tracker } = attributed
+    ? await replayWithAttribution(shadow, options)
+    : { replay: await shadow.replay({ only: options.only, ...(options.signal ? { signal: options.signal } : {}) }), tracker: undefined };
+  try {
+    const expected = await readSchema(replay.databaseUrl, options.exclude);
+    return { replay, tracker, expected: withoutIgnored(expected.model, ignore) };
+  } finally {
+    await replay.drop().catch(() => undefined);
   }
 }
 
