@@ -7,7 +7,8 @@
  * - steps an engine runs itself (Payload): `up` on the shadow runs exactly that migration through
  *   the engine's runtime, with `log_statement` on for the shadow database only; the SQL its client
  *   sent is read back from the embedded server's log (captured-log.ts) and analysed from its text.
- * The schema before and after each migration gives the objects it creates, alters and drops.
+ * A traced migration's catalog changes give the objects it creates, alters and drops; for an
+ * engine's own run, the schema before and after it does.
  */
 import type { MigrationAdapter, Queryable } from '../adapter/contract.js';
 import type { ResolvedConfig } from '../config/config-types.js';
@@ -25,7 +26,10 @@ import { Session } from '../session.js';
 import { capturedStatements, unobservedTrace } from './captured-log.js';
 import { statementsFromSource } from './statement-shape.js';
 import { traceMigration } from './trace.js';
+import { objectsFromTrace } from './trace-objects.js';
 import type { MigrationTrace, PlannedMigration } from './types.js';
+
+type PlannedObjects = NonNullable<PlannedMigration['objects']>;
 
 export interface ShadowTarget {
   /** The shadow database, at the live database's applied state. */
@@ -48,15 +52,19 @@ export async function tracePending(
   const db = await connect(target.databaseUrl, { purpose: 'plan trace' });
   const planned: PlannedMigration[] = [];
   try {
-    let before = await introspectSchema(db, { exclude: target.exclude });
     for (const [index, step] of steps.entries()) {
       const adapter = target.adapters.get(step.engine)!;
       const sqlStep = prepared.get(step);
-      const trace = sqlStep ? await traceSqlStep(db, adapter, step, sqlStep) : await traceEngineStep(target, step);
-      const after = await introspectSchema(db, { exclude: target.exclude });
-      planned.push(plannedMigration(adapter, step, trace, before, after));
-      before = after;
-      if (trace.outcome === 'failed') return { planned, untraced: steps.slice(index + 1) };
+      if (sqlStep) {
+        const trace = await traceSqlStep(db, adapter, step, sqlStep);
+        planned.push(plannedMigration(adapter, step, trace, objectsFromTrace(trace)));
+      } else {
+        // An engine's own run is not observed statement by statement: the schema before and after says what it did.
+        const before = await introspectSchema(db, { exclude: target.exclude });
+        const trace = await traceEngineStep(target, step);
+        planned.push(plannedMigration(adapter, step, trace, objectsBetween(before, await introspectSchema(db, { exclude: target.exclude }))));
+      }
+      if (planned.at(-1)!.trace.outcome === 'failed') return { planned, untraced: steps.slice(index + 1) };
     }
     return { planned, untraced: [] };
   } finally {
@@ -155,14 +163,18 @@ function linesOf(lines: string[], applicationName: string): string[] {
   return kept;
 }
 
-function plannedMigration(adapter: MigrationAdapter, step: PlannedStep, trace: MigrationTrace, before: SchemaModel, after: SchemaModel): PlannedMigration {
-  const objects = { created: [] as string[], altered: [] as string[], dropped: [] as string[] };
+function objectsBetween(before: SchemaModel, after: SchemaModel): PlannedObjects {
+  const objects: PlannedObjects = { created: [], altered: [], dropped: [] };
   for (const difference of diffSchemas(before, after)) {
     const name = `${difference.objectKind} ${difference.object}`;
     if (difference.kind === 'unexpected') objects.created.push(name);
     else if (difference.kind === 'missing') objects.dropped.push(name);
     else objects.altered.push(name);
   }
+  return objects;
+}
+
+function plannedMigration(adapter: MigrationAdapter, step: PlannedStep, trace: MigrationTrace, objects: PlannedObjects): PlannedMigration {
   const strategy = adapter.capabilities.rollback === 'native' ? 'native' : step.migration.hasDown ? 'down-file' : 'none';
   return {
     engine: step.engine,

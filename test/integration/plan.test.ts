@@ -34,6 +34,7 @@ interface PlanJson {
     id: string;
     risk: { level: string };
     rollback: { strategy: string };
+    objects: { created: string[]; altered: string[]; dropped: string[] };
     statements: Array<{ sql: string; findings: Array<{ code: string; level: string; ignored?: unknown }> }>;
   }>;
 }
@@ -98,6 +99,9 @@ describe('polymigrate plan (the example project, two pending migrations)', () =>
       const reportingIndex = reporting.statements.find((s) => /kpi_snapshots_value_idx/.test(s.sql))!;
       expect(reportingIndex.findings.map((f) => f.code)).toContain('PM101');
       expect(reporting.rollback.strategy).toBe('none');
+      // What each does: from the trace's catalog changes (SQL), from the schema before and after (Payload's own run).
+      expect(reporting.objects.created).toContain('index reporting.kpi_snapshots_value_idx');
+      expect(payload.objects.created).toEqual(expect.arrayContaining(['column public.herbs.notes', 'index public.herbs_notes_idx']));
       const snapshots = doc.live!.relations.find((r) => r.schema === 'reporting' && r.name === 'kpi_snapshots');
       expect(snapshots?.rows).toBeGreaterThan(150_000);
       expect(['medium', 'high', 'critical']).toContain(reporting.risk.level);
