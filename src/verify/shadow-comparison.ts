@@ -48,18 +48,26 @@ export async function compareWithShadow(session: Session, options: ShadowCompari
   const config = session.config;
   const adapters = await session.adapters();
   const exclude = await historyExclusions(config.journalSchema, adapters.values());
-  const live = await readSchema(session.databaseUrl, exclude);
   const ignore = ignorePatterns(config);
-  const actual = withoutIgnored(live.model, ignore);
+  // The live schema is read while the shadow replays (two servers, nothing shared): only its
+  // version is needed first, for the shadow's major-version warning.
+  const live = await liveSchema(session.databaseUrl, exclude);
   const shadow = await openShadow({
     config: onlyEngines(config, [...options.only.keys()]),
     ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
     cache: options.cache !== false,
     targetVersionNum: live.versionNum,
+  }).catch(async (error: unknown) => {
+    await live.model.catch(() => undefined);
+    throw error;
   });
   try {
     const replayOptions = { only: options.only, exclude, ...(options.signal ? { signal: options.signal } : {}) };
-    let result = await replayed(shadow, replayOptions, options.owners === 'always', ignore);
+    let result = await replayed(shadow, replayOptions, options.owners === 'always', ignore).catch(async (error: unknown) => {
+      await live.model.catch(() => undefined);
+      throw error;
+    });
+    const actual = withoutIgnored(await live.model, ignore);
     if (!result.tracker && diffSchemas(result.expected, actual).length > 0) result = await replayed(shadow, replayOptions, true, ignore);
     const { replay, tracker, expected } = result;
     return {
@@ -98,6 +106,21 @@ async function replayed(
     return { replay, tracker, expected: withoutIgnored(expected.model, ignore) };
   } finally {
     await replay.drop().catch(() => undefined);
+  }
+}
+
+/** The live server's version now, and its schema (read on a connection of its own) when it is ready. */
+async function liveSchema(url: string, exclude: SchemaExclusions): Promise<{ versionNum: number; model: Promise<SchemaModel> }> {
+  const db = await connect(url, { purpose: 'verify' });
+  try {
+    const { rows } = await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+    const model = introspectSchema(db, { exclude }).finally(() => db.end().catch(() => undefined));
+    // Awaited later; a failure meanwhile must not count as an unhandled rejection.
+    model.catch(() => undefined);
+    return { versionNum: Number(rows[0]!.v), model };
+  } catch (error) {
+    await db.end().catch(() => undefined);
+    throw error;
   }
 }
 
