@@ -102,7 +102,11 @@ async function main() {
       `| verify / plan, realistic history (${n} migrations, sql engine), whole CLI process | wall time: median (min–max, runs) | peak RSS |`,
       '| --- | --- | --- |',
       [`psql into an empty database, ${n} files, one session`, formatStat(psqlStat), ''],
-      [`cold \`verify --no-cache\` (plain replay, attribution only on drift; both schemas introspected)`, `${formatStat(coldStat)}: ${ratio.toFixed(2)}× psql + start-up (${fmtMs(startup)})`, maxRss(cold)],
+      [
+        `cold \`verify --no-cache\` (plain replay, attribution only on drift; both schemas introspected)`,
+        `${formatStat(coldStat)}: ${ratio.toFixed(2)}× psql + start-up (${fmtMs(startup)})`,
+        maxRss(cold),
+      ],
       ['warm `verify` (nothing changed: the cache answers)', formatStat(s(warm.map((r) => r.ms))), maxRss(warm)],
       ['`plan`, 10 pending migrations, warm cache', `${formatStat(s(plans.map((r) => r.ms)))}; live database: ${queries} catalog queries`, maxRss(plans)],
     ].map((row) => (Array.isArray(row) ? `| ${row.join(' | ')} |` : row));
