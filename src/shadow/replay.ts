@@ -6,7 +6,7 @@ import type { RunEvents } from '../run/run-events.js';
 import { stepFailureMessage } from '../run/step-result.js';
 import { Session } from '../session.js';
 import { checkpointPositions } from './checkpoints.js';
-import { planReplay, type ReplayStep } from './replay-steps.js';
+import { planReplay, type ReplayPlan, type ReplayStep } from './replay-steps.js';
 import { SCRATCH_PREFIX, transientName, type ShadowDatabases } from './shadow-databases.js';
 import type { ShadowServer } from './shadow-server.js';
 import { ShadowReplayError, type Replay, type ReplayCacheReport, type ReplayOptions, type ShadowPrefix } from './shadow-types.js';
@@ -42,6 +42,14 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
   const warnings = [...plan.warnings];
   const report: ReplayCacheReport = { enabled: ctx.cache !== undefined, hit: 0, replayed: 0, saved: 0, evicted: 0 };
   const templates = ctx.cache ? await ctx.cache.store.list() : [];
+  const whole =
+    options.readOnly && ctx.cache && steps.length > 0
+      ? ctx.cache.store.longest(
+          templates,
+          steps.map((s) => s.key),
+        )
+      : undefined;
+  if (whole && whole.length === steps.length) return readCachedWhole(ctx, whole, { ...plan, steps }, options, started);
   report.hit = await restoreLongest(ctx, templates, steps, database, warnings);
   if (report.hit === 0) await ctx.databases.createEmpty(database);
   const url = ctx.server.urlFor(database);
@@ -77,6 +85,36 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
     cache: report,
     durationMs: Math.round(performance.now() - started),
     drop: () => ctx.databases.drop(database),
+  };
+}
+
+/**
+ * Every migration is cached and the caller only reads (`readOnly`): the template itself is opened
+ * for reading — no copy, which for a long history is most of a warm replay. `drop()` closes it to
+ * connections again (a copy of it waits until no session is on it).
+ */
+async function readCachedWhole(ctx: ReplayContext, template: CachedTemplate, plan: ReplayPlan, options: ReplayOptions, started: number): Promise<Replay> {
+  const { steps } = plan;
+  await ctx.cache!.store.openForReading(template);
+  const url = ctx.server.urlFor(template.name);
+  const close = () => ctx.databases.closeToConnections(template.name);
+  try {
+    const prefix = prefixOf(steps, steps.length);
+    await options.afterRestore?.(prefix, url);
+    await options.beforeReplay?.(prefix, url);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    databaseUrl: url,
+    database: template.name,
+    steps: steps.map((s) => ({ engine: s.engine, id: s.id, checksum: s.checksum })),
+    missing: plan.missing,
+    warnings: [...plan.warnings],
+    cache: { enabled: true, hit: steps.length, replayed: 0, saved: 0, evicted: 0 },
+    durationMs: Math.round(performance.now() - started),
+    drop: close,
   };
 }
 

@@ -64,6 +64,11 @@ export class ShadowDatabases {
     await this.server.admin.query(`COMMENT ON DATABASE ${own(name)} IS ${sqlLiteral(text)}`);
   }
 
+  /** A template opened for reading (closed again by closeToConnections). */
+  async openToConnections(name: string): Promise<void> {
+    await this.server.admin.query(`ALTER DATABASE ${own(name)} ALLOW_CONNECTIONS true`);
+  }
+
   /** A template nobody may connect to, so nothing ever blocks a copy of it. */
   async closeToConnections(name: string): Promise<void> {
     await this.server.admin.query(`ALTER DATABASE ${own(name)} ALLOW_CONNECTIONS false`);

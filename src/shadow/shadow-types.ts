@@ -53,6 +53,12 @@ export interface ReplayOptions {
    */
   beforeReplay?(restored: ShadowPrefix | undefined, databaseUrl: string): Promise<void>;
   /**
+   * The caller only reads the result: when every migration is cached, the cached template itself
+   * is handed out for reading instead of a copy (its `drop()` closes it again). Never for a caller
+   * that writes (plan traces on top of the replay).
+   */
+  readOnly?: boolean;
+  /**
    * Keeps this replay's templates apart from other callers' (part of every cache key): a caller
    * whose hooks store data in the templates (attribution) must never restore one made without it.
    */

@@ -64,6 +64,12 @@ export class TemplateCache {
     return undefined;
   }
 
+  /** Let sessions read the template itself (a replay that only reads, when every migration is cached). */
+  async openForReading(template: CachedTemplate): Promise<void> {
+    await this.databases.openToConnections(template.name);
+    await this.describe({ ...template, usedAt: Date.now() });
+  }
+
   /** Copy a prefix out of it into a new database (the replay's scratch database). */
   async restore(template: CachedTemplate, into: string): Promise<void> {
     await this.databases.clone(template.name, into);

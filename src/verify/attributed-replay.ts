@@ -35,6 +35,8 @@ export async function replayWithAttribution(shadow: Shadow, options: AttributedR
       ...(options.only ? { only: options.only } : {}),
       // Templates made with attribution hold its snapshot; plain replays' templates do not.
       cacheSalt: 'attribution-v1',
+      // The comparison only reads the shadow.
+      readOnly: true,
       ...(options.signal ? { signal: options.signal } : {}),
       afterRestore: (prefix, url) => follower.restore(prefix, url),
       beforeReplay: (restored, url) => follower.start(restored, url),

@@ -100,7 +100,7 @@ async function replayed(
 ): Promise<{ replay: Replay; tracker: AttributionTracker | undefined; expected: SchemaModel }> {
   const { replay, tracker } = attributed
     ? await replayWithAttribution(shadow, options)
-    : { replay: await shadow.replay({ only: options.only, ...(options.signal ? { signal: options.signal } : {}) }), tracker: undefined };
+    : { replay: await shadow.replay({ only: options.only, readOnly: true, ...(options.signal ? { signal: options.signal } : {}) }), tracker: undefined };
   try {
     const expected = await readSchema(replay.databaseUrl, options.exclude);
     return { replay, tracker, expected: withoutIgnored(expected.model, ignore) };

@@ -147,6 +147,25 @@ describe("shadow on a server of the user's (shadowUrl)", () => {
   );
 
   it(
+    'a read-only replay of a fully cached chain reads the template itself, no copy, and closes it to connections again',
+    async () => {
+      await withShadow({}, async (shadow) => {
+        const before = await databases();
+        const replay = await shadow.replay({ readOnly: true });
+        expect(replay.cache).toMatchObject({ enabled: true, hit: COUNT, replayed: 0 });
+        expect(replay.database).toMatch(/^polymigrate_shadow_cache_/);
+        expect(await databases(), 'no scratch copy made').toEqual(before);
+        const tables = await query<{ n: number }>(replay.databaseUrl, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name ~ '^t_[0-9]+$'");
+        expect(tables[0]!.n).toBe(COUNT);
+        await replay.drop();
+        const rows = await query<{ allow: boolean }>(adminOf('postgres'), 'SELECT datallowconn AS allow FROM pg_database WHERE datname = $1', [replay.database]);
+        expect(rows, 'the template is kept, closed to connections again').toEqual([{ allow: false }]);
+      });
+    },
+    testBudget({ query: 6 }),
+  );
+
+  it(
     'a removed file changes the chain from where it stood: the prefix before it is still reused; `only` reports ids with no file',
     async () => {
       const removed = 30;
