@@ -148,7 +148,7 @@ function addShadowCommands(program: Command, run: RunCommand): void {
     )
     .option('--engine <name>', "only this engine's pending migrations (repeatable)", collect)
     .addOption(new Option('--format <format>', 'human output: a table per engine, or the Markdown deploy report').choices(['table', 'markdown']).default('table'))
-    .option('--fail-on <level>', 'exit 4 when a finding reaches this level after sizes (low, medium, high, critical), or a migration fails in the shadow')
+    .addOption(new Option('--fail-on <level>', 'exit 4 when a finding reaches this level after sizes, or a migration fails in the shadow').choices(['low', 'medium', 'high', 'critical']))
     .option('--shadow-url <url>', "a PostgreSQL server for the shadow database (default: the config's shadowUrl, else an embedded server)")
     .option('--no-cache', 'replay every applied migration and keep no templates')
     .action(async (options, command: Command) => run(async (cli) => (await import('./commands/plan-command.js')).planCommand(cli, options), command));

@@ -13,6 +13,7 @@
 import type { MigrationAdapter, Queryable } from '../adapter/contract.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import { connect } from '../db/connect.js';
+import { InterruptedError } from '../errors.js';
 import { quoteIdent } from '../db/quote.js';
 import { up } from '../operations/up.js';
 import type { PlannedStep } from '../plan/plan-types.js';
@@ -39,6 +40,8 @@ export interface ShadowTarget {
   config: ResolvedConfig;
   adapters: Map<string, MigrationAdapter>;
   exclude: SchemaExclusions;
+  /** Stops the trace between migrations (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
   /** The embedded server's log; undefined on a user's server (Payload's SQL cannot be read then). */
   onLogLine: ((listener: (line: string) => void) => () => void) | undefined;
 }
@@ -53,6 +56,8 @@ export async function tracePending(
   const planned: PlannedMigration[] = [];
   try {
     for (const [index, step] of steps.entries()) {
+      // Between migrations, as up stops between steps: Ctrl-C ends the plan (the shadow is dropped).
+      if (target.signal?.aborted) throw new InterruptedError(String(target.signal.reason ?? 'SIGINT'), 'while plan traced the pending migrations');
       const adapter = target.adapters.get(step.engine)!;
       const sqlStep = prepared.get(step);
       if (sqlStep) {

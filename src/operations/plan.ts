@@ -64,7 +64,15 @@ export async function plan(session: Session, options: PlanOptions = {}): Promise
       const replay = await shadow.replay({ only: appliedMigrations(replayed, warnings), ...(options.signal ? { signal: options.signal } : {}) });
       try {
         warnings.push(...shadow.warnings, ...replay.warnings);
-        const target = { databaseUrl: replay.databaseUrl, database: replay.database, config: shadowConfig(config), adapters, exclude, onLogLine: shadow.onLogLine };
+        const target = {
+          databaseUrl: replay.databaseUrl,
+          database: replay.database,
+          config: shadowConfig(config),
+          adapters,
+          exclude,
+          onLogLine: shadow.onLogLine,
+          ...(options.signal ? { signal: options.signal } : {}),
+        };
         const { planned, untraced } = await tracePending(target, upPlan.steps, prepared);
         const live = await readLiveSnapshot(liveDb, touchedRelations(planned.map((p) => p.trace)));
         return {

@@ -4,6 +4,7 @@ import { up } from '../operations/up.js';
 import type { RunReport } from '../operations/reports.js';
 import type { RunEvents } from '../run/run-events.js';
 import { stepFailureMessage } from '../run/step-result.js';
+import { InterruptedError } from '../errors.js';
 import { Session } from '../session.js';
 import { checkpointPositions } from './checkpoints.js';
 import { planReplay, type ReplayPlan, type ReplayStep } from './replay-steps.js';
@@ -162,6 +163,9 @@ function checkSegment(report: RunReport, expected: ReplayStep[]): void {
       hint: report.plan.refusals[0]?.fix,
     });
   }
+  // Stopped by SIGINT/SIGTERM: the command exits 130/143 like up, not as a failed replay. Only the
+  // shadow's scratch database was touched ("nothing was changed" holds for the live database).
+  if (report.outcome === 'interrupted') throw new InterruptedError(report.interruptedBy ?? 'SIGINT', 'while the shadow replayed the migrations');
   const failed = report.results.find((r) => r.status === 'failed' || r.status === 'interrupted');
   if (failed) {
     throw new ShadowReplayError(`The shadow replay stopped: ${stepFailureMessage(failed)}`, {

@@ -51,7 +51,7 @@ export async function compareWithShadow(session: Session, options: ShadowCompari
   const ignore = ignorePatterns(config);
   // The live schema is read while the shadow replays (two servers, nothing shared): only its
   // version is needed first, for the shadow's major-version warning.
-  const live = await liveSchema(session.databaseUrl, exclude);
+  const live = await schemaOf(session.databaseUrl, exclude);
   const shadow = await openShadow({
     config: onlyEngines(config, [...options.only.keys()]),
     ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
@@ -102,15 +102,19 @@ async function replayed(
     ? await replayWithAttribution(shadow, options)
     : { replay: await shadow.replay({ only: options.only, readOnly: true, ...(options.signal ? { signal: options.signal } : {}) }), tracker: undefined };
   try {
-    const expected = await readSchema(replay.databaseUrl, options.exclude);
-    return { replay, tracker, expected: withoutIgnored(expected.model, ignore) };
+    const expected = await (await schemaOf(replay.databaseUrl, options.exclude)).model;
+    return { replay, tracker, expected: withoutIgnored(expected, ignore) };
   } finally {
     await replay.drop().catch(() => undefined);
   }
 }
 
-/** The live server's version now, and its schema (read on a connection of its own) when it is ready. */
-async function liveSchema(url: string, exclude: SchemaExclusions): Promise<{ versionNum: number; model: Promise<SchemaModel> }> {
+/**
+ * A server's version now, and the database's schema when it is read: on a connection of its own,
+ * since introspection sends its queries as one multi-statement text, which the run's pipelined
+ * connection does not take.
+ */
+async function schemaOf(url: string, exclude: SchemaExclusions): Promise<{ versionNum: number; model: Promise<SchemaModel> }> {
   const db = await connect(url, { purpose: 'verify' });
   try {
     const { rows } = await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
@@ -121,20 +125,6 @@ async function liveSchema(url: string, exclude: SchemaExclusions): Promise<{ ver
   } catch (error) {
     await db.end().catch(() => undefined);
     throw error;
-  }
-}
-
-/**
- * A database's schema and server version, on a connection of its own: introspection sends its
- * queries as one multi-statement text, which the run's pipelined connection does not take.
- */
-async function readSchema(url: string, exclude: SchemaExclusions): Promise<{ versionNum: number; model: SchemaModel }> {
-  const db = await connect(url, { purpose: 'verify' });
-  try {
-    const { rows } = await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
-    return { versionNum: Number(rows[0]!.v), model: await introspectSchema(db, { exclude }) };
-  } finally {
-    await db.end().catch(() => undefined);
   }
 }
 

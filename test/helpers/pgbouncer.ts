@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { budget } from './time-budget.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,7 +101,8 @@ function writeConfig(dir: string, server: URL, port: number, options: PgBouncerO
 /** Resolves once PgBouncer says it is up (it logs "process up" after it listens), rejects if it exits first. */
 function untilUp(child: ChildProcess, log: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`PgBouncer did not start within 10 s:\n${log()}`)), 10_000);
+    const limit = budget(10_000);
+    const timer = setTimeout(() => reject(new Error(`PgBouncer did not start within ${limit / 1000} s:\n${log()}`)), limit);
     const onData = () => {
       if (!log().includes('process up')) return;
       clearTimeout(timer);

@@ -137,6 +137,9 @@ describe('polymigrate plan (the example project, two pending migrations)', () =>
       expect(markdown.stdout).toContain('PM101');
       expect(markdown.stdout).toContain(REPORTING_ID);
       expect(markdown.stdout).toContain('polymigrate verify');
+      const bogus = await cli(['plan', '--fail-on', 'severe']);
+      expect(bogus.code, 'an unknown level is a usage error, before any work').toBe(2);
+      expect(bogus.stderr).toMatch(/--fail-on.*severe.*low, medium, high, critical/s);
       const failing = await cli(['plan', '--fail-on', 'low'], 1);
       expect(failing.code, failing.stderr).toBe(4);
       expect(failing.stderr).toMatch(/--fail-on low: \d+ finding\(s\) at low or above/);

@@ -2,6 +2,7 @@ import { ExitCode } from '../../errors.js';
 import { baseline } from '../../operations/baseline.js';
 import { baselineDocument } from '../../report/documents.js';
 import type { Cli } from '../cli-context.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { renderBaseline } from '../output/baseline-report.js';
 import { printJson } from '../output/json-report.js';
 
@@ -16,17 +17,14 @@ export interface BaselineCommandOptions {
 /** Exit 0 recorded (or nothing to record, or --dry-run would record), 4 differences (nothing written). */
 export async function baselineCommand(cli: Cli, engine: string, options: BaselineCommandOptions): Promise<number> {
   const session = await cli.session();
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignals(cli, 'ending the shadow replay; nothing is recorded unless the recording transaction already committed');
   try {
     const report = await baseline(session, engine, {
       ...(options.to ? { to: options.to } : {}),
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
       cache: options.cache !== false,
-      signal: controller.signal,
+      signal: stop.signal,
     });
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
     if (cli.global.json) printJson(baselineDocument(report));
@@ -34,7 +32,6 @@ export async function baselineCommand(cli: Cli, engine: string, options: Baselin
     cli.log(report.outcome === 'differences' ? 'warn' : 'info', `baseline ${engine}: ${report.outcome}`, { recorded: report.recorded.length, differences: report.differences.length });
     return report.outcome === 'differences' ? ExitCode.problems : ExitCode.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

@@ -2,6 +2,7 @@ import { ExitCode } from '../../errors.js';
 import { check } from '../../operations/check.js';
 import { checkDocument } from '../../report/documents.js';
 import type { Cli } from '../cli-context.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { renderCheck } from '../output/check-report.js';
 import { printJson } from '../output/json-report.js';
 
@@ -17,15 +18,12 @@ export interface CheckCommandOptions {
  */
 export async function checkCommand(cli: Cli, options: CheckCommandOptions): Promise<number> {
   const session = await cli.session();
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignals(cli, 'ending the shadow replay and dropping its scratch database');
   try {
     const report = await check(session, {
       ...(options.engine?.length ? { engines: options.engine } : {}),
       ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
-      signal: controller.signal,
+      signal: stop.signal,
     });
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
     if (cli.global.json) printJson(checkDocument(report));
@@ -44,7 +42,6 @@ export async function checkCommand(cli: Cli, options: CheckCommandOptions): Prom
     });
     return report.sound ? ExitCode.ok : ExitCode.problems;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

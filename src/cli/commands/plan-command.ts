@@ -6,6 +6,7 @@ import { renderPlanTable } from '../../deploy-plan/render-table.js';
 import { plan } from '../../operations/plan.js';
 import { redactSecrets } from '../../secrets/secret-registry.js';
 import type { Cli } from '../cli-context.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 
 export interface PlanCommandOptions {
   engine?: string[];
@@ -23,16 +24,13 @@ export interface PlanCommandOptions {
 export async function planCommand(cli: Cli, options: PlanCommandOptions): Promise<number> {
   const level = options.failOn === undefined ? undefined : parseFailOnLevel(options.failOn);
   const session = await cli.session();
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignals(cli, 'ending the shadow replay and trace and dropping the scratch database');
   try {
     const report = await plan(session, {
       ...(options.engine?.length ? { engines: options.engine } : {}),
       ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
       cache: options.cache !== false,
-      signal: controller.signal,
+      signal: stop.signal,
     });
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
     for (const step of report.untraced) cli.warn(`${cli.style.yellow('warning')} ${step.engine} ${step.id} was not traced: a migration before it failed in the shadow.`);
@@ -49,7 +47,6 @@ export async function planCommand(cli: Cli, options: PlanCommandOptions): Promis
     }
     return verdict.fail ? ExitCode.problems : ExitCode.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

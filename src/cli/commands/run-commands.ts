@@ -5,6 +5,7 @@ import { up } from '../../operations/up.js';
 import { parseTarget } from '../../plan/plan-up.js';
 import { skipReason } from '../../operations/skip-switch.js';
 import type { Cli } from '../cli-context.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { renderPlan, renderRunSummary, stepWidths } from '../output/human-report.js';
 import { printJson, runJson } from '../output/json-report.js';
 import { RunProgress } from '../output/run-progress.js';
@@ -30,29 +31,6 @@ function finish(cli: Cli, report: RunReport): number {
     default:
       return ExitCode.ok;
   }
-}
-
-/**
- * SIGINT/SIGTERM stop a run: the first aborts it (what runs on the server is ended, the run is
- * recorded as interrupted, the locks released, a summary printed), a second one exits at once.
- */
-function stopOnSignals(cli: Cli): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(exitCodeForSignal(name));
-    cli.warn(`${name}: stopping — ending what runs on the server, nothing more will commit (${name} again to exit at once).`);
-    cli.log('warn', `${name} received: stopping the run`);
-    controller.abort(name);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /**
@@ -82,7 +60,7 @@ export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: 
   }
   const progress = announcePlans(cli);
   const session = await cli.session();
-  const stop = stopOnSignals(cli);
+  const stop = stopOnSignals(cli, 'ending what runs on the server, nothing more will commit');
   try {
     const report = await up(session, {
       dryRun: options.dryRun ?? false,
@@ -106,7 +84,7 @@ export async function upCommand(cli: Cli, options: { dryRun?: boolean; engine?: 
 export async function downCommand(cli: Cli, options: { dryRun?: boolean; engine?: string; steps?: number; strict?: boolean }): Promise<number> {
   const progress = announcePlans(cli);
   const session = await cli.session();
-  const stop = stopOnSignals(cli);
+  const stop = stopOnSignals(cli, 'ending what runs on the server, nothing more will commit');
   try {
     const report = await down(session, {
       dryRun: options.dryRun ?? false,

@@ -1,6 +1,7 @@
 import { ExitCode } from '../../errors.js';
 import { verify } from '../../operations/verify.js';
 import type { Cli } from '../cli-context.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { printJson } from '../output/json-report.js';
 import { verifyDocument } from '../../report/documents.js';
 import { differenceLine, renderVerify } from '../output/verify-report.js';
@@ -17,16 +18,13 @@ export interface VerifyCommandOptions {
 /** Exit 0 when the schema matches, 4 on drift (1: the replay or a connection failed; 2: usage or config). */
 export async function verifyCommand(cli: Cli, options: VerifyCommandOptions): Promise<number> {
   const session = await cli.session();
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignals(cli, 'ending the shadow replay and dropping its scratch database');
   try {
     const report = await verify(session, {
       ...(options.engine?.length ? { engines: options.engine } : {}),
       ...(options.shadowUrl ? { shadowUrl: options.shadowUrl } : {}),
       cache: options.cache !== false,
-      signal: controller.signal,
+      signal: stop.signal,
     });
     for (const warning of report.warnings) cli.warn(`${cli.style.yellow('warning')} ${warning}`);
     if (cli.global.json) {
@@ -40,7 +38,6 @@ export async function verifyCommand(cli: Cli, options: VerifyCommandOptions): Pr
     });
     return report.matches ? ExitCode.ok : ExitCode.problems;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }
