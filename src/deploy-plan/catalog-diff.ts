@@ -76,7 +76,7 @@ function diffColumns(initial: Observation, before: Observation, after: Observati
       continue;
     }
     if (was.name !== now.name) changes.push({ kind: 'renamed', at: { table, column: was.name }, to: now.name });
-    if (was.type !== now.type) changes.push({ kind: 'type-changed', at, from: was.type, to: now.type });
+    if (was.typeId !== now.typeId) changes.push({ kind: 'type-changed', at, from: was.type, to: now.type });
     if (!was.notNull && now.notNull) changes.push({ kind: 'not-null-set', at, scan: !provenNotNull(before, now.table, was.name) });
     if (was.notNull && !now.notNull) changes.push({ kind: 'not-null-dropped', at });
   }

@@ -30,7 +30,10 @@ export interface ObservedColumn {
   attnum: number;
   name: string;
   notNull: boolean;
+  /** As format_type writes it, for reports (its qualification follows search_path). */
   type: string;
+  /** `atttypid:atttypmod`: what a type change is detected by (the text changes with search_path or a type's rename). */
+  typeId: string;
   dropped: boolean;
   hasDefault: boolean;
   identity: boolean;
@@ -69,22 +72,25 @@ export interface Observation {
   lockTimeoutMs: number;
 }
 
-const OBSERVATION_SQL = `
+/** Every user relation: the cheap part, read whole after every statement (creations, drops, renames, rewrites). */
+const RELS_CTE = `
 WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relkind, c.relfilenode, i.indrelid, i.indisunique
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
    WHERE c.relkind IN ('r','p','i','I','m','S','v','f') AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
 ), tracked AS (
   SELECT oid FROM rels WHERE $1::oid[] IS NULL OR oid = ANY($1::oid[])
-)
-SELECT
+)`;
+
+/** Columns and constraints of the relations in \`scope\` (a CTE the query defines). */
+const DETAILS_SQL = `
   (SELECT coalesce(json_agg(json_build_array(oid, nspname, relname, relkind, relfilenode, indrelid, indisunique)), '[]') FROM rels) AS relations,
   (SELECT coalesce(json_agg(json_build_array(a.attrelid, a.attnum, a.attname, a.attnotnull, format_type(a.atttypid, a.atttypmod),
-                                             a.attisdropped, a.atthasdef, a.attidentity <> '', a.attgenerated <> '')), '[]')
-     FROM pg_attribute a JOIN tracked t ON t.oid = a.attrelid WHERE a.attnum > 0) AS columns,
+                                             a.attisdropped, a.atthasdef, a.attidentity <> '', a.attgenerated <> '', a.atttypid || ':' || a.atttypmod)), '[]')
+     FROM pg_attribute a JOIN scope s ON s.oid = a.attrelid WHERE a.attnum > 0) AS columns,
   (SELECT coalesce(json_agg(json_build_array(con.oid, con.conrelid, con.conname, con.contype, con.convalidated,
                                              pg_get_constraintdef(con.oid), con.conindid, con.confrelid)), '[]')
-     FROM pg_constraint con WHERE con.conrelid IN (SELECT oid FROM tracked) OR con.confrelid IN (SELECT oid FROM tracked)) AS constraints,
+     FROM pg_constraint con WHERE con.conrelid IN (SELECT oid FROM scope) OR con.confrelid IN (SELECT oid FROM scope)) AS constraints,
   (SELECT coalesce(json_agg(json_build_array(t.oid, n.nspname, t.typname, t.typtype)), '[]')
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
@@ -95,6 +101,30 @@ SELECT
      FROM pg_locks l JOIN tracked t ON t.oid = l.relation
     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted) AS locks,
   (SELECT setting::int8 FROM pg_settings WHERE name = 'lock_timeout') AS lock_timeout_ms`;
+
+/** The whole catalog: columns and constraints of every tracked relation. */
+const OBSERVATION_SQL = `${RELS_CTE}, scope AS (SELECT oid FROM tracked)
+SELECT ${DETAILS_SQL}`;
+
+/**
+ * What a statement inside the trace's open transaction can have changed: columns and constraints
+ * are read again only for the relations this backend holds a lock on (with their indexes, and the
+ * tables of locked indexes) and for relations that are new since \`$2\` (the previous observation's).
+ * PostgreSQL changes a relation's pg_attribute / pg_constraint rows only under a lock on it, held
+ * to the end of the transaction — so every other relation's rows are as the previous observation
+ * read them. Only valid while that transaction is open (see observeInTransaction).
+ */
+const SCOPED_OBSERVATION_SQL = `${RELS_CTE}, mine AS (
+  SELECT DISTINCT l.relation AS oid FROM pg_locks l
+   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+), scope AS (
+  SELECT r.oid FROM rels r JOIN mine m ON m.oid = r.oid
+  UNION SELECT i.indexrelid FROM pg_index i JOIN mine m ON m.oid = i.indrelid
+  UNION SELECT i.indrelid FROM pg_index i JOIN mine m ON m.oid = i.indexrelid
+  UNION SELECT oid FROM rels WHERE NOT (oid = ANY($2::oid[]))
+)
+SELECT (SELECT coalesce(json_agg(oid), '[]') FROM scope) AS scope, ${DETAILS_SQL}`;
 
 export const RELATION_KINDS: Record<string, RelationKind> = {
   r: 'table',
@@ -135,7 +165,39 @@ interface ObservationRow extends Record<string, unknown> {
  */
 export async function observeCatalog(db: Queryable, tracked?: readonly number[]): Promise<Observation> {
   const { rows } = await db.query<ObservationRow>(OBSERVATION_SQL, [tracked ? [...tracked] : null]);
+  return toObservation(rows[0]!);
+}
+
+/**
+ * Observe the catalog inside the transaction the statements since `previous` ran in (it must still
+ * be open, holding their locks): the relations, types, schemas, locks and settings whole, columns
+ * and constraints read again only where this transaction can have changed them
+ * (SCOPED_OBSERVATION_SQL) and taken from `previous` elsewhere. The result is the observation
+ * observeCatalog would make, with the columns and constraints of every relation `previous` held
+ * plus those of the new or locked ones (untracked ones included: nothing reads them but the next
+ * observation, and the next migration's trace when it starts from this one).
+ */
+export async function observeInTransaction(db: Queryable, previous: Observation, tracked: readonly number[]): Promise<Observation> {
+  const { rows } = await db.query<ObservationRow & { scope: number[] }>(SCOPED_OBSERVATION_SQL, [[...tracked], [...previous.relations.keys()]]);
   const row = rows[0]!;
+  const fresh = toObservation(row);
+  const scope = new Set(row.scope.map(Number));
+  const exists = (oid: number) => fresh.relations.has(oid);
+  const columns = new Map([...previous.columns].filter(([, c]) => !scope.has(c.table) && exists(c.table)));
+  for (const [key, column] of fresh.columns) columns.set(key, column);
+  const kept = (c: ObservedConstraint) => !scope.has(c.table) && !scope.has(c.references) && exists(c.table) && (c.references === 0 || exists(c.references));
+  const constraints = new Map([...previous.constraints].filter(([, c]) => kept(c)));
+  for (const [oid, constraint] of fresh.constraints) constraints.set(oid, constraint);
+  return { ...fresh, columns, constraints };
+}
+
+/** `previous` as the start of the next migration on the same connection: its transaction ended, so no locks; settings read again. */
+export async function observationAfterCommit(db: Queryable, previous: Observation): Promise<Observation> {
+  const { rows } = await db.query<{ ms: string }>("SELECT setting::int8 AS ms FROM pg_settings WHERE name = 'lock_timeout'");
+  return { ...previous, locks: [], lockTimeoutMs: Number(rows[0]!.ms) };
+}
+
+function toObservation(row: ObservationRow): Observation {
   return {
     relations: new Map(row.relations.map(toRelation).map((r) => [r.oid, r])),
     columns: new Map(row.columns.map(toColumn).map((c) => [`${c.table}:${c.attnum}`, c])),
@@ -158,13 +220,14 @@ function toRelation([oid, schema, name, kind, filenode, table, unique]: unknown[
   };
 }
 
-function toColumn([table, attnum, name, notNull, type, dropped, hasDefault, identity, generated]: unknown[]): ObservedColumn {
+function toColumn([table, attnum, name, notNull, type, dropped, hasDefault, identity, generated, typeId]: unknown[]): ObservedColumn {
   return {
     table: Number(table),
     attnum: Number(attnum),
     name: String(name),
     notNull: notNull === true,
     type: String(type),
+    typeId: String(typeId),
     dropped: dropped === true,
     hasDefault: hasDefault === true,
     identity: identity === true,

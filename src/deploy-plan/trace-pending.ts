@@ -28,7 +28,7 @@ import { capturedStatements, unobservedTrace } from './captured-log.js';
 import { statementsFromSource } from './statement-shape.js';
 import { traceMigration } from './trace.js';
 import { objectsFromTrace } from './trace-objects.js';
-import type { MigrationTrace, PlannedMigration } from './types.js';
+import type { MigrationTrace, PlannedMigration, TraceOptions } from './types.js';
 
 type PlannedObjects = NonNullable<PlannedMigration['objects']>;
 
@@ -54,6 +54,8 @@ export async function tracePending(
 ): Promise<{ planned: PlannedMigration[]; untraced: PlannedStep[] }> {
   const db = await connect(target.databaseUrl, { purpose: 'plan trace' });
   const planned: PlannedMigration[] = [];
+  // The catalog as the last traced migration committed it: the next one starts from it (trace.ts).
+  const carry: NonNullable<TraceOptions['carry']> = {};
   try {
     for (const [index, step] of steps.entries()) {
       // Between migrations, as up stops between steps: Ctrl-C ends the plan (the shadow is dropped).
@@ -61,10 +63,11 @@ export async function tracePending(
       const adapter = target.adapters.get(step.engine)!;
       const sqlStep = prepared.get(step);
       if (sqlStep) {
-        const trace = await traceSqlStep(db, adapter, step, sqlStep);
+        const trace = await traceSqlStep(db, adapter, step, sqlStep, carry);
         planned.push(plannedMigration(adapter, step, trace, objectsFromTrace(trace)));
       } else {
         // An engine's own run is not observed statement by statement: the schema before and after says what it did.
+        delete carry.observation; // it changes the catalog on connections of its own
         const before = await introspectSchema(db, { exclude: target.exclude });
         const trace = await traceEngineStep(target, step);
         planned.push(plannedMigration(adapter, step, trace, objectsBetween(before, await introspectSchema(db, { exclude: target.exclude }))));
@@ -77,7 +80,7 @@ export async function tracePending(
   }
 }
 
-async function traceSqlStep(db: Queryable, adapter: MigrationAdapter, step: PlannedStep, prepared: PreparedSqlStep): Promise<MigrationTrace> {
+async function traceSqlStep(db: Queryable, adapter: MigrationAdapter, step: PlannedStep, prepared: PreparedSqlStep, carry: TraceOptions['carry']): Promise<MigrationTrace> {
   const { runner } = adapter;
   const session = runner.granularity === 'sql' ? runner.session : undefined;
   const transactional = prepared.mode === 'transaction' || prepared.mode === 'own-transaction';
@@ -90,7 +93,7 @@ async function traceSqlStep(db: Queryable, adapter: MigrationAdapter, step: Plan
       ...(transactional ? {} : { commits: prepared.mode === 'row-first' ? ('commit-points' as const) : ('each-statement' as const) }),
       statements: await statementsFromSource(prepared.script.source),
     },
-    { commit: true, ...(session ? { session } : {}) },
+    { commit: true, ...(session ? { session } : {}), ...(carry ? { carry } : {}) },
   );
 }
 

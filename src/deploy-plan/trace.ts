@@ -1,6 +1,6 @@
 import type { Queryable } from '../adapter/contract.js';
 import { SESSION_RESET } from '../run/step-pipeline.js';
-import { foreignKeysWithoutIndex, observeCatalog, type Observation } from './catalog-observation.js';
+import { foreignKeysWithoutIndex, observationAfterCommit, observeCatalog, observeInTransaction, type Observation } from './catalog-observation.js';
 import { documentedLocks } from './documented-locks.js';
 import { StatementRecorder } from './statement-recorder.js';
 import { shapeStatements, type ShapedStatement } from './statement-shape.js';
@@ -22,7 +22,11 @@ export async function traceMigration(db: Queryable, migration: MigrationToTrace,
   const started = performance.now();
   const shaped = await shapeStatements(migration.statements);
   for (const statement of options.session ?? []) await db.query(statement);
-  const run = new TraceRun(db, shaped, await timedObserve(db), migration.transactional ? options.commit === true : true);
+  const scoped = options.observe !== 'full';
+  const carried = scoped ? options.carry?.observation : undefined;
+  if (options.carry) delete options.carry.observation;
+  const initial = await timedObserve(db, carried);
+  const run = new TraceRun(db, shaped, initial, migration.transactional ? options.commit === true : true, scoped);
   try {
     await run.perform(
       planTraceActions(
@@ -34,6 +38,8 @@ export async function traceMigration(db: Queryable, migration: MigrationToTrace,
   } finally {
     await db.query(SESSION_RESET.join(';\n'));
   }
+  // What it committed is the catalog now: the next migration's trace may start from it.
+  if (options.carry && scoped && !run.failed && !run.rolledBack) options.carry.observation = run.recorder.current;
   return {
     engine: migration.engine,
     id: migration.id,
@@ -49,9 +55,9 @@ export async function traceMigration(db: Queryable, migration: MigrationToTrace,
   };
 }
 
-async function timedObserve(db: Queryable): Promise<{ observation: Observation; ms: number }> {
+async function timedObserve(db: Queryable, carried: Observation | undefined): Promise<{ observation: Observation; ms: number }> {
   const t0 = performance.now();
-  const observation = await observeCatalog(db);
+  const observation = carried ? await observationAfterCommit(db, carried) : await observeCatalog(db);
   return { observation, ms: performance.now() - t0 };
 }
 
@@ -72,6 +78,8 @@ class TraceRun {
   foreignKeys: ForeignKeyWithoutIndex[] = [];
   failed = false;
   committed = false;
+  /** A block was rolled back: the last observation is not the catalog any more. */
+  rolledBack = false;
   observations = 1;
   observeMs: number;
   private inBlock = false;
@@ -82,6 +90,7 @@ class TraceRun {
     private readonly shaped: ShapedStatement[],
     initial: { observation: Observation; ms: number },
     private readonly commitBlocks: boolean,
+    private readonly scoped: boolean,
   ) {
     this.recorder = new StatementRecorder(initial.observation);
     this.tracked = [...initial.observation.relations.keys()];
@@ -121,6 +130,7 @@ class TraceRun {
       this.fail(`COMMIT failed: ${(error as Error).message}`);
     }
     this.inBlock = false;
+    if (rollback) this.rolledBack = true;
     if (!rollback && !this.failed) this.committed = true;
     // After a ROLLBACK the catalog is back where the block started: look again before going on.
     this.recorder.transactionEnded(rollback && !isLast ? await this.observe() : undefined);
@@ -135,6 +145,7 @@ class TraceRun {
       this.recordFailure(shaped, error, performance.now() - t0, this.commitBlocks ? 'committed transaction' : 'rolled-back transaction');
       await this.db.query('ROLLBACK');
       this.inBlock = false;
+      this.rolledBack = true;
       return;
     }
     const durationMs = performance.now() - t0;
@@ -178,9 +189,18 @@ class TraceRun {
     this.notes.push(`${note} — the migration would fail here; the statements after it did not run`);
   }
 
+  /**
+   * Inside the open block, scoped to what its locks allow it to have changed; outside one (a
+   * statement that committed on its own, a rolled-back block), the whole catalog — with every
+   * relation's columns when scoped, so the observation stays complete for the next migration.
+   */
   private async observe(): Promise<Observation> {
     const t0 = performance.now();
-    const observation = await observeCatalog(this.db, this.tracked);
+    const observation = !this.scoped
+      ? await observeCatalog(this.db, this.tracked)
+      : this.inBlock
+        ? await observeInTransaction(this.db, this.recorder.current, this.tracked)
+        : await observeCatalog(this.db);
     this.observeMs += performance.now() - t0;
     this.observations += 1;
     return observation;

@@ -29,6 +29,7 @@
  *    `--fail-on` (fail-on.ts).
  */
 import type { ControlKind } from '../db/transaction-control.js';
+import type { Observation } from './catalog-observation.js';
 
 // ─── Input: what the trace runs ────────────────────────────────────────────────────────────────
 
@@ -77,6 +78,20 @@ export interface TraceOptions {
    * `SET lock_timeout = '…'` from --ddl-lock-timeout), so the trace sees the same settings as `up`.
    */
   session?: readonly string[];
+  /**
+   * How the catalog is read after a statement inside the trace's transaction: 'scoped' (default)
+   * reads columns and constraints again only where this transaction holds locks or made new
+   * relations (observeInTransaction); 'full' reads them for every relation after every statement —
+   * the reference the scoped reading is tested against.
+   */
+  observe?: 'scoped' | 'full';
+  /**
+   * Carried from one migration's trace to the next on the same connection (tracePending): the
+   * catalog as the previous trace left it, when it committed everything it ran and nothing else
+   * touched the database since — the next trace starts from it instead of reading the whole
+   * catalog again. The trace sets it to what it leaves, or clears it.
+   */
+  carry?: { observation?: Observation };
 }
 
 // ─── Facts the trace observed ──────────────────────────────────────────────────────────────────
