@@ -72,22 +72,22 @@ export interface Observation {
   lockTimeoutMs: number;
 }
 
-/** Every user relation: the cheap part, read whole after every statement (creations, drops, renames, rewrites). */
+/** Every user relation, and the tracked ones ($1: the relations before the migration; null: all). */
 const RELS_CTE = `
-WITH rels AS (
+WITH all_rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relkind, c.relfilenode, i.indrelid, i.indisunique
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
    WHERE c.relkind IN ('r','p','i','I','m','S','v','f') AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
 ), tracked AS (
-  SELECT oid FROM rels WHERE $1::oid[] IS NULL OR oid = ANY($1::oid[])
+  SELECT oid FROM all_rels WHERE $1::oid[] IS NULL OR oid IN (SELECT unnest($1::oid[]))
 )`;
 
-/** Columns and constraints of the relations in \`scope\` (a CTE the query defines). */
+/** The relations in \`rels\`, columns and constraints of those in \`scope\` (CTEs the query defines), and the rest whole. */
 const DETAILS_SQL = `
   (SELECT coalesce(json_agg(json_build_array(oid, nspname, relname, relkind, relfilenode, indrelid, indisunique)), '[]') FROM rels) AS relations,
   (SELECT coalesce(json_agg(json_build_array(a.attrelid, a.attnum, a.attname, a.attnotnull, format_type(a.atttypid, a.atttypmod),
                                              a.attisdropped, a.atthasdef, a.attidentity <> '', a.attgenerated <> '', a.atttypid || ':' || a.atttypmod)), '[]')
-     FROM pg_attribute a JOIN scope s ON s.oid = a.attrelid WHERE a.attnum > 0) AS columns,
+     FROM scope s, LATERAL (SELECT * FROM pg_attribute a WHERE a.attrelid = s.oid AND a.attnum > 0) a) AS columns,
   (SELECT coalesce(json_agg(json_build_array(con.oid, con.conrelid, con.conname, con.contype, con.convalidated,
                                              pg_get_constraintdef(con.oid), con.conindid, con.confrelid)), '[]')
      FROM pg_constraint con WHERE con.conrelid IN (SELECT oid FROM scope) OR con.confrelid IN (SELECT oid FROM scope)) AS constraints,
@@ -102,29 +102,34 @@ const DETAILS_SQL = `
     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted) AS locks,
   (SELECT setting::int8 FROM pg_settings WHERE name = 'lock_timeout') AS lock_timeout_ms`;
 
-/** The whole catalog: columns and constraints of every tracked relation. */
-const OBSERVATION_SQL = `${RELS_CTE}, scope AS (SELECT oid FROM tracked)
+/** The whole catalog: every relation, the columns and constraints of every tracked one. */
+const OBSERVATION_SQL = `${RELS_CTE}, rels AS (SELECT * FROM all_rels), scope AS (SELECT oid FROM tracked)
 SELECT ${DETAILS_SQL}`;
 
 /**
- * What a statement inside the trace's open transaction can have changed: columns and constraints
- * are read again only for the relations this backend holds a lock on (with their indexes, and the
- * tables of locked indexes) and for relations that are new since \`$2\` (the previous observation's).
- * PostgreSQL changes a relation's pg_attribute / pg_constraint rows only under a lock on it, held
- * to the end of the transaction — so every other relation's rows are as the previous observation
- * read them. Only valid while that transaction is open (see observeInTransaction).
+ * What a statement inside the trace's open transaction can have changed. Relations, their columns
+ * and constraints are read again only for those this backend holds a lock on (with their indexes,
+ * and the tables of locked indexes) and those new since \`$2\` (the previous observation's
+ * relations); \`gone\` are the previous ones that no longer exist. PostgreSQL creates, drops,
+ * renames, rewrites and alters a relation only under a lock on it, held to the end of the
+ * transaction — so every other relation is as the previous observation read it. The one change that
+ * reaches relations without locking them, a schema renamed, is caught by observeInTransaction.
  */
 const SCOPED_OBSERVATION_SQL = `${RELS_CTE}, mine AS (
   SELECT DISTINCT l.relation AS oid FROM pg_locks l
    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), scope AS (
-  SELECT r.oid FROM rels r JOIN mine m ON m.oid = r.oid
-  UNION SELECT i.indexrelid FROM pg_index i JOIN mine m ON m.oid = i.indrelid
-  UNION SELECT i.indrelid FROM pg_index i JOIN mine m ON m.oid = i.indexrelid
-  UNION SELECT oid FROM rels WHERE NOT (oid = ANY($2::oid[]))
+  SELECT r.oid FROM all_rels r JOIN mine m ON m.oid = r.oid
+  UNION SELECT r.oid FROM all_rels r JOIN pg_index i ON i.indexrelid = r.oid JOIN mine m ON m.oid = i.indrelid
+  UNION SELECT r.oid FROM all_rels r JOIN pg_index i ON i.indrelid = r.oid JOIN mine m ON m.oid = i.indexrelid
+  UNION SELECT oid FROM all_rels WHERE oid NOT IN (SELECT unnest($2::oid[]))
+), rels AS (
+  SELECT * FROM all_rels WHERE oid IN (SELECT oid FROM scope)
 )
-SELECT (SELECT coalesce(json_agg(oid), '[]') FROM scope) AS scope, ${DETAILS_SQL}`;
+SELECT (SELECT coalesce(json_agg(oid), '[]') FROM scope) AS scope,
+       (SELECT coalesce(json_agg(p), '[]') FROM unnest($2::oid[]) p WHERE p NOT IN (SELECT oid FROM all_rels)) AS gone,
+       ${DETAILS_SQL}`;
 
 export const RELATION_KINDS: Record<string, RelationKind> = {
   r: 'table',
@@ -170,25 +175,30 @@ export async function observeCatalog(db: Queryable, tracked?: readonly number[])
 
 /**
  * Observe the catalog inside the transaction the statements since `previous` ran in (it must still
- * be open, holding their locks): the relations, types, schemas, locks and settings whole, columns
- * and constraints read again only where this transaction can have changed them
- * (SCOPED_OBSERVATION_SQL) and taken from `previous` elsewhere. The result is the observation
+ * be open, holding their locks): types, schemas, locks and settings whole; relations, columns and
+ * constraints read again only where this transaction can have changed them (SCOPED_OBSERVATION_SQL)
+ * and taken from `previous` elsewhere. The result is the observation
  * observeCatalog would make, with the columns and constraints of every relation `previous` held
  * plus those of the new or locked ones (untracked ones included: nothing reads them but the next
  * observation, and the next migration's trace when it starts from this one).
  */
 export async function observeInTransaction(db: Queryable, previous: Observation, tracked: readonly number[]): Promise<Observation> {
-  const { rows } = await db.query<ObservationRow & { scope: number[] }>(SCOPED_OBSERVATION_SQL, [[...tracked], [...previous.relations.keys()]]);
+  const { rows } = await db.query<ObservationRow & { scope: number[]; gone: number[] }>(SCOPED_OBSERVATION_SQL, [[...tracked], [...previous.relations.keys()]]);
   const row = rows[0]!;
   const fresh = toObservation(row);
+  // A renamed schema renames its relations without locking them: read everything again.
+  if ([...fresh.schemas].some(([oid, name]) => previous.schemas.has(oid) && previous.schemas.get(oid) !== name)) return observeCatalog(db);
   const scope = new Set(row.scope.map(Number));
-  const exists = (oid: number) => fresh.relations.has(oid);
+  const gone = new Set(row.gone.map(Number));
+  const relations = new Map([...previous.relations].filter(([oid]) => !scope.has(oid) && !gone.has(oid)));
+  for (const [oid, relation] of fresh.relations) relations.set(oid, relation);
+  const exists = (oid: number) => relations.has(oid);
   const columns = new Map([...previous.columns].filter(([, c]) => !scope.has(c.table) && exists(c.table)));
   for (const [key, column] of fresh.columns) columns.set(key, column);
   const kept = (c: ObservedConstraint) => !scope.has(c.table) && !scope.has(c.references) && exists(c.table) && (c.references === 0 || exists(c.references));
   const constraints = new Map([...previous.constraints].filter(([, c]) => kept(c)));
   for (const [oid, constraint] of fresh.constraints) constraints.set(oid, constraint);
-  return { ...fresh, columns, constraints };
+  return { ...fresh, relations, columns, constraints };
 }
 
 /** `previous` as the start of the next migration on the same connection: its transaction ended, so no locks; settings read again. */
