@@ -71,6 +71,7 @@ export async function plan(session: Session, options: PlanOptions = {}): Promise
           adapters,
           exclude,
           onLogLine: shadow.onLogLine,
+          copy: () => replay.copy(),
           ...(options.signal ? { signal: options.signal } : {}),
         };
         const { planned, untraced } = await tracePending(target, upPlan.steps, prepared);

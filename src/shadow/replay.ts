@@ -31,7 +31,7 @@ export interface ReplayContext {
  * segments that end at the checkpoints not cached yet, each kept as a template before the next
  * segment starts (a copy needs every session on the database closed).
  */
-export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Promise<Replay> {
+export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Promise<Omit<Replay, 'copy'>> {
   const started = performance.now();
   const discovered = await discoverAll(ctx.adapters);
   const plan = planReplay(ctx.config, ctx.adapters, discovered, options.only, options.cacheSalt);
@@ -94,7 +94,7 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
  * for reading — no copy, which for a long history is most of a warm replay. `drop()` closes it to
  * connections again (a copy of it waits until no session is on it).
  */
-async function readCachedWhole(ctx: ReplayContext, template: CachedTemplate, plan: ReplayPlan, options: ReplayOptions, started: number): Promise<Replay> {
+async function readCachedWhole(ctx: ReplayContext, template: CachedTemplate, plan: ReplayPlan, options: ReplayOptions, started: number): Promise<Omit<Replay, 'copy'>> {
   const { steps } = plan;
   await ctx.cache!.store.openForReading(template);
   const url = ctx.server.urlFor(template.name);

@@ -91,6 +91,18 @@ export interface Replay {
   warnings: string[];
   cache: ReplayCacheReport;
   durationMs: number;
+  /**
+   * A copy of the database as it is now, under another name (`plan` keeps the state before an
+   * engine's own run to replay what it sent). No session may be on the database while it copies.
+   */
+  copy(): Promise<ShadowCopy>;
+  drop(): Promise<void>;
+}
+
+/** A copy of a replay's database; dropped by `drop()`, or by the shadow's `close()`. */
+export interface ShadowCopy {
+  databaseUrl: string;
+  database: string;
   drop(): Promise<void>;
 }
 

@@ -4,13 +4,13 @@ import type { RunEvents } from '../run/run-events.js';
 import { closeAdapter } from '../adapter/close-adapter.js';
 import { Session } from '../session.js';
 import { runReplay } from './replay.js';
-import { ShadowDatabases } from './shadow-databases.js';
+import { SCRATCH_PREFIX, ShadowDatabases, transientName } from './shadow-databases.js';
 import { embeddedShadowServer, majorOf, urlShadowServer, type ShadowServer } from './shadow-server.js';
-import type { Replay, ReplayOptions } from './shadow-types.js';
+import type { Replay, ReplayOptions, ShadowCopy } from './shadow-types.js';
 import { TemplateCache, type CacheCap } from './template-cache.js';
 
 export { SHADOW_DATA_SCHEMA, ShadowReplayError } from './shadow-types.js';
-export type { Replay, ReplayCacheReport, ReplayOptions, ShadowPrefix, ShadowStepRef } from './shadow-types.js';
+export type { Replay, ReplayCacheReport, ReplayOptions, ShadowCopy, ShadowPrefix, ShadowStepRef } from './shadow-types.js';
 export type { CacheCap } from './template-cache.js';
 
 export interface OpenShadowOptions {
@@ -95,7 +95,7 @@ interface ShadowParts {
 }
 
 class OpenShadow implements Shadow {
-  private readonly open = new Set<Replay>();
+  private readonly open = new Set<{ drop(): Promise<void> }>();
   readonly kind: 'embedded' | 'url';
   readonly serverVersion: string;
   readonly serverVersionNum: number;
@@ -124,6 +124,7 @@ class OpenShadow implements Shadow {
     const replay = await runReplay({ server: this.server, databases, config, adapters, events, cache }, options);
     const tracked: Replay = {
       ...replay,
+      copy: () => this.copyOf(replay.database),
       drop: async () => {
         this.open.delete(tracked);
         await replay.drop();
@@ -131,6 +132,22 @@ class OpenShadow implements Shadow {
     };
     this.open.add(tracked);
     return tracked;
+  }
+
+  private async copyOf(database: string): Promise<ShadowCopy> {
+    const { databases } = this.parts;
+    const name = transientName(SCRATCH_PREFIX);
+    await databases.clone(database, name);
+    const copy: ShadowCopy = {
+      databaseUrl: this.server.urlFor(name),
+      database: name,
+      drop: async () => {
+        this.open.delete(copy);
+        await databases.drop(name);
+      },
+    };
+    this.open.add(copy);
+    return copy;
   }
 
   async close(): Promise<void> {

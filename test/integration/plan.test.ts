@@ -35,7 +35,8 @@ interface PlanJson {
     risk: { level: string };
     rollback: { strategy: string };
     objects: { created: string[]; altered: string[]; dropped: string[] };
-    statements: Array<{ sql: string; findings: Array<{ code: string; level: string; ignored?: unknown }> }>;
+    trace: { notes: string[] };
+    statements: Array<{ sql: string; locks: Array<{ relation: string; mode: string; source: string }>; findings: Array<{ code: string; level: string; ignored?: unknown }> }>;
   }>;
 }
 
@@ -95,6 +96,11 @@ describe('polymigrate plan (the example project, two pending migrations)', () =>
       const payloadIndex = payload.statements.find((s) => /CREATE INDEX "herbs_notes_idx"/.test(s.sql));
       expect(payloadIndex, JSON.stringify(payload.statements.map((s) => s.sql))).toBeDefined();
       expect(payloadIndex!.findings.map((f) => f.code)).toContain('PM101');
+      // What Payload sent is run again through the trace on a copy of the state before it: its locks are observed, not guessed.
+      const payloadAlter = payload.statements.find((s) => /ALTER TABLE "herbs" ADD COLUMN "notes"/.test(s.sql))!;
+      expect(payloadAlter.locks).toContainEqual(expect.objectContaining({ relation: 'public.herbs', mode: 'AccessExclusiveLock', source: 'observed' }));
+      expect(payloadIndex!.locks).toContainEqual(expect.objectContaining({ relation: 'public.herbs', mode: 'ShareLock', source: 'observed' }));
+      expect(payload.trace.notes.join('\n')).toMatch(/captured from the server's log\), run again on a copy/);
       expect(payload.rollback.strategy).toBe('native');
       const reportingIndex = reporting.statements.find((s) => /kpi_snapshots_value_idx/.test(s.sql))!;
       expect(reportingIndex.findings.map((f) => f.code)).toContain('PM101');
