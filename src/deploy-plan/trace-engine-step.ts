@@ -44,22 +44,31 @@ export interface ShadowTarget {
 
 /** No session of the caller's may be on the shadow database: the copy waits for none. */
 export async function traceEngineStep(target: ShadowTarget, step: PlannedStep): Promise<MigrationTrace> {
-  const before = target.onLogLine && target.copy ? await target.copy() : undefined;
+  const notes: string[] = [];
+  const before = target.onLogLine && target.copy ? await copyOrNote(target.copy, notes) : undefined;
   try {
     const { statements, failure } = await runCapturing(target, step);
     const migration = { engine: step.engine, id: step.id, transactional: step.migration.transactional, statements };
     if (!target.onLogLine) {
-      const trace = await unobservedTrace(migration);
-      trace.notes.push("the shadow runs on a server of yours (shadowUrl), whose log polymigrate cannot read: this migration's SQL was not analysed");
-      return withFailure(trace, failure);
+      notes.push("the shadow runs on a server of yours (shadowUrl), whose log polymigrate cannot read: this migration's SQL was not analysed");
+      return withFailure(await unobservedTrace(migration), notes, failure);
     }
     const replayed = before ? await replayCaptured(before, migration) : undefined;
-    if (replayed && (replayed.outcome === 'ok' || failure)) return withFailure(replayed, failure);
-    const trace = await unobservedTrace(migration);
-    if (replayed) trace.notes.push(`running what ${step.engine} sent again on the state before it failed (${failedNote(replayed)}) where ${step.engine}'s own run did not`);
-    return withFailure(trace, failure);
+    if (replayed && (replayed.outcome === 'ok' || failure)) return withFailure(replayed, notes, failure);
+    if (replayed) notes.push(`running what ${step.engine} sent again on the state before it failed (${failedNote(replayed)}) where ${step.engine}'s own run did not`);
+    return withFailure(await unobservedTrace(migration), notes, failure);
   } finally {
     await before?.drop().catch(() => undefined);
+  }
+}
+
+/** The state before the migration; without it (a copy that failed) the findings come from the SQL text alone. */
+async function copyOrNote(copy: () => Promise<ShadowCopy>, notes: string[]): Promise<ShadowCopy | undefined> {
+  try {
+    return await copy();
+  } catch (error) {
+    notes.push(`the shadow database could not be copied to run what the engine sent again (${(error as Error).message})`);
+    return undefined;
   }
 }
 
@@ -79,8 +88,9 @@ function failedNote(trace: MigrationTrace): string {
   return failed?.error ? `statement ${failed.index + 1}: ${failed.error.message}` : 'a statement failed';
 }
 
-function withFailure(trace: MigrationTrace, failure: string | undefined): MigrationTrace {
-  return failure ? { ...trace, outcome: 'failed', notes: [...trace.notes, `it failed in the shadow: ${failure}`] } : trace;
+function withFailure(trace: MigrationTrace, notes: string[], failure: string | undefined): MigrationTrace {
+  const all = [...trace.notes, ...notes, ...(failure ? [`it failed in the shadow: ${failure}`] : [])];
+  return failure ? { ...trace, outcome: 'failed', notes: all } : { ...trace, notes: all };
 }
 
 /** `up` of exactly this migration on the shadow, and the statements its engine's sessions sent (when the log can be read). */
