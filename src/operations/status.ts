@@ -1,6 +1,6 @@
 import type { DiscoveredMigration, MigrationAdapter } from '../adapter/contract.js';
 import { readEngineStatus, summarize, type EngineStatus } from '../status/engine-status.js';
-import { selectEngines } from '../plan/plan-up.js';
+import { planUp, selectEngines } from '../plan/plan-up.js';
 import type { Session } from '../session.js';
 import { UnreadablePathError } from '../errors.js';
 
@@ -53,5 +53,23 @@ export async function collectStatus(session: Session, names?: string[]): Promise
 
 export async function status(session: Session, options: StatusOptions = {}): Promise<StatusReport> {
   const engines = await collectStatus(session, options.engines);
+  await addScriptRefusals(session, engines);
   return { ...summarize(engines), engines };
+}
+
+/**
+ * What `up` would refuse to run as written — transaction control it cannot honour, COPY FROM
+ * stdin, SQL PostgreSQL's parser rejects — is a problem `status` names now, not at deploy time.
+ * Only pending SQL steps are read (the same check `up` makes before anything runs: the parser is
+ * loaded only for a script that may take control of transactions), so a database with nothing
+ * pending costs nothing more.
+ */
+async function addScriptRefusals(session: Session, engines: EngineStatus[]): Promise<void> {
+  const { steps } = planUp(engines);
+  if (steps.length === 0) return;
+  const { prepareSqlSteps } = await import('../run/step-pipeline.js');
+  const { refusals } = await prepareSqlSteps(steps, await session.adapters(engines.map((e) => e.name)));
+  for (const refusal of refusals) {
+    engines.find((e) => e.name === refusal.engine)?.problems.push({ message: refusal.message, fix: refusal.fix, ...(refusal.id ? { migrationId: refusal.id } : {}) });
+  }
 }

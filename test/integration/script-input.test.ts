@@ -67,6 +67,9 @@ describe.each(ALL_ENGINES)('input that cannot run as written ($kind)', (engine) 
   it("COPY … FROM stdin (pg_dump's data format) is refused with what to do instead", async () => {
     const t = await projectFor(engine);
     const id = engine.write(t.project, 1, 'dump', 'CREATE TABLE dumped (a int, b text);\n\nCOPY public.dumped (a, b) FROM stdin;\n');
+    const status = await t.cli('status');
+    expect(status.code).toBe(4);
+    expect(status.stdout + status.stderr).toMatch(/COPY … FROM STDIN reads rows that the client sends/);
     const up = await t.cli('up', '--json');
     expect(up.code).toBe(5);
     const [refusal] = up.json().plan.refusals;

@@ -104,6 +104,10 @@ describe.each(ALL_ENGINES.flatMap((engine) => (['first', 'later'] as const).map(
       const t = await setUp(engine, position);
       cleanups.push(t.cleanup);
       const id = engine.write(t.project, t.n, 'rolls_back', 'CREATE TABLE r1 (id int);\nROLLBACK;\nCREATE TABLE r2 (id int);\n');
+      // status says so before any deploy: the same check up makes, a problem (exit 4) naming the line.
+      const status = await t.cli('status', '--json');
+      expect(status.code, status.stderr).toBe(4);
+      expect(status.json().engines[0].problems).toContainEqual(expect.objectContaining({ migrationId: id, message: expect.stringMatching(/ROLLBACK .* discards .*:2:1\)\.$/) }));
       const up = await t.cli('up', '--json');
       expect(up.code).toBe(5);
       expect(up.json().plan.refusals[0]).toMatchObject({ engine: 'app', id });
