@@ -2,6 +2,7 @@ import type { MigrationAdapter } from '../adapter/contract.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import { connect } from '../db/connect.js';
 import { quoteIdent } from '../db/quote.js';
+import { InterruptedError } from '../errors.js';
 import { up } from '../operations/up.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import { PAYLOAD_APPLICATION_NAME } from '../run/interrupt.js';
@@ -48,6 +49,7 @@ export async function traceEngineStep(target: ShadowTarget, step: PlannedStep): 
   const before = target.onLogLine && target.copy ? await copyOrNote(target.copy, notes) : undefined;
   try {
     const { statements, failure } = await runCapturing(target, step);
+    if (target.signal?.aborted) throw new InterruptedError(String(target.signal.reason ?? 'SIGINT'), 'while plan ran a migration its engine runs itself');
     const migration = { engine: step.engine, id: step.id, transactional: step.migration.transactional, statements };
     if (!target.onLogLine) {
       notes.push("the shadow runs on a server of yours (shadowUrl), whose log polymigrate cannot read: this migration's SQL was not analysed");
@@ -119,7 +121,8 @@ async function runCapturing(target: ShadowTarget, step: PlannedStep): Promise<{ 
 async function runOneStep(target: ShadowTarget, step: PlannedStep) {
   const session = new Session({ config: { ...target.config, databaseUrl: target.databaseUrl }, databaseUrl: target.databaseUrl }, new Map(target.adapters));
   try {
-    return await up(session, {}, { only: new Map([[step.engine, new Set([step.id])]]) });
+    // With the signal, Ctrl-C ends the engine's run the way it ends `up`'s (its child and sessions stopped).
+    return await up(session, target.signal ? { signal: target.signal } : {}, { only: new Map([[step.engine, new Set([step.id])]]) });
   } finally {
     await session.close();
   }
