@@ -95,9 +95,7 @@ export class MemoryTablespace {
     if (this.usable === false) return;
     this.usable = false;
     this.ready = Promise.resolve(false);
-    this.warn(
-      `The shadow keeps its scratch databases on disk, not in memory (${this.place.location}): ${what} (${(error as Error).message}). Replays that copy a long history are slower.`,
-    );
+    this.warn(`The shadow keeps its scratch databases on disk, not in memory (${this.place.location}): ${what} (${(error as Error).message}). Replays that copy a long history are slower.`);
   }
 
   private async make(): Promise<void> {
