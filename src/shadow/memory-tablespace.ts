@@ -59,13 +59,14 @@ export class MemoryTablespace {
     private readonly warn: (line: string) => void,
   ) {}
 
-  /**
-   * Whether a copy of `source` (undefined: a new empty database) fits in memory: /dev/shm is a
-   * writable tmpfs with 3× its size + 256 MB free. False is no failure: the disk is used, silently.
-   */
-  async hasRoomFor(source: string | undefined): Promise<boolean> {
+  /** /dev/shm is a tmpfs we may write to (checked once). False is no failure: the disk, silently. */
+  available(): boolean {
     this.usable ??= shmUsable();
-    if (!this.usable) return false;
+    return this.usable;
+  }
+
+  /** A copy of `source` (undefined: a new empty database) fits: 3× its size + 256 MB free in /dev/shm. */
+  async hasRoomFor(source: string | undefined): Promise<boolean> {
     let bytes = EMPTY_DATABASE_BYTES;
     if (source !== undefined) {
       const { rows } = await this.server.admin.query<{ bytes: string }>('SELECT pg_database_size($1)::text AS bytes', [source]);

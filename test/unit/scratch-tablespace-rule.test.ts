@@ -15,39 +15,39 @@ describe('mentionsTablespace (which migrations keep the scratch database on disk
 
   const discovered = (...engines: Array<[string, string[]]>) => new Map(engines.map(([name, paths]) => [name, paths.map((p) => migration(project.path(p)))]));
 
-  it('is false when no file says it, and true for a file that does, in any case, in any engine', async () => {
+  it('is false when no file says it, and true for a file that does, in any case, in any engine', () => {
     project = new TempProject('pm-ts-rule-');
     project.write('db/0001_a.sql', 'CREATE TABLE a (id int);\n');
     project.write('db/0002_b.sql', 'CREATE TABLE b (id int);\n');
     project.write('cms/20260101_x.ts', 'export async function up() { await db.execute(sql`CREATE TABLE x ()`) }\n');
     const files = discovered(['app', ['db/0001_a.sql', 'db/0002_b.sql']], ['cms', ['cms/20260101_x.ts']]);
-    expect(await mentionsTablespace(files)).toBe(false);
+    expect(mentionsTablespace(files)).toBe(false);
     project.write('cms/20260101_x.ts', 'export async function up() { await db.execute(sql`ALTER TABLE x SET TableSpace pg_default`) }\n');
-    expect(await mentionsTablespace(files)).toBe(true);
+    expect(mentionsTablespace(files)).toBe(true);
   });
 
-  it('reads every file under a migration that is a folder, not only its script', async () => {
+  it('reads every file under a migration that is a folder, not only its script', () => {
     project = new TempProject('pm-ts-rule-');
     project.write('prisma/20260101000000_init/migration.sql', 'CREATE TABLE a (id int);\n');
     project.write('prisma/20260101000000_init/notes/moved.md', 'Moved to the fast disk with ALTER TABLE … SET TABLESPACE.\n');
-    expect(await mentionsTablespace(discovered(['prisma', ['prisma/20260101000000_init']]))).toBe(true);
+    expect(mentionsTablespace(discovered(['prisma', ['prisma/20260101000000_init']]))).toBe(true);
     project.remove('prisma/20260101000000_init/notes');
-    expect(await mentionsTablespace(discovered(['prisma', ['prisma/20260101000000_init']]))).toBe(false);
+    expect(mentionsTablespace(discovered(['prisma', ['prisma/20260101000000_init']]))).toBe(false);
   });
 
-  it("reads a file's siblings named like it up to the first dot (a separate down file), not the other migrations' siblings", async () => {
+  it("reads a file's siblings named like it up to the first dot (a separate down file), not the other migrations' siblings", () => {
     project = new TempProject('pm-ts-rule-');
     project.write('db/0001_a.sql', 'CREATE TABLE a (id int);\n');
     project.write('db/0001_a.down.sql', 'ALTER TABLE a SET TABLESPACE pg_default;\n');
     project.write('db/0002_b.sql', 'CREATE TABLE b (id int);\n');
     project.write('db/0003_c.down.sql', '-- tablespace: not a sibling of a listed migration\n');
-    expect(await mentionsTablespace(discovered(['app', ['db/0001_a.sql']]))).toBe(true);
-    expect(await mentionsTablespace(discovered(['app', ['db/0002_b.sql']]))).toBe(false);
+    expect(mentionsTablespace(discovered(['app', ['db/0001_a.sql']]))).toBe(true);
+    expect(mentionsTablespace(discovered(['app', ['db/0002_b.sql']]))).toBe(false);
   });
 
-  it('counts a migration that cannot be read as one that says it (the disk is the safe side)', async () => {
+  it('counts a migration that cannot be read as one that says it (the disk is the safe side)', () => {
     project = new TempProject('pm-ts-rule-');
-    expect(await mentionsTablespace(discovered(['app', ['db/0001_gone.sql']]))).toBe(true);
-    expect(await mentionsTablespace(new Map())).toBe(false);
+    expect(mentionsTablespace(discovered(['app', ['db/0001_gone.sql']]))).toBe(true);
+    expect(mentionsTablespace(new Map())).toBe(false);
   });
 });
