@@ -62,7 +62,7 @@ export class ScratchPlacement {
  * fs.promises (a thread-pool round trip per open, read and close), more than the copy it decides.
  */
 export function mentionsTablespace(discovered: ReadonlyMap<string, DiscoveredMigration[]>): boolean {
-  const listings = new Map<string, string[]>();
+  const listings = new Map<string, Map<string, string[]>>();
   for (const migrations of discovered.values()) {
     for (const migration of migrations) {
       try {
@@ -83,22 +83,31 @@ function mentions(file: string): boolean {
   }
 }
 
-/** A migration's files; `listings` keeps each folder's file names, read once for all its migrations. */
-function filesOf(migration: string, listings: Map<string, string[]>): string[] {
-  const stats = fs.statSync(migration);
-  if (stats.isDirectory()) return filesUnder(migration);
+/**
+ * A migration's files. `listings`: each folder's files by name up to the first dot, listed once
+ * for all the migrations in it (a history of 800 files is one folder).
+ */
+function filesOf(migration: string, listings: Map<string, Map<string, string[]>>): string[] {
+  if (fs.statSync(migration).isDirectory()) return filesUnder(migration);
   const folder = path.dirname(migration);
-  const base = path.basename(migration);
-  const stem = `${base.split('.')[0]!}.`;
-  let names = listings.get(folder);
-  if (!names) {
-    names = fs
-      .readdirSync(folder, { withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => e.name);
-    listings.set(folder, names);
+  let byStem = listings.get(folder);
+  if (!byStem) {
+    byStem = new Map();
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const stem = stemOf(entry.name);
+      byStem.set(stem, [...(byStem.get(stem) ?? []), entry.name]);
+    }
+    listings.set(folder, byStem);
   }
-  return [migration, ...names.filter((name) => name !== base && name.startsWith(stem)).map((name) => path.join(folder, name))];
+  const base = path.basename(migration);
+  const beside = (byStem.get(stemOf(base)) ?? []).filter((name) => name !== base);
+  return [migration, ...beside.map((name) => path.join(folder, name))];
+}
+
+function stemOf(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(0, dot);
 }
 
 /** Every file under a folder. */
