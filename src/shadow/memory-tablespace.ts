@@ -48,6 +48,12 @@ export function memoryPlaceFor(dataDir: string, major: number, owner: ServerUser
   return { location: path.join(SHM, `polymigrate-${hash}-pg${major}`), owner };
 }
 
+/**
+ * Each folder's set-up, one at a time in this process: two shadows of one process share the
+ * server, and one must not take for a leftover (and empty) the folder the other is making.
+ */
+const settingUp = new Map<string, Promise<unknown>>();
+
 export class MemoryTablespace {
   private usable: boolean | undefined;
   private ready: Promise<boolean> | undefined;
@@ -99,18 +105,22 @@ export class MemoryTablespace {
     this.warn(`The shadow keeps its scratch databases on disk, not in memory (${this.place.location}): ${what} (${(error as Error).message}). Replays that copy a long history are slower.`);
   }
 
-  private async make(): Promise<void> {
+  private make(): Promise<void> {
+    const { location } = this.place;
+    const turn = (settingUp.get(location) ?? Promise.resolve()).then(() => this.makeNow());
+    settingUp.set(
+      location,
+      turn.catch(() => undefined),
+    );
+    return turn;
+  }
+
+  private async makeNow(): Promise<void> {
     const found = await this.catalogEntry();
     if (found && found.location === this.place.location && inUse(found.location)) return;
     if (found) await this.dropGone(found.oid);
     this.prepareFolder();
-    try {
-      await this.server.admin.query(`CREATE TABLESPACE ${quoteIdent(MEMORY_TABLESPACE)} LOCATION ${sqlLiteral(this.place.location)}`);
-    } catch (error) {
-      // Another shadow of this process made it a moment ago (they share the server).
-      const made = (error as { code?: string }).code === '42710' ? await this.catalogEntry() : undefined;
-      if (!made || made.location !== this.place.location) throw error;
-    }
+    await this.server.admin.query(`CREATE TABLESPACE ${quoteIdent(MEMORY_TABLESPACE)} LOCATION ${sqlLiteral(this.place.location)}`);
   }
 
   private async catalogEntry(): Promise<{ oid: number; location: string } | undefined> {

@@ -159,6 +159,28 @@ describe.skipIf(shmUnusable())('scratch databases in memory (embedded shadow, /d
   );
 
   it(
+    'two shadows of one process on the same server make the tablespace once, and both replay into it',
+    async () => {
+      await withShadow({}, async (first) => {
+        const replay = await first.replay();
+        await replay.drop();
+        await query(admin(replay), `DROP TABLESPACE ${MEMORY}`);
+        const [a, b] = [await openShadow({ config }), await openShadow({ config })];
+        try {
+          const [ra, rb] = await Promise.all([a.replay(), b.replay()]);
+          const where = await placement(ra);
+          expect([where[ra.database], where[rb.database]]).toEqual([MEMORY, MEMORY]);
+          expect(await memoryTablespace(ra)).toMatchObject({ location });
+          expect([...a.warnings, ...b.warnings].join('\n')).not.toMatch(/memory/);
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
+    },
+    testBudget({ server: 2, query: 8 }),
+  );
+
+  it(
     'after a reboot emptied /dev/shm (the folder gone while no server ran), drops what was left in it and makes the tablespace again',
     async () => {
       const leftover = `polymigrate_shadow_run_${Math.floor(Date.now() / 1000).toString(36)}_0badc0de`;
