@@ -21,6 +21,8 @@ export interface EmbeddedServer {
   readonly initialised: boolean;
   /** Things worth telling the user (a data folder that had to be recreated). */
   readonly warnings: string[];
+  /** The OS user the server runs as when it is not us (we are root): what its folders must belong to. */
+  readonly user: ServerUser | undefined;
   /** A URL of a database on it, over TCP with this start's password. */
   urlFor(database: string): string;
   /** Done with it: the last user of the process stops the server. */
@@ -46,6 +48,7 @@ interface Started {
   ownerFile: string;
   initialised: boolean;
   warnings: string[];
+  user: ServerUser | undefined;
 }
 
 /** Servers of this process by data folder: a second shadow in the process reuses the running one. */
@@ -88,6 +91,7 @@ function handle(started: Started, entry: Shared): EmbeddedServer {
     port: started.process.port,
     initialised: started.initialised,
     warnings: started.warnings,
+    user: started.user,
     onLogLine: (listener) => started.process.onLogLine(listener),
     urlFor: (database) => `postgres://postgres:${encodeURIComponent(started.password)}@127.0.0.1:${started.process.port}/${encodeURIComponent(database)}`,
     async release() {
@@ -132,7 +136,7 @@ async function startServer(dataDir: string, binaries: PostgresBinaries): Promise
     live.add(process_);
     installExitHook();
     fs.writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, postmaster: process_.pid }));
-    const started: Started = { dataDir, binaries, process: process_, password: '', socketDir, ownerFile, initialised, warnings };
+    const started: Started = { dataDir, binaries, process: process_, password: '', socketDir, ownerFile, initialised, warnings, user };
     try {
       started.password = await setNewPassword(socketDir, process_.port);
     } catch (error) {

@@ -7,7 +7,9 @@ import { stepFailureMessage } from '../run/step-result.js';
 import { InterruptedError } from '../errors.js';
 import { Session } from '../session.js';
 import { checkpointPositions } from './checkpoints.js';
+import type { MemoryTablespace } from './memory-tablespace.js';
 import { planReplay, type ReplayPlan, type ReplayStep } from './replay-steps.js';
+import { ScratchPlacement } from './scratch-placement.js';
 import { SCRATCH_PREFIX, transientName, type ShadowDatabases } from './shadow-databases.js';
 import type { ShadowServer } from './shadow-server.js';
 import { ShadowReplayError, type Replay, type ReplayCacheReport, type ReplayOptions, type ShadowPrefix } from './shadow-types.js';
@@ -18,6 +20,8 @@ export interface ReplayContext {
   server: ShadowServer;
   databases: ShadowDatabases;
   cache: { store: TemplateCache; cap: CacheCap } | undefined;
+  /** Where scratch databases go in memory (the embedded server on Linux), undefined: the disk. */
+  memory: MemoryTablespace | undefined;
   /** The project's config, every engine pointed at the shadow (shadowConfig). */
   config: ResolvedConfig;
   /** The engines' adapters, made once per shadow. */
@@ -51,8 +55,9 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
         )
       : undefined;
   if (whole && whole.length === steps.length) return readCachedWhole(ctx, whole, { ...plan, steps }, options, started);
-  report.hit = await restoreLongest(ctx, templates, steps, database, warnings);
-  if (report.hit === 0) await ctx.databases.createEmpty(database);
+  const placement = new ScratchPlacement(ctx.memory, ctx.databases, discovered);
+  report.hit = await restoreLongest(ctx, templates, steps, { database, placement }, warnings);
+  if (report.hit === 0) await placement.make(database, undefined, (tablespace) => ctx.databases.createEmpty(database, tablespace));
   const url = ctx.server.urlFor(database);
   try {
     const restored = report.hit > 0 ? prefixOf(steps, report.hit) : undefined;
@@ -120,7 +125,13 @@ async function readCachedWhole(ctx: ReplayContext, template: CachedTemplate, pla
 }
 
 /** Copy the longest cached prefix into `database`; the number of migrations it holds (0: none). */
-async function restoreLongest(ctx: ReplayContext, templates: CachedTemplate[], steps: ReplayStep[], database: string, warnings: string[]): Promise<number> {
+async function restoreLongest(
+  ctx: ReplayContext,
+  templates: CachedTemplate[],
+  steps: ReplayStep[],
+  { database, placement }: { database: string; placement: ScratchPlacement },
+  warnings: string[],
+): Promise<number> {
   if (!ctx.cache) return 0;
   const best = ctx.cache.store.longest(
     templates,
@@ -128,7 +139,8 @@ async function restoreLongest(ctx: ReplayContext, templates: CachedTemplate[], s
   );
   if (!best) return 0;
   try {
-    await ctx.cache.store.restore(best, database);
+    const { store } = ctx.cache;
+    await placement.make(database, best.name, (tablespace) => store.restore(best, database, tablespace));
     return best.length;
   } catch (error) {
     // Evicted by another process sharing the server a moment ago, typically: replay it all.

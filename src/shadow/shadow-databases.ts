@@ -40,18 +40,20 @@ export class ShadowDatabases {
    * An empty database: template0, so nothing added to template1 on a shared server comes along.
    * Copied as a clone is (FILE_COPY on the embedded server: PostgreSQL 15's default writes the
    * whole ~8 MB of catalog through the WAL, the larger part of a short replay's time).
+   * `tablespace`: its default tablespace (memory-tablespace.ts); default: the server's default.
    */
-  async createEmpty(name: string): Promise<void> {
-    await this.server.admin.query(`CREATE DATABASE ${own(name)} TEMPLATE template0${this.strategy()}`);
+  async createEmpty(name: string, tablespace?: string): Promise<void> {
+    await this.server.admin.query(`CREATE DATABASE ${own(name)} TEMPLATE template0${inTablespace(tablespace)}${this.strategy()}`);
   }
 
   /**
    * A copy of `source`, which must have no session: PostgreSQL refuses to copy a database anyone
    * is connected to, so this waits for the backends of closed connections to finish exiting.
+   * `tablespace`: the copy's default tablespace; without it the copy has the source's.
    */
-  async clone(source: string, target: string): Promise<void> {
+  async clone(source: string, target: string, tablespace?: string): Promise<void> {
     await this.waitUntilUnused(source);
-    await this.server.admin.query(`CREATE DATABASE ${own(target)} TEMPLATE ${own(source)}${this.strategy()}`);
+    await this.server.admin.query(`CREATE DATABASE ${own(target)} TEMPLATE ${own(source)}${inTablespace(tablespace)}${this.strategy()}`);
   }
 
   async drop(name: string): Promise<void> {
@@ -117,6 +119,10 @@ export class ShadowDatabases {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
+}
+
+function inTablespace(tablespace: string | undefined): string {
+  return tablespace ? ` TABLESPACE ${quoteIdent(tablespace)}` : '';
 }
 
 /** A LIKE pattern for names starting with `prefix` (its underscores taken literally). */

@@ -5,6 +5,7 @@ import { validateDatabaseUrl } from '../db/database-url.js';
 import { maskUrl } from '../db/mask-url.js';
 import { ConfigError } from '../errors.js';
 import { acquireEmbeddedServer } from './embedded-server.js';
+import { memoryPlaceFor, type MemoryPlace } from './memory-tablespace.js';
 
 /**
  * The PostgreSQL server the shadow's databases live on: the embedded one (ours alone), or the
@@ -26,6 +27,8 @@ export interface ShadowServer {
   readonly warnings: string[];
   /** The embedded server's package and whether this start ran initdb (its first start). */
   readonly embedded?: { packageVersion: string; initialised: boolean };
+  /** Where scratch databases may go in memory: the embedded server on Linux (memory-tablespace.ts). */
+  readonly memoryScratch?: MemoryPlace;
   /**
    * The maintenance connection: creates, clones, lists and drops the shadow's databases. Its
    * queries go one at a time, whoever sends them (replays of one shadow may run side by side).
@@ -48,6 +51,7 @@ export async function embeddedShadowServer(configDir: string): Promise<ShadowSer
     throw error;
   }
   const { version, versionNum } = await serverVersion(admin);
+  const memoryScratch = memoryPlaceFor(embedded.dataDir, embedded.binaries.major, embedded.user);
   return {
     kind: 'embedded',
     version,
@@ -59,6 +63,7 @@ export async function embeddedShadowServer(configDir: string): Promise<ShadowSer
     warnings: [...embedded.warnings],
     admin: oneAtATime(admin),
     embedded: { packageVersion: embedded.binaries.packageVersion, initialised: embedded.initialised },
+    ...(memoryScratch ? { memoryScratch } : {}),
     urlFor: (database) => embedded.urlFor(database),
     onLogLine: (listener) => embedded.onLogLine(listener),
     async close() {

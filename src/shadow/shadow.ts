@@ -3,6 +3,7 @@ import type { ResolvedConfig, ResolvedEngine } from '../config/config-types.js';
 import type { RunEvents } from '../run/run-events.js';
 import { closeAdapter } from '../adapter/close-adapter.js';
 import { Session } from '../session.js';
+import { MemoryTablespace } from './memory-tablespace.js';
 import { runReplay } from './replay.js';
 import { SCRATCH_PREFIX, ShadowDatabases, transientName } from './shadow-databases.js';
 import { embeddedShadowServer, majorOf, urlShadowServer, type ShadowServer } from './shadow-server.js';
@@ -67,13 +68,16 @@ export async function openShadow(options: OpenShadowOptions): Promise<Shadow> {
     // A session that never connects: it only builds the adapters, once for every replay.
     const adapters = await new Session({ config }).adapters();
     const { embedded } = server;
+    // The replays add to these (the memory tablespace's one warning): callers read them after replaying.
+    const warnings = [...server.warnings, ...versionWarnings(server, options.targetVersionNum)];
     return new OpenShadow(server, {
       databases,
       config,
       adapters,
       events: options.events,
       cache: options.cache === false ? undefined : { store: new TemplateCache(server, databases), cap: options.cacheCap ?? {} },
-      warnings: [...server.warnings, ...versionWarnings(server, options.targetVersionNum)],
+      memory: server.memoryScratch ? new MemoryTablespace(server, databases, server.memoryScratch, (line) => warnings.push(line)) : undefined,
+      warnings,
       packageVersion: embedded?.packageVersion,
       startup: { ms: Math.round(performance.now() - started), initialised: embedded?.initialised ?? false },
     });
@@ -89,6 +93,7 @@ interface ShadowParts {
   adapters: Map<string, MigrationAdapter>;
   events: RunEvents | undefined;
   cache: { store: TemplateCache; cap: CacheCap } | undefined;
+  memory: MemoryTablespace | undefined;
   warnings: string[];
   packageVersion: string | undefined;
   startup: { ms: number; initialised: boolean };
@@ -120,8 +125,8 @@ class OpenShadow implements Shadow {
   }
 
   async replay(options: ReplayOptions = {}): Promise<Replay> {
-    const { databases, config, adapters, events, cache } = this.parts;
-    const replay = await runReplay({ server: this.server, databases, config, adapters, events, cache }, options);
+    const { databases, config, adapters, events, cache, memory } = this.parts;
+    const replay = await runReplay({ server: this.server, databases, config, adapters, events, cache, memory }, options);
     const tracked: Replay = {
       ...replay,
       copy: () => this.copyOf(replay.database),

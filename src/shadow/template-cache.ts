@@ -1,3 +1,4 @@
+import { DISK_TABLESPACE } from './memory-tablespace.js';
 import { CACHE_PREFIX, likePrefix, NEW_TEMPLATE_PREFIX, transientName, type ShadowDatabases } from './shadow-databases.js';
 import type { ShadowServer } from './shadow-server.js';
 
@@ -70,9 +71,9 @@ export class TemplateCache {
     await this.describe({ ...template, usedAt: Date.now() });
   }
 
-  /** Copy a prefix out of it into a new database (the replay's scratch database). */
-  async restore(template: CachedTemplate, into: string): Promise<void> {
-    await this.databases.clone(template.name, into);
+  /** Copy a prefix out of it into a new database (the replay's scratch database, in `tablespace` if given). */
+  async restore(template: CachedTemplate, into: string, tablespace?: string): Promise<void> {
+    await this.databases.clone(template.name, into, tablespace);
     await this.describe({ ...template, usedAt: Date.now() });
   }
 
@@ -80,11 +81,16 @@ export class TemplateCache {
    * Keep `source` (no session on it) as the template of a prefix: made under a passing name, closed
    * to connections, described, then renamed — so a template under its cache name is always
    * complete, whoever looks. False: another process made the same one meanwhile.
+   *
+   * On a server that keeps scratch databases in memory, the template says pg_default: a copy
+   * otherwise keeps its source's default tablespace, and a cache in memory is gone at a reboot.
+   * Not on a user's server, where nothing of ours leaves pg_default, and a role with CREATEDB
+   * alone may not name a tablespace.
    */
   async save(source: string, key: string, length: number, last: string): Promise<boolean> {
     const name = TemplateCache.nameFor(key);
     const making = transientName(NEW_TEMPLATE_PREFIX);
-    await this.databases.clone(source, making);
+    await this.databases.clone(source, making, this.server.memoryScratch ? DISK_TABLESPACE : undefined);
     try {
       await this.databases.closeToConnections(making);
       await this.describe({ name: making, key, length, usedAt: Date.now(), last });

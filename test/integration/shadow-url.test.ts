@@ -27,9 +27,11 @@ describe("shadow on a server of the user's (shadowUrl)", () => {
   let databasesBefore: string[];
   let bystanderBefore: string;
   let template1Before: string;
+  let tablespacesBefore: unknown[];
   const staleRun = `polymigrate_shadow_run_${Math.floor((Date.now() - 2 * 86_400_000) / 1000).toString(36)}_0badc0de`;
   const freshRun = `polymigrate_shadow_run_${Math.floor(Date.now() / 1000).toString(36)}_0f0f0f0f`;
   const databases = async () => (await query<{ d: string }>(adminOf('postgres'), 'SELECT datname AS d FROM pg_database ORDER BY 1')).map((r) => r.d);
+  const tablespaces = () => query(adminOf('postgres'), 'SELECT spcname, pg_tablespace_location(oid) AS location FROM pg_tablespace ORDER BY 1');
   const cacheTemplates = async () => (await databases()).filter((d) => d.startsWith('polymigrate_shadow_cache_'));
 
   beforeAll(
@@ -46,6 +48,7 @@ describe("shadow on a server of the user's (shadowUrl)", () => {
       databasesBefore = await databases();
       bystanderBefore = await catalogSnapshot(adminOf('bystander'));
       template1Before = await catalogSnapshot(adminOf('template1'));
+      tablespacesBefore = await tablespaces();
       shadowUrl = `postgres://shadow_maker:${ROLE_PASSWORD}@127.0.0.1:${server.port}/postgres`;
       project = sqlProject('pm-shadow-url-', COUNT);
       config = await loadConfigFile(project.path('polymigrate.config.json'));
@@ -102,6 +105,8 @@ describe("shadow on a server of the user's (shadowUrl)", () => {
       expect(after.filter((d) => d.startsWith('polymigrate_shadow_run_'))).toEqual([freshRun]);
       expect(await catalogSnapshot(adminOf('bystander'))).toBe(bystanderBefore);
       expect(await catalogSnapshot(adminOf('template1'))).toBe(template1Before);
+      // The embedded server keeps scratch databases in a tablespace in memory; a user's server never gets one.
+      expect(await tablespaces()).toEqual(tablespacesBefore);
     },
     testBudget({ query: 8 }),
   );
