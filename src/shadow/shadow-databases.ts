@@ -19,9 +19,17 @@ export const CACHE_PREFIX = `${SHADOW_DATABASE_PREFIX}cache_`;
 /** A scratch database left by a process that died is dropped after this long (on a shared server). */
 const STALE_SCRATCH_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Transient names this process made and has not dropped: another shadow opened in the same process
+ * (a library caller running two at once) clears out leftovers on start, and must not take these.
+ */
+const madeHere = new Set<string>();
+
 /** `<prefix><seconds, base 36>_<random>`: when it was made, readable from its name. */
 export function transientName(prefix: typeof SCRATCH_PREFIX | typeof NEW_TEMPLATE_PREFIX, now = Date.now()): string {
-  return `${prefix}${Math.floor(now / 1000).toString(36)}_${randomBytes(4).toString('hex')}`;
+  const name = `${prefix}${Math.floor(now / 1000).toString(36)}_${randomBytes(4).toString('hex')}`;
+  madeHere.add(name);
+  return name;
 }
 
 /** The quoted name, after checking it is one of ours. */
@@ -60,6 +68,7 @@ export class ShadowDatabases {
     // WITH (FORCE) ends sessions still on it — only ever sessions on a database of ours.
     const force = this.server.versionNum >= 130000 ? ' WITH (FORCE)' : '';
     await this.server.admin.query(`DROP DATABASE IF EXISTS ${own(name)}${force}`);
+    madeHere.delete(name);
   }
 
   async comment(name: string, text: string): Promise<void> {
@@ -82,7 +91,8 @@ export class ShadowDatabases {
 
   /**
    * Scratch databases and half-made templates of runs that ended without dropping theirs (a
-   * killed process): on the embedded server every one (only this process uses it); on a shared
+   * killed process): on the embedded server every one this process did not make (only this process
+   * uses the server); on a shared
    * server those older than a day that nobody is connected to.
    */
   async dropStaleTransients(now = Date.now()): Promise<number> {
@@ -93,6 +103,7 @@ export class ShadowDatabases {
     );
     let dropped = 0;
     for (const { name, sessions } of rows) {
+      if (madeHere.has(name)) continue;
       const made = parseInt(name.split('_').at(-2) ?? '', 36) * 1000;
       const stale = this.server.exclusive || (sessions === 0 && Number.isFinite(made) && now - made > STALE_SCRATCH_MS);
       if (!stale) continue;

@@ -206,4 +206,21 @@ describe('shadow replay (embedded server, the example project)', () => {
     },
     testBudget({ query: 3 }),
   );
+
+  it(
+    "a second shadow opened in the same process clears out leftovers, not the first one's open replays",
+    async () => {
+      const open = replays.at(-1)!;
+      const exists = async (name: string) => (await query(open.databaseUrl.replace(/\/[^/]*$/, '/postgres'), 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length === 1;
+      expect(await exists(open.database)).toBe(true);
+      const config = await loadConfigFile(project.path('polymigrate.config.json'));
+      const second = await openShadow({ config: { ...config, databaseUrl: live.url } });
+      try {
+        expect(await exists(open.database)).toBe(true);
+      } finally {
+        await second.close();
+      }
+    },
+    testBudget({ server: 1, query: 3 }),
+  );
 });
