@@ -41,6 +41,14 @@ async function parser(): Promise<LibPgQuery> {
   return loading;
 }
 
+/**
+ * Start loading the parser now, for a command that will need it after slower work (`plan` loads it
+ * while the shadow starts and copies its template). A failure surfaces at the first parse.
+ */
+export function loadParserSoon(): void {
+  parser().catch(() => undefined);
+}
+
 /** The PostgreSQL major whose grammar the parser implements (for messages). */
 export const PARSER_PG_MAJOR = 17;
 

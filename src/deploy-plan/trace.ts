@@ -208,6 +208,9 @@ class TraceRun {
 
   private async finalChecks(): Promise<void> {
     this.checked = true;
+    // Scoped observations hold every constraint of the database: without a new foreign key there is nothing to look for.
+    const { initial, current } = this.recorder;
+    if (this.scoped && ![...current.constraints.values()].some((c) => c.type === 'foreign key' && !initial.constraints.has(c.oid))) return;
     const t0 = performance.now();
     this.foreignKeys = await foreignKeysWithoutIndex(this.db, new Set(this.recorder.initial.constraints.keys()));
     this.observeMs += performance.now() - t0;

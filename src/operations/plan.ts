@@ -11,6 +11,7 @@
  * 4. Rules, risk and the document (src/deploy-plan/plan-report.ts).
  */
 import { connect } from '../db/connect.js';
+import { loadParserSoon } from '../db/pg-parser.js';
 import { RefusedError } from '../errors.js';
 import { buildDeployPlan } from '../deploy-plan/plan-report.js';
 import { readLiveSnapshot, touchedRelations } from '../deploy-plan/sizes.js';
@@ -43,6 +44,8 @@ export interface PlanReport {
 
 export async function plan(session: Session, options: PlanOptions = {}): Promise<PlanReport> {
   const started = performance.now();
+  // Every traced statement is parsed: the parser (~80 ms) loads while the status is read and the shadow starts.
+  loadParserSoon();
   const warnings: string[] = [];
   const statuses = await collectStatus(session);
   const replayed = statuses.filter((status) => sharesDatabase(session, status.name, warnings, 'plan'));
