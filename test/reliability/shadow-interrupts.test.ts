@@ -43,22 +43,31 @@ let server: TestServer;
 const adminOf = (db: string) => server.adminUrl.replace(/\/postgres$/, `/${db}`);
 const cleanups: Array<() => Promise<void> | void> = [];
 
-beforeAll(async () => {
-  server = await startTestServer();
-  await sql('postgres', `CREATE ROLE ${GATE_ROLE} NOLOGIN`);
-}, testBudget({ server: 1, query: 1 }));
-afterAll(async () => {
-  await server?.stop();
-  results.save(!failed);
-}, testBudget({ server: 1 }));
+beforeAll(
+  async () => {
+    server = await startTestServer();
+    await sql('postgres', `CREATE ROLE ${GATE_ROLE} NOLOGIN`);
+  },
+  testBudget({ server: 1, query: 1 }),
+);
+afterAll(
+  async () => {
+    await server?.stop();
+    results.save(!failed);
+  },
+  testBudget({ server: 1 }),
+);
 beforeEach(({ onTestFailed }) =>
   onTestFailed(() => {
     failed = true;
   }),
 );
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-}, testBudget({ query: 3 }));
+afterEach(
+  async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  },
+  testBudget({ query: 3 }),
+);
 
 async function sql<R extends Record<string, unknown> = Record<string, unknown>>(db: string, text: string, values?: unknown[]): Promise<R[]> {
   const client = new pg.Client({ connectionString: adminOf(db) });
@@ -70,8 +79,12 @@ async function sql<R extends Record<string, unknown> = Record<string, unknown>>(
   }
 }
 
-/** The migration that waits at the gate; its comment says it got through (and committed). */
-const GATE_SQL = `COMMENT ON ROLE ${GATE_ROLE} IS 'a migration got through';\n`;
+/**
+ * The migration that waits at the gate; its comment says it got through (and committed). `tag`
+ * makes its checksum the test's own: the shadow's cache (keyed by checksums) would otherwise hold
+ * another test's replay of it, and the replay would never reach the gate.
+ */
+const gateMigration = (tag: string) => `-- ${tag}\nCREATE TABLE gated (id int);\nCOMMENT ON ROLE ${GATE_ROLE} IS 'a migration got through';\n`;
 
 /** What the role's comment says now: 'a migration got through' once a migration at the gate committed. */
 async function gateComment(): Promise<string | null> {
@@ -173,7 +186,7 @@ async function expectNothingLeft(scratch: string, cachedBefore: string[]): Promi
 
 describe('SIGINT while the shadow replays (verify)', () => {
   it('exits 130 while the migration still waits, leaves no scratch database, session or lock, and the next verify passes', async () => {
-    const { url, project, env } = await liveProject({ '1_base.sql': 'CREATE TABLE base (id int);\n', '2_gate.sql': `CREATE TABLE gated (id int);\n${GATE_SQL}` });
+    const { url, project, env } = await liveProject({ '1_base.sql': 'CREATE TABLE base (id int);\n', '2_gate.sql': gateMigration('verify, one SIGINT') });
     expect((await run('up', project, env)).code).toBe(0);
     const live = await catalogSnapshot(url);
     const cachedBefore = await shadowDatabases();
@@ -204,3 +217,111 @@ describe('SIGINT while the shadow replays (verify)', () => {
     });
   });
 });
+
+describe('SIGINT while plan traces a pending migration', () => {
+  it('exits 130, leaves no scratch database, session or lock, and the next plan runs', async () => {
+    const { url, project, env } = await liveProject({ '1_base.sql': 'CREATE TABLE base (id int);\n' });
+    expect((await run('up', project, env)).code).toBe(0);
+    // Pending: the gate, then one more (the trace stops between migrations: see the note recorded below).
+    project.write('db/2_gate.sql', gateMigration('plan, one SIGINT'));
+    project.write('db/3_after.sql', 'CREATE TABLE after_gate (id int);\n');
+    const live = await catalogSnapshot(url);
+    const cachedBefore = await shadowDatabases();
+    const gate = await Gate.hold();
+    const cli = start('plan', project, env);
+    const waiter = await pollUntil('the trace of 2_gate waits at the gate', () => gate.waiter(), { detail: () => cli.output().stderr });
+    expect(waiter.database).toMatch(/^polymigrate_shadow_run_/);
+    cli.child.kill('SIGINT');
+    // The signal was handled (the command said it is stopping): only then may the migration go on.
+    await pollUntil('plan says it is stopping', () => /SIGINT: stopping/.test(cli.output().stderr), { detail: () => cli.output().stderr });
+    await gate.release();
+    const done = await cli.done;
+    expectInterrupted(done, /while plan traced the pending migrations/);
+    // 'a migration got through': the traced statement was not ended by the signal, it ran once the gate opened.
+    const traceEnded = (await gateComment()) === 'closed';
+    await expectNothingLeft(waiter.database, cachedBefore);
+    expect(await catalogSnapshot(url)).toEqual(live);
+    const again = await run('plan', project, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/2_gate/);
+    expect(transients(await shadowDatabases())).toEqual([]);
+    results.row({
+      case: 'plan: SIGINT while the trace of a pending migration waits on a lock',
+      held: `scratch database dropped, no session or lock left; live database unchanged; next plan exit 0${traceEnded ? '' : ' (the waiting traced statement was not ended by the signal: plan stopped after it, before the next migration)'}`,
+      exit: done.code ?? 'none',
+    });
+  });
+});
+
+describe('a second SIGINT', () => {
+  /**
+   * The second signal must land while the first one's clean-up still runs, and that clean-up takes
+   * milliseconds: so the test holds it too. DROP DATABASE waits for a lock on the database (an
+   * object lock, like the gate's): the test comments on the scratch database in an open
+   * transaction, and sends the second SIGINT once the shadow's DROP is seen waiting for it.
+   */
+  it('exits at once, even while the first one still drops the scratch database; what it leaves, the next run on a shared server keeps (it is under a day old)', async () => {
+    const { url, project, env } = await liveProject({ '1_base.sql': 'CREATE TABLE base (id int);\n', '2_gate.sql': gateMigration('verify, two SIGINTs') });
+    expect((await run('up', project, env)).code).toBe(0);
+    const live = await catalogSnapshot(url);
+    const gate = await Gate.hold();
+    const cli = start('verify', project, env);
+    const { database: scratch } = await pollUntil('the replay waits at the gate', () => gate.waiter(), { detail: () => cli.output().stderr });
+    const dropHold = await holdDatabaseObject(scratch);
+    cleanups.push(() => sql('postgres', `DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`).then(() => undefined));
+    cli.child.kill('SIGINT');
+    const drop = await pollUntil('the first SIGINT drops the scratch database (held by the test)', () => dropHold.waiter(), { detail: () => cli.output().stderr });
+    const signalled = Date.now();
+    cli.child.kill('SIGINT');
+    const done = await cli.done;
+    const ms = Date.now() - signalled;
+    expect(done.code, done.stderr).toBe(130);
+    expect(ms).toBeLessThan(EXIT_MS);
+    expect(done.stderr).not.toMatch(/^\s+at /m);
+    await gate.release();
+    // The first SIGINT had ended the replay's session before its DROP: the gated migration never committed.
+    expect(await gateComment()).toBe('closed');
+    // The DROP the process had sent is still waiting; end it, as if the second signal had come before it was sent.
+    await sql('postgres', 'SELECT pg_terminate_backend($1)', [drop.pid]);
+    await dropHold.release();
+    expect(await shadowDatabases()).toContain(scratch);
+    expect(await sessionsOn(scratch)).toBe(0);
+    await pollUntil('no advisory lock held on the server', async () => (await advisoryLocks()) === 0, { timeoutMs: budget(STEP_MS.query) });
+    expect(await catalogSnapshot(url)).toEqual(live);
+    // The next run works, and leaves the other run's scratch database alone: on a server given as
+    // --shadow-url, only transients older than a day are taken for a dead run's (dropStaleTransients).
+    const again = await run('verify', project, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(transients(await shadowDatabases())).toEqual([scratch]);
+    results.row({
+      case: 'verify: a second SIGINT while the first still drops the scratch database',
+      held: 'exited at once; the migration never committed; the scratch database stays, and the next verify (exit 0) keeps it: on a --shadow-url server only transients a day old are dropped',
+      exit: done.code ?? 'none',
+      ms,
+    });
+  });
+});
+
+/** An open transaction that commented on a database: its DROP waits until `release()`. */
+async function holdDatabaseObject(database: string): Promise<{ waiter(): Promise<{ pid: number } | undefined>; release(): Promise<void> }> {
+  const holder = new pg.Client({ connectionString: adminOf('postgres'), application_name: 'test drop hold' });
+  await holder.connect();
+  await holder.query(`BEGIN; COMMENT ON DATABASE ${database} IS 'held by the test'`);
+  const release = async () => {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end().catch(() => undefined);
+  };
+  cleanups.push(release);
+  return {
+    release,
+    waiter: async () =>
+      (
+        await sql<{ pid: number }>(
+          'postgres',
+          `SELECT l.pid FROM pg_locks l WHERE l.locktype = 'object' AND NOT l.granted AND l.mode = 'AccessExclusiveLock'
+            AND l.classid = 'pg_database'::regclass AND l.objid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+          [database],
+        )
+      )[0],
+  };
+}
