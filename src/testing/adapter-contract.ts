@@ -176,7 +176,7 @@ function recordAppliedCases(fixture: ContractFixture, suite: SuiteState, env: Co
           expect(report.results.map((r) => [r.id, r.status])).toEqual(split.applied.map((id) => [id, 'applied']));
         }
         const before = await catalogSnapshot(url);
-        state.objectsBefore = await applicationObjects(url, adapter);
+        state.objectsBefore = await applicationObjects(session, url, adapter);
         // A row written through a connection of its own would survive this ROLLBACK.
         await recordInTransaction(session, adapter, split.recorded, 'ROLLBACK');
         expect(await catalogSnapshot(url)).toEqual(before);
@@ -218,7 +218,7 @@ async function checkRecorded(fixture: ContractFixture, adapter: MigrationAdapter
   const session = sessionFor(adapter, url);
   try {
     await recordInTransaction(session, adapter, split.recorded, 'COMMIT');
-    expect(await applicationObjects(url, adapter)).toEqual(objectsBefore);
+    expect(await applicationObjects(session, url, adapter)).toEqual(objectsBefore);
     const history = (await adapter.history.read(await session.db())).filter((h) => h.state === 'applied');
     // In the engine's order: the order `recordApplied` was given them, after what `up` applied.
     expect(history.map((h) => h.id)).toEqual([...split.applied, ...split.recorded]);
@@ -253,8 +253,8 @@ async function recordInTransaction(session: Session, adapter: MigrationAdapter, 
  * engine's history tables (and the schema that holds only those, drizzle's \`drizzle\`), which
  * `recordApplied` may create. Equal before and after means none of the migrations' SQL ran.
  */
-async function applicationObjects(url: string, adapter: MigrationAdapter): Promise<string> {
-  const exclude = await historyExclusions('polymigrate', [adapter]);
+async function applicationObjects(session: Session, url: string, adapter: MigrationAdapter): Promise<string> {
+  const exclude = await historyExclusions(session.config.journalSchema, [adapter]);
   const historySchemas = new Set(exclude.tables.flatMap((t) => (t.schema ? [t.schema] : [])));
   const model = await withDb(url, (client) => introspectSchema(client, { exclude }));
   const objects = [...model.objects.values()].filter((o) => !(o.kind === 'schema' && historySchemas.has(o.name)));
