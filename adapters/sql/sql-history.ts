@@ -93,8 +93,10 @@ export function polymigrateHistory(schema: string, engine: string): SqlHistorySt
         ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`;
     },
     async markApplied(db, row) {
+      // clock_timestamp(), not the default now(): `baseline` marks several in one transaction, where
+      // now() is one instant, and read() orders by applied_at (then id, as text: 10_x before 1_y).
       await db.query(
-        `INSERT INTO ${table} (engine, id, checksum, finished_at, duration_ms) VALUES ($1, $2, $3, now(), $4)
+        `INSERT INTO ${table} (engine, id, checksum, applied_at, finished_at, duration_ms) SELECT $1, $2, $3, t.at, t.at, $4::int FROM (SELECT clock_timestamp() AS at) AS t
         ON CONFLICT (engine, id) DO UPDATE SET checksum = EXCLUDED.checksum, finished_at = now(), duration_ms = EXCLUDED.duration_ms`,
         [engine, row.id, row.checksum, row.durationMs ?? null],
       );

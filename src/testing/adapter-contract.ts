@@ -9,7 +9,9 @@ import { down } from '../operations/down.js';
 import { resolve } from '../operations/resolve.js';
 import { status } from '../operations/status.js';
 import { up } from '../operations/up.js';
+import { introspectSchema } from '../schema/introspect.js';
 import { Session } from '../session.js';
+import { historyExclusions } from '../verify/history-exclusions.js';
 import { catalogSnapshot } from './catalog-snapshot.js';
 
 /**
@@ -42,6 +44,14 @@ export interface ContractFixture {
   modify?(id: string): () => void;
   /** Write a migration, after all others, that must run outside a transaction (CREATE INDEX CONCURRENTLY). */
   addNonTransactional?(): { id: string };
+  /**
+   * Where the `history.recordApplied` cases start recording, as an index into `expectedOrder`: the
+   * migrations before it are applied with `up` first, on the cases' own database. Default 0: record
+   * on an empty database, where `recordApplied` creates the history table as the engine would.
+   * Payload: 1 — its history table is made by its first migration, so on an empty database its
+   * `recordApplied` refuses (the schema it would vouch for is not there).
+   */
+  recordAppliedFrom?: number;
 }
 
 /** Where the suite gets its database (one per adapter suite; dropped at the end). */
@@ -62,7 +72,9 @@ interface SuiteState {
 
 /**
  * The suite every adapter passes: discovery, history, apply, revert, create, against real PostgreSQL.
- * The cases share one database and run in the order declared (each starts where the last one left it).
+ * The cases share one database and run in the order declared (each starts where the last one left it),
+ * except the `recordApplied` cases, which need an empty database of their own (they run the same
+ * adapter on it: an adapter takes its database from each call's context, never from `setup`).
  */
 export function adapterContract(engineLabel: string, fixture: ContractFixture, env: ContractEnvironment): void {
   describe(`adapter contract: ${engineLabel}`, fixture.testTimeoutMs ? { timeout: fixture.testTimeoutMs } : {}, () => {
@@ -79,6 +91,7 @@ export function adapterContract(engineLabel: string, fixture: ContractFixture, e
     });
 
     discoveryCases(fixture, suite);
+    recordAppliedCases(fixture, suite, env);
     applyAndRevertCases(fixture, suite);
     runEdgeCases(fixture, suite);
     failureAndCreateCases(fixture, suite);
@@ -118,6 +131,134 @@ function discoveryCases(fixture: ContractFixture, suite: SuiteState): void {
     }
     expect(await catalogSnapshot(db.url)).toEqual(before);
   });
+}
+
+/** Which migrations the `recordApplied` cases apply with `up` first, record, and leave for `up` afterwards. */
+function recordAppliedSplit(fixture: ContractFixture): { applied: string[]; recorded: string[]; rest: string[] } {
+  const order = fixture.expectedOrder;
+  const from = fixture.recordAppliedFrom ?? 0;
+  // At least one recorded; one left for `up` when the fixture has enough.
+  const end = Math.max(from + 1, order.length - 1);
+  return { applied: order.slice(0, from), recorded: order.slice(from, end), rest: order.slice(end) };
+}
+
+/** What the `recordApplied` cases share: their own database, and the state the first case found. */
+interface RecordState {
+  db?: Awaited<ReturnType<ContractEnvironment['createDatabase']>>;
+  /** The application's objects before anything was recorded (history tables and journal left out). */
+  objectsBefore?: string;
+}
+
+/**
+ * `history.recordApplied` (what `baseline` calls): rows as the engine writes them, nothing of the
+ * migrations run, written through the transaction the core opened. On a database of its own, since
+ * the shared one must stay empty for the apply cycle; the three cases run in this order.
+ */
+function recordAppliedCases(fixture: ContractFixture, suite: SuiteState, env: ContractEnvironment): void {
+  describe('history.recordApplied', () => {
+    const state: RecordState = {};
+    const split = recordAppliedSplit(fixture);
+    beforeAll(async () => {
+      if (suite.adapter.history.recordApplied) state.db = await env.createDatabase();
+    });
+    afterAll(async () => {
+      await state.db?.drop();
+    });
+
+    it('leaves no row and no object when the transaction around it rolls back', async (context) => {
+      if (!state.db) return context.skip('this engine has no history.recordApplied');
+      const { adapter } = suite;
+      const url = state.db.url;
+      const session = sessionFor(adapter, url);
+      try {
+        if (split.applied.length > 0) {
+          const report = await up(session, { to: { engine: adapter.name, id: split.applied.at(-1)! } });
+          expect(report.results.map((r) => [r.id, r.status])).toEqual(split.applied.map((id) => [id, 'applied']));
+        }
+        const before = await catalogSnapshot(url);
+        state.objectsBefore = await applicationObjects(session, url, adapter);
+        // A row written through a connection of its own would survive this ROLLBACK.
+        await recordInTransaction(session, adapter, split.recorded, 'ROLLBACK');
+        expect(await catalogSnapshot(url)).toEqual(before);
+      } finally {
+        await session.close();
+      }
+    });
+
+    it('records migrations as applied without running any of their SQL', async (context) => {
+      if (!state.db) return context.skip('this engine has no history.recordApplied');
+      if (state.objectsBefore === undefined) throw new Error('the rolled-back case before this one did not finish');
+      await checkRecorded(fixture, suite.adapter, state.db.url, state.objectsBefore);
+    });
+
+    it('up afterwards runs only the migrations that were not recorded', async (context) => {
+      if (!state.db) return context.skip('this engine has no history.recordApplied');
+      const { adapter } = suite;
+      const session = sessionFor(adapter, state.db.url);
+      try {
+        const report = await up(session);
+        expect(report.outcome).toBe('succeeded');
+        expect(report.results.map((r) => [r.id, r.status])).toEqual(split.rest.map((id) => [id, 'applied']));
+        expect((await status(session)).upToDate).toBe(true);
+        // An engine that records checksums for what `up` applies records them for what it did not run too.
+        const history = await adapter.history.read(await session.db());
+        if (history.some((h) => split.rest.includes(h.id) && h.checksum !== undefined)) {
+          expect(history.filter((h) => split.recorded.includes(h.id) && h.checksum === undefined)).toEqual([]);
+        }
+      } finally {
+        await session.close();
+      }
+    });
+  });
+}
+
+/** Record for real, then: no object of the migrations exists, and history and status say applied, as the engine orders and checksums them. */
+async function checkRecorded(fixture: ContractFixture, adapter: MigrationAdapter, url: string, objectsBefore: string): Promise<void> {
+  const split = recordAppliedSplit(fixture);
+  const session = sessionFor(adapter, url);
+  try {
+    await recordInTransaction(session, adapter, split.recorded, 'COMMIT');
+    expect(await applicationObjects(session, url, adapter)).toEqual(objectsBefore);
+    const history = (await adapter.history.read(await session.db())).filter((h) => h.state === 'applied');
+    // In the engine's order: the order `recordApplied` was given them, after what `up` applied.
+    expect(history.map((h) => h.id)).toEqual([...split.applied, ...split.recorded]);
+    const discovered = new Map((await adapter.source.discover()).map((m) => [m.id, m]));
+    for (const entry of history) {
+      if (entry.checksum !== undefined) expect([entry.id, entry.checksum]).toEqual([entry.id, discovered.get(entry.id)!.checksum]);
+    }
+    const states = (await status(session)).engines[0]!.migrations.map((m) => [m.id, m.state]);
+    expect(states).toEqual(fixture.expectedOrder.map((id) => [id, split.rest.includes(id) ? 'pending' : 'applied']));
+  } finally {
+    await session.close();
+  }
+}
+
+/** `recordApplied(ids)` the way `baseline` calls it: in ONE transaction on the session's connection, ended with `end`. */
+async function recordInTransaction(session: Session, adapter: MigrationAdapter, ids: string[], end: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  const migrations = (await adapter.source.discover()).filter((m) => ids.includes(m.id));
+  expect(migrations.map((m) => m.id)).toEqual(ids);
+  const db = await session.db();
+  await db.query('BEGIN');
+  try {
+    await adapter.history.recordApplied!(migrations, { db, databaseUrl: session.engineUrl(adapter.name) });
+  } catch (error) {
+    await db.query('ROLLBACK');
+    throw error;
+  }
+  await db.query(end);
+}
+
+/**
+ * The application's schema, as `verify` reads it: every object but polymigrate's journal and the
+ * engine's history tables (and the schema that holds only those, drizzle's \`drizzle\`), which
+ * `recordApplied` may create. Equal before and after means none of the migrations' SQL ran.
+ */
+async function applicationObjects(session: Session, url: string, adapter: MigrationAdapter): Promise<string> {
+  const exclude = await historyExclusions(session.config.journalSchema, [adapter]);
+  const historySchemas = new Set(exclude.tables.flatMap((t) => (t.schema ? [t.schema] : [])));
+  const model = await withDb(url, (client) => introspectSchema(client, { exclude }));
+  const objects = [...model.objects.values()].filter((o) => !(o.kind === 'schema' && historySchemas.has(o.name)));
+  return JSON.stringify(objects.sort((a, b) => a.key.localeCompare(b.key)));
 }
 
 /** Apply everything, apply again (nothing), then down and up: the core cycle, in this order. */

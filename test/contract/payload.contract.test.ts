@@ -38,6 +38,8 @@ adapterContract(
       });
     },
     cleanup: () => project.cleanup(),
+    // payload_migrations is made by Payload's first migration: recordApplied refuses without it.
+    recordAppliedFrom: 1,
     // The slowest test runs Payload twice (down, then up again).
     testTimeoutMs: testBudget({ payload: 2, query: 2 }),
   },
