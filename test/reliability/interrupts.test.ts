@@ -159,12 +159,24 @@ describe('SIGINT in other places', () => {
     await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
     const run = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
     await until('the migration waits at the barrier', waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`));
-    const signalled = Date.now();
+    // The first SIGINT ends the step; recording the run as interrupted then waits on the run's row,
+    // which the test holds (FOR NO KEY UPDATE lets the step's journal rows reference it meanwhile).
+    // Two signals sent back to back would arrive as one: the second goes once the first is handled.
+    const journal = await connected(db.url);
+    await journal.query("BEGIN; SELECT 1 FROM polymigrate.runs WHERE outcome = 'running' FOR NO KEY UPDATE");
     run.child.kill('SIGINT');
+    await until(
+      'the interrupted run waits to record itself',
+      async () => (await journal.query("SELECT 1 FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")).rows.length > 0,
+    );
+    expect(run.output().stderr).toMatch(/SIGINT: stopping/);
+    expect(run.child.exitCode).toBeNull();
+    const signalled = Date.now();
     run.child.kill('SIGINT');
     const done = await run.done;
     expect(done.code).toBe(130);
     expect(Date.now() - signalled).toBeLessThan(EXIT_MS);
+    await journal.query('COMMIT');
     await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
   });
 

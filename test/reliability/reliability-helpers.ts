@@ -222,7 +222,9 @@ export function spawnCli(args: string[], options: { cwd: string; env?: Record<st
   const timeoutMs = options.timeoutMs ?? budget(STEP_MS.cli);
   const timer = setTimeout(() => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    stderr += `\n[test] polymigrate ${args.join(' ')} was still running after ${timeoutMs} ms (its budget): killed\n`;
+    // The arguments may hold a URL with a password (--shadow-url): masked, or the secrets check would fail too.
+    const shown = args.join(' ').replace(/(:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+    stderr += `\n[test] polymigrate ${shown} was still running after ${timeoutMs} ms (its budget): killed\n`;
     child.kill('SIGKILL');
   }, timeoutMs);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
