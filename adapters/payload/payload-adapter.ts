@@ -52,7 +52,7 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
       // Exactly the planned migrations, newest first (the order the core hands them over).
       revertBatch: (migrations, ctx) => runtime.batch('down', migrations, ctx),
     },
-    warmUp: ({ databaseUrl }) => runtime.warmUp(databaseUrl),
+    warmUp: ({ databaseUrl, lockTimeoutMs }) => runtime.warmUp(databaseUrl, lockTimeoutMs),
     close: () => runtime.close(),
     rollbackHint(migration, id) {
       if (!migration) {

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installHint, isMissingPackage, OPTIONAL_PEERS, type OptionalPeer } from '../../src/peers/missing-peer.js';
-import { CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest } from './runner-protocol.js';
+import { CONFIG_PATH_ENV, DATABASE_URL_ENV, LOCK_TIMEOUT_ENV, type RunnerCommand, type RunnerError, type RunnerEvent, type RunnerMigration, type RunnerRequest } from './runner-protocol.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Payload is loaded at runtime from the user's project, untyped here. */
 type Loose = any;
@@ -229,6 +229,13 @@ function neutralise(config: Loose, databaseUrl: string | undefined): void {
       adapter.prodMigrations = undefined;
       // The database polymigrate planned against, whatever variable the config reads its URL from.
       if (databaseUrl) adapter.poolOptions = { ...adapter.poolOptions, connectionString: databaseUrl };
+      // --ddl-lock-timeout: every connection of the pool bounds its lock waits, as polymigrate's own do
+      // (the pool's `options`, added to whatever the config gives it; PGOPTIONS would lose to those).
+      const lockTimeoutMs = process.env[LOCK_TIMEOUT_ENV];
+      if (lockTimeoutMs) {
+        const options = [adapter.poolOptions?.options, `-c lock_timeout=${Number(lockTimeoutMs)}`].filter(Boolean).join(' ');
+        adapter.poolOptions = { ...adapter.poolOptions, options };
+      }
       return adapter;
     },
   };

@@ -16,7 +16,7 @@ function stepError(error: RunnerError): Error {
   });
 }
 
-type RunContext = Pick<StepContext, 'log' | 'signal' | 'afterStep'> & { databaseUrl?: string };
+type RunContext = Pick<StepContext, 'log' | 'signal' | 'afterStep' | 'lockTimeoutMs'> & { databaseUrl?: string };
 
 /**
  * Payload's runtime for one engine entry: a child process (payload-runner.ts) that loads Payload
@@ -41,10 +41,10 @@ export class PayloadRuntime {
   }
 
   /** Start a child now; a missing secret or config is reported by the first request instead. */
-  warmUp(databaseUrl: string): void {
+  warmUp(databaseUrl: string, lockTimeoutMs?: number): void {
     if (this.warm) return;
     try {
-      this.warm = this.startChild(databaseUrl);
+      this.warm = this.startChild(databaseUrl, lockTimeoutMs);
     } catch {
       this.warm = undefined;
     }
@@ -111,11 +111,12 @@ export class PayloadRuntime {
     return { PAYLOAD_SECRET: this.secret };
   }
 
-  private startChild(databaseUrl: string | undefined): PayloadChild {
+  private startChild(databaseUrl: string | undefined, lockTimeoutMs: number | undefined): PayloadChild {
     return startPayloadChild({
       configPath: this.configPath,
       env: this.payloadEnv(),
       ...(databaseUrl ? { databaseUrl } : {}),
+      ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
       // Payload resolves a relative migrationDir and other paths against the cwd: the config's folder.
       cwd: path.dirname(this.configPath),
     });
@@ -124,11 +125,11 @@ export class PayloadRuntime {
   private async run(request: RunnerRequest, ctx: RunContext): Promise<PayloadChildResult> {
     let child = this.warm;
     this.warm = undefined;
-    if (child && child.databaseUrl !== ctx.databaseUrl) {
+    if (child && (child.databaseUrl !== ctx.databaseUrl || child.lockTimeoutMs !== ctx.lockTimeoutMs)) {
       void child.stop();
       child = undefined;
     }
-    const started = child ?? this.startChild(ctx.databaseUrl);
+    const started = child ?? this.startChild(ctx.databaseUrl, ctx.lockTimeoutMs);
     const pause = new PauseBetween(started, ctx.afterStep);
     const result = await started.run(request, {
       timeoutMs: this.options.timeoutSeconds * 1000,

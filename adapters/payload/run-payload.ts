@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../../src/errors.js';
-import { CONFIG_PATH_ENV, DATABASE_URL_ENV, type RunnerCommand, type RunnerEvent, type RunnerRequest } from './runner-protocol.js';
+import { CONFIG_PATH_ENV, DATABASE_URL_ENV, LOCK_TIMEOUT_ENV, type RunnerCommand, type RunnerEvent, type RunnerRequest } from './runner-protocol.js';
 
 /**
  * The compiled child script. Beside this module in dist/; when polymigrate runs from its
@@ -28,6 +28,8 @@ export interface PayloadChildOptions {
   /** Environment for Payload: secrets travel here, never in argv. */
   env: Record<string, string>;
   databaseUrl?: string;
+  /** --ddl-lock-timeout: every connection of Payload's pool runs with this lock_timeout. */
+  lockTimeoutMs?: number;
   cwd: string;
 }
 
@@ -49,6 +51,7 @@ export interface PayloadChildResult {
 /** A started runner: it loads Payload and its config, then waits for its one request. */
 export interface PayloadChild {
   readonly databaseUrl: string | undefined;
+  readonly lockTimeoutMs: number | undefined;
   /** Send the request and collect everything the child said, from its start to its exit. */
   run(request: RunnerRequest, options: PayloadRunOptions): Promise<PayloadChildResult>;
   /** Let it start the next migration after a `step` event that said `waiting` (RunnerRequest.pauseBetween). */
@@ -81,6 +84,7 @@ function childEnvironment(options: PayloadChildOptions): NodeJS.ProcessEnv {
     env[DATABASE_URL_ENV] = options.databaseUrl;
     env.DATABASE_URL = options.databaseUrl;
   }
+  if (options.lockTimeoutMs !== undefined) env[LOCK_TIMEOUT_ENV] = String(Math.max(1, Math.round(options.lockTimeoutMs)));
   return env;
 }
 
@@ -178,6 +182,7 @@ export function startPayloadChild(options: PayloadChildOptions): PayloadChild {
 
   return {
     databaseUrl: options.databaseUrl,
+    lockTimeoutMs: options.lockTimeoutMs,
 
     async run(request, run) {
       if (requested) throw new RuntimeError('internal: a Payload child process takes one request.');

@@ -14,6 +14,8 @@
 export const CONFIG_PATH_ENV = 'POLYMIGRATE_PAYLOAD_CONFIG';
 /** The database URL polymigrate uses for this engine; the child points Payload's pool at it. */
 export const DATABASE_URL_ENV = 'POLYMIGRATE_PAYLOAD_DATABASE_URL';
+/** --ddl-lock-timeout in ms: the child adds `-c lock_timeout=…` to the options of Payload's pool. */
+export const LOCK_TIMEOUT_ENV = 'POLYMIGRATE_PAYLOAD_LOCK_TIMEOUT_MS';
 
 export interface RunnerMigration {
   /** Payload's migration name: the file name before the first dot. */

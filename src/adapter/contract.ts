@@ -170,6 +170,11 @@ export interface StepContext {
   /** Aborted when the run is cancelled (SIGINT) or times out. */
   signal?: AbortSignal;
   /**
+   * --ddl-lock-timeout, in ms: the lock_timeout for every session the engine opens itself (Payload's
+   * child process). The core sets it on `db` itself; SQL runners get it as a session statement.
+   */
+  lockTimeoutMs?: number;
+  /**
    * Set for batch runners that declare `pausesBetweenSteps`, when the caller must see the database
    * between migrations (the shadow replay's attribution): await it with a migration's id after
    * that migration has committed and before the next one starts. The core calls it itself for
@@ -391,6 +396,8 @@ export interface MigrationAdapter<Meta = unknown> {
 export interface WarmUpContext {
   /** The database URL the engine's steps will get as `StepContext.databaseUrl`. */
   databaseUrl: string;
+  /** What the engine's steps will get as `StepContext.lockTimeoutMs`. */
+  lockTimeoutMs?: number;
 }
 
 export type Direction = 'up' | 'down';

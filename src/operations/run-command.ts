@@ -88,7 +88,8 @@ function warmUp(session: Session, adapters: Map<string, MigrationAdapter>, plan:
     if (!adapter.warmUp) continue;
     warmed.push(adapter);
     try {
-      adapter.warmUp({ databaseUrl: session.engineUrl(name) });
+      const lockTimeoutMs = session.lockRetry?.lockTimeoutMs;
+      adapter.warmUp({ databaseUrl: session.engineUrl(name), ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}) });
     } catch {
       // reported by the engine's first step
     }

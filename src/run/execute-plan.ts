@@ -114,6 +114,7 @@ async function runAdapterGroup(group: PlannedStep[], adapter: MigrationAdapter, 
       databaseUrl,
       log: stepLogger(ctx, step.engine, step.id),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.lockRetry ? { lockTimeoutMs: ctx.lockRetry.lockTimeoutMs } : {}),
     };
     let committed = false;
     try {
@@ -162,6 +163,7 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
     databaseUrl: ctx.engineUrl(adapter.name),
     log: stepLogger(ctx, first.engine),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.lockRetry ? { lockTimeoutMs: ctx.lockRetry.lockTimeoutMs } : {}),
     ...(hook.afterStep ? { afterStep: hook.afterStep } : {}),
   };
   let batch: BatchStepResult[];

@@ -2,7 +2,9 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
+import { PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import { runCli } from '../helpers/run-cli.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { jsonLogLines, spawnCli } from './reliability-helpers.js';
 
@@ -132,6 +134,59 @@ describe('lock queues', () => {
     expect(await query(db.url, "SELECT id FROM polymigrate.sql_migrations WHERE id = '2_alter'")).toEqual([]);
     results.row({ case: '--ddl-retries 2 used up while the reader stays', held: 'failed with code 55P03 naming the blocking session; no column, no history row', exit: out.code });
   });
+
+  it(
+    "--ddl-lock-timeout bounds a Payload migration's lock waits too: Payload's own connections time out, nothing of the migration stays, and it applies once the reader is gone",
+    async () => {
+      const db = await createTestDatabase('lockq_payload');
+      const project = payloadProject('pm-lockq-payload-');
+      cleanups.push(
+        () => db.drop(),
+        () => project.cleanup(),
+      );
+      const env = { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET };
+      const cli = (args: string[]) => runCli(args, { cwd: project.dir, env, timeoutMs: budget(STEP_MS.payload + STEP_MS.cli) });
+      expect((await cli(['up'])).code).toBe(0);
+      await query(db.url, 'CREATE TABLE busy (id int); INSERT INTO busy VALUES (1)');
+      const name = '20261124_000000_alter_busy';
+      project.write(
+        `payload/migrations/${name}.ts`,
+        `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
+export async function up({ db }: MigrateUpArgs): Promise<void> {
+  await db.execute(sql\`ALTER TABLE "busy" ADD COLUMN "c" int\`)
+}
+export async function down({ db }: MigrateDownArgs): Promise<void> {
+  await db.execute(sql\`ALTER TABLE "busy" DROP COLUMN "c"\`)
+}
+`,
+      );
+      const index = project.read('payload/migrations/index.ts');
+      project.write('payload/migrations/index.ts', `import * as alter from './${name}';\n${index.replace(/\n\];\s*$/, `\n  { up: alter.up, down: alter.down, name: '${name}' },\n];\n`)}`);
+      const reader = new pg.Client({ connectionString: db.url, application_name: 'reporting job' });
+      await reader.connect();
+      cleanups.push(() => reader.end().catch(() => undefined));
+      await reader.query('BEGIN');
+      await reader.query('SELECT * FROM busy');
+      // Without the timeout this run would wait for the reader as long as it stays.
+      const timedOut = await cli(['up', '--ddl-lock-timeout', '0.5', '--json']);
+      expect(timedOut.code, timedOut.stderr).toBe(1);
+      const failure = timedOut.json().results.find((r: any) => r.status === 'failed');
+      expect(failure).toMatchObject({ engine: 'cms', id: name });
+      expect(failure.error.message).toMatch(/lock timeout/);
+      expect(await hasColumn(db.url)).toBe(false);
+      expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
+      await reader.query('COMMIT');
+      const applied = await cli(['up', '--ddl-lock-timeout', '0.5']);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(await hasColumn(db.url)).toBe(true);
+      results.row({
+        case: '--ddl-lock-timeout 0.5 on a Payload migration while the reader stays',
+        held: "Payload's connection gave up after 0.5 s; no column, no payload_migrations row; applied once the reader was gone",
+        exit: timedOut.code,
+      });
+    },
+    testBudget({ payload: 3, cli: 3, query: 4 }),
+  );
 
   it('CREATE INDEX CONCURRENTLY that times out waiting for a writer: the INVALID index it leaves is named, and it is not retried over it', async () => {
     const { db, project, reader } = await setUp({ '2_index.sql': '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY busy_id ON busy (id);\n' });
