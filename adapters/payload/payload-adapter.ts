@@ -5,6 +5,7 @@ import type { PayloadEngineOptions } from './config.js';
 import { discoverPayloadMigrations } from './payload-files.js';
 import { isDevPushMarker, payloadProblems, readPayloadHistory, recordPayloadApplied } from './payload-history.js';
 import { PayloadRuntime } from './payload-runtime.js';
+import { PAYLOAD_APPLICATION_NAME } from '../../src/run/interrupt.js';
 
 /**
  * Payload CMS migrations, run by Payload's own runtime in a child process (payload-runner.ts).
@@ -48,6 +49,8 @@ export function createPayloadAdapter(env: AdapterEnvironment): MigrationAdapter 
       granularity: 'batch',
       // The child pauses after each committed migration when asked (the shadow replay).
       pausesBetweenSteps: true,
+      // Every connection of the child carries this name (PGAPPNAME): its lock waits are reported, and Ctrl-C ends them.
+      ownSessions: { applicationName: PAYLOAD_APPLICATION_NAME },
       applyBatch: (migrations, ctx) => runtime.batch('up', migrations, ctx),
       // Exactly the planned migrations, newest first (the order the core hands them over).
       revertBatch: (migrations, ctx) => runtime.batch('down', migrations, ctx),

@@ -16,7 +16,7 @@ function stepError(error: RunnerError): Error {
   });
 }
 
-type RunContext = Pick<StepContext, 'log' | 'signal' | 'afterStep' | 'lockTimeoutMs'> & { databaseUrl?: string };
+type RunContext = Pick<StepContext, 'log' | 'signal' | 'afterStep' | 'lockTimeoutMs' | 'stepEnded'> & { databaseUrl?: string };
 
 /**
  * Payload's runtime for one engine entry: a child process (payload-runner.ts) that loads Payload
@@ -136,6 +136,7 @@ export class PayloadRuntime {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onEvent: (event: RunnerEvent) => {
         if (event.type === 'step' && event.waiting) pause.stepCommitted(event.name);
+        if (event.type === 'step') ctx.stepEnded?.(event.name);
         if (event.type !== 'log') return;
         if (event.level >= 40) ctx.log.warn(event.msg);
         else ctx.log.info(event.msg);

@@ -181,6 +181,11 @@ export interface StepContext {
    * every committed migration the runner did not call it for (the last one, typically).
    */
   afterStep?(id: string): Promise<void>;
+  /**
+   * Batch runners may call it as each migration of the batch ends (committed or failed): the core
+   * then knows which one runs (a lock wait is reported on it). Optional on both sides.
+   */
+  stepEnded?(id: string): void;
 }
 
 /** Where migrations come from (part 1 of an adapter). */
@@ -293,6 +298,11 @@ export interface BatchRunner<Meta = unknown> {
    * one per call.
    */
   pausesBetweenSteps?: boolean;
+  /**
+   * The application_name of the sessions the engine opens itself (Payload's child): while a batch
+   * runs, the core reports their lock waits ("waiting on a lock") as it does for its own sessions.
+   */
+  ownSessions?: { applicationName: string };
   /** Must stop at the first failure and report every migration it touched. */
   applyBatch(migrations: Array<DiscoveredMigration<Meta>>, ctx: StepContext): Promise<BatchStepResult[]>;
   /** Required unless `capabilities.rollback` is 'none'. */

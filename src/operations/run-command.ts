@@ -180,12 +180,12 @@ function throwIfInterrupted(signal: AbortSignal | undefined, when: string): void
  * What a step session waits for, reported once it has waited a few seconds (a quarter of
  * --ddl-lock-timeout when that is shorter, so a timeout's error can name the blockers).
  */
-async function lockWatcherFor(session: Session, engine: string): Promise<LockWatcher | undefined> {
+async function lockWatcherFor(session: Session, engine: string, sessions?: { applicationName: string }): Promise<LockWatcher | undefined> {
   const url = session.engineUrl(engine);
-  const pid = ((await session.engineDb(engine)) as { processID?: number }).processID;
-  if (!pid) return undefined;
+  const pid = sessions ? undefined : ((await session.engineDb(engine)) as { processID?: number }).processID;
+  if (!sessions && !pid) return undefined;
   const timeoutMs = session.lockRetry?.lockTimeoutMs;
-  return new LockWatcher(pid, {
+  return new LockWatcher(sessions ?? pid!, {
     connect: () => connectDb(url, { purpose: 'watch' }),
     firstMs: Math.min(3_000, timeoutMs !== undefined ? Math.max(100, timeoutMs / 4) : 3_000),
     repeatMs: 10_000,
@@ -232,7 +232,7 @@ async function execute(session: Session, input: RunCommandInput, run: Execution)
       events: session.events,
       ...(signal ? { signal } : {}),
       ...(session.lockRetry ? { lockRetry: session.lockRetry } : {}),
-      lockWatch: (engine) => lockWatcherFor(session, engine),
+      lockWatch: (engine, sessions) => lockWatcherFor(session, engine, sessions),
       ...(input.afterStep ? { afterStep: input.afterStep } : {}),
     });
   } finally {

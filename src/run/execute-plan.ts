@@ -33,8 +33,11 @@ export interface ExecuteContext {
   prepared: Map<PlannedStep, PreparedSqlStep>;
   /** --ddl-lock-timeout / --ddl-retries: every migration's lock waits are bounded, and retried. */
   lockRetry?: LockRetryPolicy;
-  /** Reports what a step session waits for when it waits on a lock (lock-watch.ts). */
-  lockWatch?(engine: string): Promise<LockWatcher | undefined>;
+  /**
+   * Reports what a step session waits for when it waits on a lock (lock-watch.ts): the engine's
+   * connection, or the sessions of an application (Payload's child opens its own).
+   */
+  lockWatch?(engine: string, sessions?: { applicationName: string }): Promise<LockWatcher | undefined>;
   /**
    * Aborted when the process is told to stop: no step starts after it. The caller ends what runs
    * on the server (src/run/interrupt.ts), which fails the running step's query.
@@ -150,6 +153,22 @@ async function runBatchGroup(group: PlannedStep[], adapter: MigrationAdapter, ru
   }
 }
 
+/**
+ * The engine's own sessions (Payload's child) watched while its batch runs: a lock wait is reported
+ * on the migration running then — the first of the batch the engine has not said ended (stepEnded).
+ */
+async function batchWatch(group: PlannedStep[], runner: BatchRunner, ctx: ExecuteContext): Promise<{ stepEnded(id: string): void; close(): Promise<void> } | undefined> {
+  const watcher = runner.ownSessions ? await ctx.lockWatch?.(group[0]!.engine, runner.ownSessions) : undefined;
+  if (!watcher) return undefined;
+  const ended = new Set<string>();
+  watcher.onWait((wait) => {
+    const running = group.find((step) => !ended.has(step.id));
+    if (running) ctx.events.lockWait?.(running, wait);
+  });
+  watcher.started();
+  return { stepEnded: (id) => ended.add(id), close: () => watcher.close() };
+}
+
 async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, runner: BatchRunner, ctx: ExecuteContext, log: RunLog): Promise<void> {
   const first = group[0]!;
   const startedAt = new Date();
@@ -157,6 +176,7 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
   const revertBatch = runner.revertBatch?.bind(runner);
   const run = first.direction === 'up' ? runner.applyBatch.bind(runner) : (revertBatch ?? missingRevert(adapter));
   const hook = batchHook(group, runner, ctx);
+  const watch = await batchWatch(group, runner, ctx);
   const context: StepContext = {
     db: await ctx.engineDb(adapter.name),
     inTransaction: false,
@@ -165,6 +185,7 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.lockRetry ? { lockTimeoutMs: ctx.lockRetry.lockTimeoutMs } : {}),
     ...(hook.afterStep ? { afterStep: hook.afterStep } : {}),
+    ...(watch ? { stepEnded: (id: string) => watch.stepEnded(id) } : {}),
   };
   let batch: BatchStepResult[];
   try {
@@ -174,6 +195,8 @@ async function runBatchCall(group: PlannedStep[], adapter: MigrationAdapter, run
     );
   } catch (error) {
     batch = [{ id: first.id, ok: false, durationMs: Date.now() - startedAt.getTime(), error: error as Error }];
+  } finally {
+    await watch?.close();
   }
   hook.throwIfFailed();
   const committed: PlannedStep[] = [];

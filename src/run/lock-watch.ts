@@ -42,7 +42,10 @@ export interface LockWatchOptions {
   eager?: boolean;
 }
 
-/** Watches one session (by backend pid) while steps run on it. */
+/** Whose waits are watched: one session (its backend pid), or every session of an application (an engine's own client). */
+export type Watched = number | { applicationName: string };
+
+/** Watches one session (by backend pid), or an engine's own sessions (by application name), while steps run. */
 export class LockWatcher {
   private timer: NodeJS.Timeout | undefined;
   private reader: Promise<Queryable & { end(): Promise<void> }> | undefined;
@@ -52,7 +55,7 @@ export class LockWatcher {
   private listener: ((wait: LockWait) => void) | undefined;
 
   constructor(
-    private readonly pid: number,
+    private readonly watched: Watched,
     private readonly options: LockWatchOptions,
   ) {}
 
@@ -108,7 +111,7 @@ export class LockWatcher {
 
   private async look(generation: number): Promise<void> {
     try {
-      const wait = await readLockWait(await this.connect(), this.pid);
+      const wait = await readLockWait(await this.connect(), this.watched);
       if (generation !== this.generation) return; // the step ended meanwhile
       if (wait) {
         this.last = wait;
@@ -121,15 +124,16 @@ export class LockWatcher {
   }
 }
 
-/** What session `pid` waits for right now, with its blockers; undefined when it waits for no lock. */
-export async function readLockWait(db: Queryable, pid: number): Promise<LockWait | undefined> {
+/** What the watched session waits for right now, with its blockers; undefined when it waits for no lock. */
+export async function readLockWait(db: Queryable, watched: Watched): Promise<LockWait | undefined> {
+  const [pid, applicationName] = typeof watched === 'number' ? [watched, null] : [null, watched.applicationName];
   const { rows } = await db.query<{ target: string; mode: string; waited_ms: number; blockers: number[] }>(
     `SELECT coalesce(l.relation::regclass::text, l.locktype) AS target, l.mode,
             (extract(epoch FROM now() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.query_start)) * 1000)::int AS waited_ms,
             pg_blocking_pids(l.pid) AS blockers
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.pid = $1 AND NOT l.granted LIMIT 1`,
-    [pid],
+      WHERE (l.pid = $1 OR a.application_name = $2) AND NOT l.granted LIMIT 1`,
+    [pid, applicationName],
   );
   const row = rows[0];
   if (!row) return undefined;

@@ -136,7 +136,7 @@ describe('lock queues', () => {
   });
 
   it(
-    "--ddl-lock-timeout bounds a Payload migration's lock waits too: Payload's own connections time out, nothing of the migration stays, and it applies once the reader is gone",
+    "Payload's migrations: --ddl-lock-timeout bounds their lock waits (nothing of the migration stays), and without it their wait is reported with the blocker; it applies once the reader is gone",
     async () => {
       const db = await createTestDatabase('lockq_payload');
       const project = payloadProject('pm-lockq-payload-');
@@ -176,12 +176,19 @@ export async function down({ db }: MigrateDownArgs): Promise<void> {
       expect(await hasColumn(db.url)).toBe(false);
       expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
       await reader.query('COMMIT');
-      const applied = await cli(['up', '--ddl-lock-timeout', '0.5']);
+      // Without a timeout the migration waits; what it waits for is reported like any step's, on that migration.
+      await reader.query('BEGIN');
+      await reader.query('SELECT * FROM busy');
+      const run = spawnCli(['up'], { cwd: project.dir, env, secrets: [PAYLOAD_TEST_SECRET], timeoutMs: budget(STEP_MS.payload + STEP_MS.cli) });
+      await seen(run.output, new RegExp(`cms ${name} waits for a lock: AccessExclusiveLock on busy .*blocked by pid \\d+ "reporting job"`), budget(STEP_MS.payload + STEP_MS.cli));
+      expect(await hasColumn(db.url)).toBe(false);
+      await reader.query('COMMIT');
+      const applied = await run.done;
       expect(applied.code, applied.stderr).toBe(0);
       expect(await hasColumn(db.url)).toBe(true);
       results.row({
         case: '--ddl-lock-timeout 0.5 on a Payload migration while the reader stays',
-        held: "Payload's connection gave up after 0.5 s; no column, no payload_migrations row; applied once the reader was gone",
+        held: "Payload's connection gave up after 0.5 s; no column, no payload_migrations row; without the timeout its wait was reported naming the reader, and it applied once the reader was gone",
         exit: timedOut.code,
       });
     },
