@@ -95,6 +95,12 @@ function withFailure(trace: MigrationTrace, notes: string[], failure: string | u
   return failure ? { ...trace, outcome: 'failed', notes: all } : { ...trace, notes: all };
 }
 
+/** The application name the engine's own sessions carry (BatchRunner.ownSessions; Payload's by default). */
+function sessionsOf(target: ShadowTarget, step: PlannedStep): string {
+  const { runner } = target.adapters.get(step.engine)!;
+  return (runner.granularity === 'batch' ? runner.ownSessions?.applicationName : undefined) ?? PAYLOAD_APPLICATION_NAME;
+}
+
 /** `up` of exactly this migration on the shadow, and the statements its engine's sessions sent (when the log can be read). */
 async function runCapturing(target: ShadowTarget, step: PlannedStep): Promise<{ statements: TraceStatement[]; failure: string | undefined }> {
   const lines: string[] = [];
@@ -106,7 +112,7 @@ async function runCapturing(target: ShadowTarget, step: PlannedStep): Promise<{ 
     if (admin) await waitForMarker(target.databaseUrl, lines);
     const failed = report.results.find((r) => r.status === 'failed');
     return {
-      statements: capturedStatements(linesOf(lines, PAYLOAD_APPLICATION_NAME), { file: step.migration.path }),
+      statements: capturedStatements(linesOf(lines, sessionsOf(target, step)), { file: step.migration.path }),
       failure: failed ? (failed.error?.message ?? 'failed') : undefined,
     };
   } finally {
