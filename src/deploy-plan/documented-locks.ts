@@ -67,7 +67,7 @@ function detachConcurrently(node: Record<string, unknown>): string[] {
 }
 
 /** `"schema"."name"` of a RangeVar node (libpg-query JSON), as the statement would resolve it. */
-export function rangeVarName(rangeVar: unknown): string {
+function rangeVarName(rangeVar: unknown): string {
   const rv = (rangeVar ?? {}) as { schemaname?: string; relname?: string };
   return [rv.schemaname, rv.relname]
     .filter((p): p is string => Boolean(p))

@@ -4,14 +4,14 @@ import type { RelationSize } from './types.js';
  * Numbers as a person reads them in a deploy report: "≈48 M rows", "12 GB", "4 min 12 s". Pure.
  */
 
-export function formatRows(rows: number): string {
+function formatRows(rows: number): string {
   if (rows < 1_000) return `${Math.round(rows)} row${Math.round(rows) === 1 ? '' : 's'}`;
   if (rows < 1_000_000) return `≈${trim(rows / 1_000)} k rows`;
   if (rows < 1_000_000_000) return `≈${trim(rows / 1_000_000)} M rows`;
   return `≈${trim(rows / 1_000_000_000)} G rows`;
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;

@@ -27,10 +27,6 @@ export function levelRank(level: FindingLevel): number {
   return LEVELS.indexOf(level);
 }
 
-export function maxLevel<T extends FindingLevel>(levels: readonly T[], floor: T): T {
-  return levels.reduce((best, level) => (levelRank(level) > levelRank(best) ? level : best), floor);
-}
-
 /** Sizes by `schema.name`, as findings name their relations. */
 export type SizeLookup = (relation: { schema: string; name: string }) => RelationSize | undefined;
 
@@ -71,7 +67,7 @@ const WORK_VERB: Record<NonNullable<Impact['work']>, string> = {
 };
 
 /** "rewrites public.events (≈48 M rows, 12 GB) under ACCESS EXCLUSIVE: blocks every read and write for the whole rewrite". */
-export function riskSentence(finding: Finding, size: RelationSize | undefined): string | undefined {
+function riskSentence(finding: Finding, size: RelationSize | undefined): string | undefined {
   const { impact, relation } = finding;
   if (!impact || !relation) return undefined;
   const name = `${relation.schema}.${relation.name}`;

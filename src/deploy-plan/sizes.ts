@@ -82,11 +82,11 @@ const OPEN_TRANSACTIONS = `
 function toSize(row: Record<string, unknown>): RelationSize {
   const base = { schema: String(row.schema), name: String(row.name) };
   if (!row.exists) return { ...base, exists: false };
-  const number = (value: unknown) => (value === null || value === undefined ? {} : { value: Number(value) });
-  const rows = number(row.rows).value;
-  const tableBytes = number(row.table_bytes).value;
-  const indexBytes = number(row.index_bytes).value;
-  const totalBytes = number(row.total_bytes).value;
+  const number = (value: unknown) => (value === null || value === undefined ? undefined : Number(value));
+  const rows = number(row.rows);
+  const tableBytes = number(row.table_bytes);
+  const indexBytes = number(row.index_bytes);
+  const totalBytes = number(row.total_bytes);
   return {
     ...base,
     exists: true,

@@ -25,6 +25,7 @@ import { diffSchemas } from '../schema/diff.js';
 import { summarizeObjects } from '../schema/summary.js';
 import type { Session } from '../session.js';
 import { appliedMigrations, sharesDatabase } from '../verify/applied-migrations.js';
+import { holdsHistory, type HistoryTable } from '../verify/history-exclusions.js';
 import { ownedBy, withOwner } from '../verify/owned-differences.js';
 import { compareWithShadow, type ShadowComparison } from '../verify/shadow-comparison.js';
 import type { BaselineOptions, BaselineReport } from './reports.js';
@@ -37,14 +38,14 @@ export async function baseline(given: Session, engine: string, options: Baseline
   const session = options.dryRun ? given : given.forRun();
   const adapter = await baselineAdapter(session, engine);
   const finish = (report: Omit<BaselineReport, 'durationMs'>): BaselineReport => ({ ...report, durationMs: Math.round(performance.now() - started) });
-  if (options.dryRun) return finish(await compareAndSelect(session, adapter, options));
+  if (options.dryRun) return finish((await compareAndSelect(session, adapter, options)).report);
   refuseKnownTransactionPooler(session.databaseUrl);
   const db = await session.db();
   const lockDb = await session.lockDb();
   await refuseTransactionPooler(session.databaseUrl, { name: 'the lock connection', db: lockDb }, { name: 'the run connection', db });
   const keys = [POLYMIGRATE_LOCK_KEY, ...(adapter.capabilities.lockKeys ?? [])];
   return withAdvisoryLocks(lockDb, session.databaseUrl, keys, { timeoutSeconds: session.lockTimeoutSeconds, journal: session.journal }, async () => {
-    const { report, selection } = await compareAndSelectWith(session, adapter, options);
+    const { report, selection } = await compareAndSelect(session, adapter, options);
     if (report.outcome !== 'planned') return finish(report);
     const runId = await recordBaseline(session, adapter, selection.record, options);
     return finish({ ...report, outcome: 'recorded', runId });
@@ -66,12 +67,8 @@ async function baselineAdapter(session: Session, engine: string): Promise<Migrat
   return adapter;
 }
 
-async function compareAndSelect(session: Session, adapter: MigrationAdapter, options: BaselineOptions): Promise<Omit<BaselineReport, 'durationMs'>> {
-  return (await compareAndSelectWith(session, adapter, options)).report;
-}
-
 /** Read every history, pick what to record, and compare the engine's objects with the shadow. */
-async function compareAndSelectWith(
+async function compareAndSelect(
   session: Session,
   adapter: MigrationAdapter,
   options: BaselineOptions,
@@ -100,7 +97,7 @@ async function compareAndSelectWith(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   warnings.push(...comparison.warnings);
-  const compared = engineDifferences(comparison, engine, await historySchemas(adapter), warnings);
+  const compared = engineDifferences(comparison, engine, (await adapter.history.tables?.()) ?? [], warnings);
   return {
     selection,
     report: { ...base, ...compared, outcome: compared.differences.length > 0 ? 'differences' : 'planned', shadow: comparison.shadow },
@@ -111,11 +108,11 @@ async function compareAndSelectWith(
  * The engine's business: missing or changed objects its migrations create or change. Unexpected
  * objects belong to no migration (reported apart); other engines' differences are `verify`'s.
  */
-function engineDifferences(comparison: ShadowComparison, engine: string, historySchemas: Set<string>, warnings: string[]): Pick<BaselineReport, 'differences' | 'unexpected' | 'summary'> {
+function engineDifferences(comparison: ShadowComparison, engine: string, historyTables: HistoryTable[], warnings: string[]): Pick<BaselineReport, 'differences' | 'unexpected' | 'summary'> {
   const { expected, actual, tracker } = comparison;
   // The schema the engine keeps its history in (drizzle's `drizzle`) exists in the shadow because
   // the replay recorded its migrations there; recording them here creates it too.
-  const all = diffSchemas(expected, actual).filter((d) => !(d.kind === 'missing' && d.objectKind === 'schema' && historySchemas.has(unquoted(d.object))));
+  const all = diffSchemas(expected, actual).filter((d) => !(d.kind === 'missing' && d.objectKind === 'schema' && holdsHistory(historyTables, d.object)));
   const owned = all.filter((d) => d.kind !== 'unexpected' && ownedBy(tracker, d.key, [engine]));
   const others = all.filter((d) => d.kind !== 'unexpected').length - owned.length;
   if (others > 0)
@@ -125,14 +122,4 @@ function engineDifferences(comparison: ShadowComparison, engine: string, history
     unexpected: all.filter((d) => d.kind === 'unexpected').map((d) => withOwner(d, tracker)),
     summary: summarizeObjects([...expected.objects.values()].filter((object) => ownedBy(tracker, object.key, [engine]))),
   };
-}
-
-async function historySchemas(adapter: MigrationAdapter): Promise<Set<string>> {
-  const tables = (await adapter.history.tables?.()) ?? [];
-  return new Set(tables.flatMap((table) => (table.schema ? [table.schema] : [])));
-}
-
-/** A display name as PostgreSQL's quote_ident made it, back to the identifier. */
-function unquoted(name: string): string {
-  return name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
 }

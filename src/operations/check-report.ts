@@ -1,5 +1,6 @@
 import type { Refusal } from '../plan/plan-types.js';
 import type { StepErrorInfo } from '../run/step-result.js';
+import type { ShadowServerInfo } from './reports.js';
 
 /**
  * What `check` takes and returns, as types only (like reports.ts: the public declarations reach
@@ -75,11 +76,7 @@ export interface CheckReport {
   /** The engines whose downs were checked. */
   engines: string[];
   warnings: string[];
-  shadow: {
-    kind: 'embedded' | 'url';
-    serverVersion: string;
-    packageVersion?: string;
-    startupMs: number;
+  shadow: ShadowServerInfo & {
     /** Times the shadow database was rebuilt from scratch after a down left it unusable. */
     rebuilds: number;
   };

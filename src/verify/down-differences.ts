@@ -1,6 +1,7 @@
 import type { CheckDifference } from '../operations/check-report.js';
 import { diffSchemas } from '../schema/diff.js';
 import type { SchemaExclusions } from '../schema/exclusions.js';
+import { holdsHistory } from './history-exclusions.js';
 import { objectKey, type SchemaModel } from '../schema/schema-model.js';
 
 /**
@@ -10,9 +11,8 @@ import { objectKey, type SchemaModel } from '../schema/schema-model.js';
  * empty once the history table is left out; it is not reported.
  */
 export function downDifferences(before: SchemaModel, after: SchemaModel, exclude: SchemaExclusions): CheckDifference[] {
-  const historyHomes = new Set(exclude.tables.flatMap((t) => (t.schema === undefined ? [] : [t.schema])));
   return diffSchemas(before, after)
-    .filter((d) => !(d.objectKind === 'schema' && historyHomes.has(d.object) && isEmptySchema(d.object, d.kind === 'unexpected' ? after : before)))
+    .filter((d) => !(d.objectKind === 'schema' && holdsHistory(exclude.tables, d.object) && isEmptySchema(d.object, d.kind === 'unexpected' ? after : before)))
     .map(({ key: _key, ...difference }) => difference);
 }
 

@@ -16,8 +16,20 @@ export async function historyExclusions(journalSchema: string, adapters: Iterabl
   return { schemas: defaults.schemas, tables: dedupe(tables) };
 }
 
-function dedupe(tables: Array<{ schema?: string; name: string }>): Array<{ schema?: string; name: string }> {
-  const seen = new Map<string, { schema?: string; name: string }>();
+export type HistoryTable = SchemaExclusions['tables'][number];
+
+/**
+ * Whether the schema a difference names (its display name, as quote_ident made it) is one that
+ * holds one of these history tables: an engine creates that schema for its history on its first
+ * run (drizzle's `drizzle`), so it is not a difference the migrations themselves make or undo.
+ */
+export function holdsHistory(tables: readonly HistoryTable[], schemaDisplayName: string): boolean {
+  const name = schemaDisplayName.startsWith('"') ? schemaDisplayName.slice(1, -1).replaceAll('""', '"') : schemaDisplayName;
+  return tables.some((table) => table.schema === name);
+}
+
+function dedupe(tables: HistoryTable[]): HistoryTable[] {
+  const seen = new Map<string, HistoryTable>();
   for (const table of tables) seen.set(`${table.schema ?? '*'}.${table.name}`, table);
   return [...seen.values()];
 }

@@ -18,6 +18,7 @@ import type { Session } from '../session.js';
 import type { VerifyReport } from '../operations/reports.js';
 import { replayWithAttribution } from './attributed-replay.js';
 import { historyExclusions } from './history-exclusions.js';
+import { shadowServerInfo } from './shadow-server-info.js';
 
 export interface ShadowComparisonOptions {
   /** Exactly these migrations per engine are replayed; engines not in the map replay nothing. */
@@ -76,14 +77,11 @@ export async function compareWithShadow(session: Session, options: ShadowCompari
       tracker,
       warnings: [...shadow.warnings, ...replay.warnings, ...missingWarnings(replay.missing)],
       shadow: {
-        kind: shadow.kind,
-        serverVersion: shadow.serverVersion,
-        ...(shadow.packageVersion ? { packageVersion: shadow.packageVersion } : {}),
+        ...shadowServerInfo(shadow),
         attribution: tracker?.mode ?? 'none',
         migrations: replay.steps.length,
         cache: replay.cache,
         replayMs: replay.durationMs,
-        startupMs: shadow.startup.ms,
       },
     };
   } finally {

@@ -77,7 +77,7 @@ export function observed(statement: StatementTrace): statement is StatementTrace
 }
 
 /** The strongest lock the statement ran under on a relation: taken by it, or held from before. */
-export function lockOn(statement: StatementTrace, relation: { schema: string; name: string }): LockFact | undefined {
+function lockOn(statement: StatementTrace, relation: { schema: string; name: string }): LockFact | undefined {
   const same = (l: LockFact) => l.relation.schema === relation.schema && l.relation.name === relation.name;
   return strongest([...statement.locks.filter(same), ...statement.holding.filter(same)]);
 }
