@@ -56,7 +56,10 @@ export async function baseline(given: Session, engine: string, options: Baseline
 async function baselineAdapter(session: Session, engine: string): Promise<MigrationAdapter> {
   const adapter = await session.adapter(engine);
   if (!adapter.history.recordApplied) {
-    throw new ConfigError(`The ${adapter.kind} engine "${engine}" cannot record migrations without running them (its adapter has no history.recordApplied), so it cannot be baselined.`);
+    throw new ConfigError(
+      `The ${adapter.kind} engine "${engine}" cannot record migrations without running them (its adapter has no history.recordApplied), so it cannot be baselined.`,
+      `Record them with the engine's own tool, or implement history.recordApplied in its adapter (polymigrate/testing's adapter suite checks it).`,
+    );
   }
   if (session.engineUrl(engine) !== session.databaseUrl) {
     throw new ConfigError(
