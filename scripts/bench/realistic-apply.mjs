@@ -46,6 +46,16 @@ export function psqlCommand(databaseUrl, script) {
  * The schema as pg_dump prints it, without the engines' history (_prisma_migrations, the
  * polymigrate schema) and without the lines that differ from dump to dump (\restrict keys).
  */
+/** The baseline the shadow benchmarks compare with: psql runs `script` in a new database (dropped after); its time. */
+export async function timePsqlOnFreshDatabase(server, name, script) {
+  const db = await server.createDatabase(name);
+  const { command, args, options } = psqlCommand(db.url, script);
+  const run = await runOnce(command, args, options);
+  await server.dropDatabase(db.name);
+  if (run.code !== 0) throw new Error(`psql: exit ${run.code}\n${run.stderr.slice(-2000)}`);
+  return run.ms;
+}
+
 export function schemaDump(databaseUrl) {
   const result = spawnSync(PG_DUMP, ['--schema-only', '--no-owner', '--no-privileges', '--exclude-schema=polymigrate', '--exclude-table=public._prisma_migrations', '-d', databaseUrl], {
     encoding: 'utf8',

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeTempDirs, tempDir } from './fixtures.mjs';
 import { fmtMs, formatStat, runOnce, summarize } from './measure.mjs';
-import { psqlCommand, writePsqlScript } from './realistic-apply.mjs';
+import { timePsqlOnFreshDatabase, writePsqlScript } from './realistic-apply.mjs';
 import { generateRealisticHistory } from './realistic-history.mjs';
 import { startPostgres } from './postgres-server.mjs';
 
@@ -66,16 +66,12 @@ async function main() {
     const psql = [];
     const cold = [];
     for (let i = 0; i < reps; i += 1) {
-      const db = await server.createDatabase('shadowbench');
-      const { command, args, options } = psqlCommand(db.url, script);
-      const run = await runOnce(command, args, options);
-      await server.dropDatabase(db.name);
-      if (run.code !== 0) throw new Error(`psql: exit ${run.code}\n${run.stderr.slice(-2000)}`);
-      psql.push({ ms: run.ms });
+      const psqlMs = await timePsqlOnFreshDatabase(server, 'shadowbench', script);
+      psql.push({ ms: psqlMs });
       const result = await shadowRun(configFile, 'cold');
       expectCache(result, n, 'cold replay', { enabled: false, hit: 0, replayed: n });
       cold.push(result);
-      log(`  round ${i + 1}: psql ${fmtMs(run.ms)}, cold shadow replay ${fmtMs(result.ms)} (replay call ${fmtMs(result.replayMs)})`);
+      log(`  round ${i + 1}: psql ${fmtMs(psqlMs)}, cold shadow replay ${fmtMs(result.ms)} (replay call ${fmtMs(result.replayMs)})`);
     }
 
     const primed = await shadowRun(configFile, 'warm');

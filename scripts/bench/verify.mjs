@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cliPath, removeTempDirs, tempDir } from './fixtures.mjs';
 import { fmtMs, formatStat, runOnce, summarize } from './measure.mjs';
-import { psqlCommand, writePsqlScript } from './realistic-apply.mjs';
+import { timePsqlOnFreshDatabase, writePsqlScript } from './realistic-apply.mjs';
 import { generateRealisticHistory } from './realistic-history.mjs';
 import { startPostgres } from './postgres-server.mjs';
 
@@ -61,18 +61,14 @@ async function main() {
     const cold = [];
     const startups = [];
     for (let i = 0; i < reps; i += 1) {
-      const db = await server.createDatabase('verifypsql');
-      const { command, args, options } = psqlCommand(db.url, script);
-      const run = await runOnce(command, args, options);
-      await server.dropDatabase(db.name);
-      if (run.code !== 0) throw new Error(`psql: exit ${run.code}\n${run.stderr.slice(-2000)}`);
-      psql.push(run.ms);
+      const psqlMs = await timePsqlOnFreshDatabase(server, 'verifypsql', script);
+      psql.push(psqlMs);
       const result = await cli(dir, live.url, ['verify', '--json', '--no-cache']);
       const doc = JSON.parse(result.stdout);
       if (!doc.matches || doc.shadow.cache.replayed !== n) throw new Error(`cold verify: ${JSON.stringify(doc.shadow)}`);
       cold.push({ ms: result.ms, rss: result.rssKb });
       startups.push(doc.shadow.startupMs);
-      log(`  round ${i + 1}: psql ${fmtMs(run.ms)}, cold verify ${fmtMs(result.ms)} (replay ${fmtMs(doc.shadow.replayMs)})`);
+      log(`  round ${i + 1}: psql ${fmtMs(psqlMs)}, cold verify ${fmtMs(result.ms)} (replay ${fmtMs(doc.shadow.replayMs)})`);
     }
     await cli(dir, live.url, ['verify', '--json']); // fills the cache
     const warm = [];

@@ -1,5 +1,5 @@
 import { describeObject } from './describe.js';
-import { compareObjects, objectKey, type SchemaModel, type SchemaObject, type SchemaObjectKind } from './schema-model.js';
+import { changedFields, compareObjects, objectKey, type SchemaModel, type SchemaObject, type SchemaObjectKind } from './schema-model.js';
 
 /**
  * One difference between what the migrations produce (`expected`, the shadow) and what a database
@@ -54,11 +54,6 @@ function base(kind: SchemaDifference['kind'], object: SchemaObject) {
 function containerAlsoAbsent(object: SchemaObject, other: SchemaModel): boolean {
   if (object.table !== undefined && !other.objects.has(object.table)) return true;
   return object.schema !== undefined && !other.objects.has(objectKey('schema', object.schema));
-}
-
-function changedFields(expected: SchemaObject, actual: SchemaObject): string[] {
-  const names = new Set([...Object.keys(expected.fields), ...Object.keys(actual.fields)]);
-  return [...names].filter((name) => (expected.fields[name] ?? '') !== (actual.fields[name] ?? ''));
 }
 
 /** One field: its two values. Several: `field: value; field: value` on each side. */

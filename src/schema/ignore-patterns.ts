@@ -23,7 +23,7 @@
  *   `function public.pgrst_*`     every overload of every function whose name starts so
  *   `index **_tmp_idx`            any index, in any schema, whose name ends so
  */
-import { RELATION_KINDS, SCHEMA_OBJECT_KINDS, parseObjectKey, type SchemaObject, type SchemaObjectKind } from './schema-model.js';
+import { leadingKind, RELATION_KINDS, SCHEMA_OBJECT_KINDS, parseObjectKey, type SchemaObject, type SchemaObjectKind } from './schema-model.js';
 
 export interface IgnorePattern {
   readonly source: string;
@@ -34,12 +34,10 @@ export interface IgnorePattern {
 /** What a pattern is matched against: a schema object, or just its key. */
 export type IgnoreTarget = string | Pick<SchemaObject, 'key' | 'kind' | 'name' | 'schema' | 'table'>;
 
-const KINDS_LONGEST_FIRST = [...SCHEMA_OBJECT_KINDS].sort((a, b) => b.length - a.length);
-
 /** Parse one pattern; throws with a message that says what is wrong with it. */
 export function parseIgnorePattern(source: string): IgnorePattern {
   const trimmed = source.trim();
-  const kind = KINDS_LONGEST_FIRST.find((k) => trimmed.startsWith(`${k} `));
+  const kind = leadingKind(trimmed);
   const glob = (kind ? trimmed.slice(kind.length) : trimmed).trim();
   if (glob === '') throw new Error(`ignore pattern ${JSON.stringify(source)} names no object`);
   if (!kind && /\s/.test(glob) && !glob.includes('"')) {

@@ -3,7 +3,7 @@
  * it. Pure bookkeeping over schema models; src/schema/attribution.ts feeds it what each migration
  * left behind.
  */
-import { compareObjects, parseObjectKey, schemaModel, type SchemaModel, type SchemaObject } from './schema-model.js';
+import { changedFields, compareObjects, parseObjectKey, schemaModel, type SchemaModel, type SchemaObject } from './schema-model.js';
 
 /** A migration of an engine, as the config names them: `{ engine: 'prisma', id: '20251014_add_avatar' }`. */
 export interface MigrationRef {
@@ -92,20 +92,13 @@ export class Ownership {
     return schemaModel(this.objects.values());
   }
 
-  object(key: string): SchemaObject | undefined {
-    return this.objects.get(key);
-  }
-
   ownerEntries(): Array<[string, ObjectOwner]> {
     return [...this.owners];
   }
 }
 
 function sameObject(a: SchemaObject, b: SchemaObject): boolean {
-  if (a.table !== b.table || a.schema !== b.schema) return false;
-  const names = new Set([...Object.keys(a.fields), ...Object.keys(b.fields)]);
-  for (const name of names) if ((a.fields[name] ?? '') !== (b.fields[name] ?? '')) return false;
-  return true;
+  return a.table === b.table && a.schema === b.schema && changedFields(a, b).length === 0;
 }
 
 function sortKeys(keys: string[]): string[] {

@@ -68,11 +68,15 @@ export function objectKey(kind: SchemaObjectKind, name: string): string {
 
 /** `materialized view app.mv` → { kind: 'materialized view', name: 'app.mv' }. */
 export function parseObjectKey(key: string): { kind: SchemaObjectKind; name: string } {
-  // Longest kind first: `materialized view x` must not be read as a `view`.
-  for (const kind of KINDS_LONGEST_FIRST) {
-    if (key.startsWith(`${kind} `)) return { kind, name: key.slice(kind.length + 1) };
-  }
+  const kind = leadingKind(key);
+  if (kind) return { kind, name: key.slice(kind.length + 1) };
   throw new Error(`not a schema object key: ${JSON.stringify(key)}`);
+}
+
+/** The kind `text` starts with (followed by a space), if any. */
+export function leadingKind(text: string): SchemaObjectKind | undefined {
+  // Longest kind first: `materialized view x` must not be read as a `view`.
+  return KINDS_LONGEST_FIRST.find((kind) => text.startsWith(`${kind} `));
 }
 
 const KINDS_LONGEST_FIRST = [...SCHEMA_OBJECT_KINDS].sort((a, b) => b.length - a.length);
@@ -90,7 +94,8 @@ export function compareObjects(a: { kind: SchemaObjectKind; name: string }, b: {
 
 const KIND_RANK = new Map(SCHEMA_OBJECT_KINDS.map((kind, rank) => [kind, rank]));
 
-/** The objects in a stable order (kind, then name) — for JSON, caches and tests. */
-export function sortedObjects(model: SchemaModel): SchemaObject[] {
-  return [...model.objects.values()].sort(compareObjects);
+/** The names of the fields whose values differ (a field absent on one side reads as not set). */
+export function changedFields(a: SchemaObject, b: SchemaObject): string[] {
+  const names = new Set([...Object.keys(a.fields), ...Object.keys(b.fields)]);
+  return [...names].filter((name) => (a.fields[name] ?? '') !== (b.fields[name] ?? ''));
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredMigration, MigrationAdapter } from '../adapter/contract.js';
-import type { ResolvedConfig } from '../config/config-types.js';
+import type { ResolvedConfig, ResolvedEngine } from '../config/config-types.js';
 import { planUp } from '../plan/plan-up.js';
 import type { PlannedStep, Refusal } from '../plan/plan-types.js';
 import { engineStatusOf } from '../status/engine-status.js';
@@ -48,7 +48,7 @@ export function planReplay(
     const onDisk = new Set((discovered.get(engine) ?? []).map((m) => m.id));
     for (const id of ids) if (!onDisk.has(id)) missing.push({ engine, id });
   }
-  const fingerprints = new Map(config.engines.map((engine) => [engine.name, engineFingerprint(config, engine.name)]));
+  const fingerprints = new Map(config.engines.map((engine) => [engine.name, engineFingerprint(config, engine)]));
   let chain = createHash('sha256').update(`polymigrate-shadow-v1\0${config.journalSchema}\0${cacheSalt}`).digest('hex');
   const steps = plan.steps.map((planned): ReplayStep => {
     const checksum = migrationChecksum(planned.migration);
@@ -72,13 +72,12 @@ export function planReplay(
  * the search_path, a Payload schemaName…). Paths are taken relative to the config, so a checkout
  * in another folder (another CI job) shares the cache. A custom adapter contributes its name and kind.
  */
-function engineFingerprint(config: ResolvedConfig, name: string): string {
-  const engine = config.engines.find((e) => e.name === name)!;
+function engineFingerprint(config: ResolvedConfig, engine: ResolvedEngine): string {
   const options = JSON.stringify(engine.options ?? {}, (_key, value: unknown) => (typeof value === 'string' && path.isAbsolute(value) ? path.relative(config.dir, value) : value));
   return createHash('sha256').update(`${engine.kind}\0${options}`).digest('hex');
 }
 
-export function migrationChecksum(migration: DiscoveredMigration): string {
+function migrationChecksum(migration: DiscoveredMigration): string {
   if (migration.checksum) return `engine:${migration.checksum}`;
   return `bytes:${bytesHash(migration.path)}`;
 }

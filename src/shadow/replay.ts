@@ -2,6 +2,7 @@ import type { DiscoveredMigration, MigrationAdapter } from '../adapter/contract.
 import type { ResolvedConfig } from '../config/config-types.js';
 import { up } from '../operations/up.js';
 import type { RunReport } from '../operations/reports.js';
+import type { Refusal } from '../plan/plan-types.js';
 import type { RunEvents } from '../run/run-events.js';
 import { stepFailureMessage } from '../run/step-result.js';
 import { InterruptedError } from '../errors.js';
@@ -39,24 +40,19 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
   const started = performance.now();
   const discovered = await discoverAll(ctx.adapters);
   const plan = planReplay(ctx.config, ctx.adapters, discovered, options.only, options.cacheSalt);
-  if (plan.refusals.length > 0) {
-    throw new ShadowReplayError(`The shadow cannot replay the migrations: ${plan.refusals.map((r) => r.message).join('; ')}`, { refusals: plan.refusals, hint: plan.refusals[0]!.fix });
-  }
+  if (plan.refusals.length > 0) throw refusalError(plan.refusals);
   const { steps } = plan;
   const database = transientName(SCRATCH_PREFIX);
   const warnings = [...plan.warnings];
   const report: ReplayCacheReport = { enabled: ctx.cache !== undefined, hit: 0, replayed: 0, saved: 0, evicted: 0 };
   const templates = ctx.cache ? await ctx.cache.store.list() : [];
-  const whole =
-    options.readOnly && ctx.cache && steps.length > 0
-      ? ctx.cache.store.longest(
-          templates,
-          steps.map((s) => s.key),
-        )
-      : undefined;
-  if (whole && whole.length === steps.length) return readCachedWhole(ctx, whole, { ...plan, steps }, options, started);
+  const best = ctx.cache?.store.longest(
+    templates,
+    steps.map((s) => s.key),
+  );
+  if (options.readOnly && best && best.length === steps.length) return readCachedWhole(ctx, best, plan, options, started);
   const placement = new ScratchPlacement(ctx.memory, ctx.databases, discovered);
-  report.hit = await restoreLongest(ctx, templates, steps, { database, placement }, warnings);
+  report.hit = await restoreLongest(ctx, best, { database, placement }, warnings);
   if (report.hit === 0) await placement.make(database, undefined, (tablespace) => ctx.databases.createEmpty(database, tablespace));
   const url = ctx.server.urlFor(database);
   try {
@@ -85,7 +81,7 @@ export async function runReplay(ctx: ReplayContext, options: ReplayOptions): Pro
   return {
     databaseUrl: url,
     database,
-    steps: steps.map((s) => ({ engine: s.engine, id: s.id, checksum: s.checksum })),
+    steps: stepRefs(steps),
     missing: plan.missing,
     warnings,
     cache: report,
@@ -115,7 +111,7 @@ async function readCachedWhole(ctx: ReplayContext, template: CachedTemplate, pla
   return {
     databaseUrl: url,
     database: template.name,
-    steps: steps.map((s) => ({ engine: s.engine, id: s.id, checksum: s.checksum })),
+    steps: stepRefs(steps),
     missing: plan.missing,
     warnings: [...plan.warnings],
     cache: { enabled: true, hit: steps.length, replayed: 0, saved: 0, evicted: 0 },
@@ -124,20 +120,14 @@ async function readCachedWhole(ctx: ReplayContext, template: CachedTemplate, pla
   };
 }
 
-/** Copy the longest cached prefix into `database`; the number of migrations it holds (0: none). */
+/** Copy the longest cached prefix (`best`) into `database`; the number of migrations it holds (0: none). */
 async function restoreLongest(
   ctx: ReplayContext,
-  templates: CachedTemplate[],
-  steps: ReplayStep[],
+  best: CachedTemplate | undefined,
   { database, placement }: { database: string; placement: ScratchPlacement },
   warnings: string[],
 ): Promise<number> {
-  if (!ctx.cache) return 0;
-  const best = ctx.cache.store.longest(
-    templates,
-    steps.map((s) => s.key),
-  );
-  if (!best) return 0;
+  if (!ctx.cache || !best) return 0;
   try {
     const { store } = ctx.cache;
     await placement.make(database, best.name, (tablespace) => store.restore(best, database, tablespace));
@@ -169,12 +159,7 @@ async function runSegment(ctx: ReplayContext, adapters: Map<string, MigrationAda
 }
 
 function checkSegment(report: RunReport, expected: ReplayStep[]): void {
-  if (report.outcome === 'refused') {
-    throw new ShadowReplayError(`The shadow cannot replay the migrations: ${report.plan.refusals.map((r) => r.message).join('; ')}`, {
-      refusals: report.plan.refusals,
-      hint: report.plan.refusals[0]?.fix,
-    });
-  }
+  if (report.outcome === 'refused') throw refusalError(report.plan.refusals);
   // Stopped by SIGINT/SIGTERM: the command exits 130/143 like up, not as a failed replay. Only the
   // shadow's scratch database was touched ("nothing was changed" holds for the live database).
   if (report.outcome === 'interrupted') throw new InterruptedError(report.interruptedBy ?? 'SIGINT', 'while the shadow replayed the migrations');
@@ -192,6 +177,14 @@ function checkSegment(report: RunReport, expected: ReplayStep[]): void {
       {},
     );
   }
+}
+
+function refusalError(refusals: Refusal[]): ShadowReplayError {
+  return new ShadowReplayError(`The shadow cannot replay the migrations: ${refusals.map((r) => r.message).join('; ')}`, { refusals, hint: refusals[0]?.fix });
+}
+
+function stepRefs(steps: ReplayStep[]): Replay['steps'] {
+  return steps.map((s) => ({ engine: s.engine, id: s.id, checksum: s.checksum }));
 }
 
 function onlyOf(steps: ReplayStep[]): Map<string, Set<string>> {

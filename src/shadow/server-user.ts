@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import { RuntimeError } from '../errors.js';
 
 const run = promisify(execFile);
 
@@ -20,10 +21,17 @@ export async function serverUser(): Promise<ServerUser | undefined> {
   const found = await idsOf('postgres');
   if (found) return found;
   await run('groupadd', ['postgres']).catch(() => undefined); // the group may exist without the user
-  await run('useradd', ['-g', 'postgres', 'postgres']);
+  const failure = await run('useradd', ['-g', 'postgres', 'postgres']).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const created = await idsOf('postgres');
-  if (!created) throw new Error('PostgreSQL cannot run as root, and no "postgres" OS user could be created to run it.');
-  return created;
+  if (created) return created;
+  throw new RuntimeError(
+    `PostgreSQL cannot run as root, and no "postgres" OS user could be created to run it${failure ? ` (useradd: ${(failure as Error).message})` : ''}.`,
+    'Create a "postgres" OS user (useradd postgres), run polymigrate as another user, or give it a PostgreSQL server of your own for the shadow: shadowUrl in the config (or --shadow-url).',
+    failure,
+  );
 }
 
 async function idsOf(name: string): Promise<ServerUser | undefined> {

@@ -92,8 +92,7 @@ export class ShadowDatabases {
   /**
    * Scratch databases and half-made templates of runs that ended without dropping theirs (a
    * killed process): on the embedded server every one this process did not make (only this process
-   * uses the server); on a shared
-   * server those older than a day that nobody is connected to.
+   * uses the server); on a shared server those older than a day that nobody is connected to.
    */
   async dropStaleTransients(now = Date.now()): Promise<number> {
     const { rows } = await this.server.admin.query<{ name: string; sessions: number }>(

@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors.js';
+import { SHADOW_SCHEMA } from '../schema/exclusions.js';
 import type { Refusal } from '../plan/plan-types.js';
 import type { StepErrorInfo } from '../run/step-result.js';
 
@@ -8,7 +9,7 @@ import type { StepErrorInfo } from '../run/step-result.js';
  * template taken of the database, so a replay restored from the cache has it as if it had
  * replayed everything. polymigrate writes nothing there; introspection leaves it out.
  */
-export const SHADOW_DATA_SCHEMA = 'polymigrate_shadow';
+export const SHADOW_DATA_SCHEMA = SHADOW_SCHEMA;
 
 /** A replayed migration. */
 export interface ShadowStepRef {
