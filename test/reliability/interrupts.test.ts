@@ -5,7 +5,8 @@ import { createTestDatabase, query } from '../helpers/database.js';
 import { PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
-import { budget } from '../helpers/time-budget.js';
+import { pollUntil } from '../helpers/poll-until.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { advisoryHolders, spawnCli } from './reliability-helpers.js';
 
@@ -49,13 +50,9 @@ async function connected(url: string): Promise<pg.Client> {
   return client;
 }
 
-/** Poll (briefly) until `check` holds: the test observes the run, it does not guess its timing. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Poll until `check` holds: the test observes the run, it does not guess its timing. `timeoutMs` bounds what the process needs to get there. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = budget(STEP_MS.cli)): Promise<void> {
+  await pollUntil(what, check, { timeoutMs, intervalMs: 20 });
 }
 
 const waitingOn = (client: pg.Client, condition: string) => async () => (await client.query(`SELECT 1 FROM pg_locks l WHERE NOT l.granted AND ${condition}`)).rows.length > 0;
@@ -180,17 +177,19 @@ describe('SIGINT in other places', () => {
     await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
   });
 
-  it('while Payload runs a migration: its child is stopped and its session ended, nothing of it commits', async () => {
-    const db = await createTestDatabase('interrupt_payload');
-    const project = payloadProject('pm-interrupt-payload-');
-    cleanups.push(
-      () => db.drop(),
-      () => project.cleanup(),
-    );
-    const name = '20261123_000000_held';
-    project.write(
-      `payload/migrations/${name}.ts`,
-      `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
+  it(
+    'while Payload runs a migration: its child is stopped and its session ended, nothing of it commits',
+    async () => {
+      const db = await createTestDatabase('interrupt_payload');
+      const project = payloadProject('pm-interrupt-payload-');
+      cleanups.push(
+        () => db.drop(),
+        () => project.cleanup(),
+      );
+      const name = '20261123_000000_held';
+      project.write(
+        `payload/migrations/${name}.ts`,
+        `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
 export async function up({ db }: MigrateUpArgs): Promise<void> {
   await db.execute(sql\`CREATE TABLE "held_by_payload" (id int)\`)
   await db.execute(sql\`SELECT pg_advisory_lock(${BARRIER})\`)
@@ -199,26 +198,33 @@ export async function down({ db }: MigrateDownArgs): Promise<void> {
   await db.execute(sql\`DROP TABLE "held_by_payload"\`)
 }
 `,
-    );
-    const index = project.read('payload/migrations/index.ts');
-    project.write('payload/migrations/index.ts', `import * as held from './${name}';\n${index.replace(/\n\];\s*$/, `\n  { up: held.up, down: held.down, name: '${name}' },\n];\n`)}`);
-    const barrier = await connected(db.url);
-    await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
-    const run = spawnCli(['up', '--json'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, secrets: [PAYLOAD_TEST_SECRET] });
-    await until("Payload's migration waits at the barrier", waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`), 120_000);
-    const signalled = Date.now();
-    run.child.kill('SIGINT');
-    const done = await run.done;
-    const ms = Date.now() - signalled;
-    expect(done.code).toBe(130);
-    expect(ms).toBeLessThan(EXIT_MS);
-    await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
-    // Nothing of the held migration: no table, no row; the two before it applied in the same batch stay as Payload left them.
-    expect(await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'held_by_payload'")).toEqual([]);
-    expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
-    expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'polymigrate payload%'")).toEqual([{ n: 0 }]);
-    expect(JSON.parse(done.stdout).outcome).toBe('interrupted');
-    await expectNothingHeld(db.url);
-    results.row({ case: 'SIGINT while Payload runs a migration', held: 'child stopped, its session ended; the migration left no table and no row', exit: done.code ?? 'none', ms });
-  }, 180_000);
+      );
+      const index = project.read('payload/migrations/index.ts');
+      project.write('payload/migrations/index.ts', `import * as held from './${name}';\n${index.replace(/\n\];\s*$/, `\n  { up: held.up, down: held.down, name: '${name}' },\n];\n`)}`);
+      const barrier = await connected(db.url);
+      await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
+      const run = spawnCli(['up', '--json'], {
+        cwd: project.dir,
+        env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET },
+        secrets: [PAYLOAD_TEST_SECRET],
+        timeoutMs: budget(STEP_MS.payload),
+      });
+      await until("Payload's migration waits at the barrier", waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`), budget(STEP_MS.payload));
+      const signalled = Date.now();
+      run.child.kill('SIGINT');
+      const done = await run.done;
+      const ms = Date.now() - signalled;
+      expect(done.code).toBe(130);
+      expect(ms).toBeLessThan(EXIT_MS);
+      await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
+      // Nothing of the held migration: no table, no row; the two before it applied in the same batch stay as Payload left them.
+      expect(await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'held_by_payload'")).toEqual([]);
+      expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
+      expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'polymigrate payload%'")).toEqual([{ n: 0 }]);
+      expect(JSON.parse(done.stdout).outcome).toBe('interrupted');
+      await expectNothingHeld(db.url);
+      results.row({ case: 'SIGINT while Payload runs a migration', held: 'child stopped, its session ended; the migration left no table and no row', exit: done.code ?? 'none', ms });
+    },
+    testBudget({ payload: 2, cli: 1, query: 2 }),
+  );
 });
