@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/run-cli.js';
+import { runProcess } from '../helpers/run-process.js';
 import { budget, STEP_MS } from '../helpers/time-budget.js';
 
 /**
@@ -53,30 +53,8 @@ export const PRISMA_ORACLE_CONFIG = path.join(ORACLE_DIR, 'prisma.config.ts');
 export async function prismaOracle(args: string[], options: { schema: string; databaseUrl: string; timeoutMs?: number }): Promise<OracleResult> {
   const env = prismaOracleEnvironment(options.databaseUrl);
   const timeoutMs = options.timeoutMs ?? budget(STEP_MS.prisma);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PRISMA_CLI, ...args, '--schema', options.schema, '--config', PRISMA_ORACLE_CONFIG], {
-      cwd: path.dirname(options.schema),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (timedOut) reject(new Error(`prisma ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-      else resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  const argv = [PRISMA_CLI, ...args, '--schema', options.schema, '--config', PRISMA_ORACLE_CONFIG];
+  const result = await runProcess(process.execPath, argv, { cwd: path.dirname(options.schema), env, timeoutMs });
+  if (result.timedOut) throw new Error(`prisma ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
 }

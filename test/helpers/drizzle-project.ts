@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TempProject } from './project.js';
 import { REPO_ROOT } from './run-cli.js';
+import { runProcess } from './run-process.js';
 import { budget, STEP_MS } from './time-budget.js';
 
 export const DRIZZLE_KIT = path.join(REPO_ROOT, 'node_modules', '.bin', 'drizzle-kit');
@@ -58,25 +58,7 @@ export function writeJournal(project: TempProject, entries: JournalEntrySpec[], 
 }
 
 /** drizzle-kit itself (an oracle, or to push a schema): killed after a CLI run's budget. */
-export function runDrizzleKit(cwd: string, databaseUrl: string, ...args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(DRIZZLE_KIT, args, { cwd, env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    const timeoutMs = budget(STEP_MS.cli);
-    const timer = setTimeout(() => {
-      output += `\n[test] drizzle-kit was still running after ${timeoutMs} ms (its budget): killed\n`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
-    });
-  });
+export async function runDrizzleKit(cwd: string, databaseUrl: string, ...args: string[]): Promise<{ code: number; output: string }> {
+  const result = await runProcess(DRIZZLE_KIT, args, { cwd, env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' }, timeoutMs: budget(STEP_MS.cli) });
+  return { code: result.code, output: result.output };
 }

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TempProject } from './project.js';
 import { REPO_ROOT } from './run-cli.js';
+import { runProcess } from './run-process.js';
 import { budget, STEP_MS } from './time-budget.js';
 
 /** A distinctive PAYLOAD_SECRET: the tests forbid it in every output. */
@@ -48,34 +48,20 @@ process.exit(0)
   return runPayloadCli(project, databaseUrl, 'development', ['run', 'payload/dev-push.ts']);
 }
 
-function runPayloadCli(project: TempProject, databaseUrl: string, nodeEnv: string, args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'payload'), args, {
-      cwd: project.dir,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PAYLOAD_SECRET: PAYLOAD_TEST_SECRET,
-        NODE_ENV: nodeEnv,
-        PAYLOAD_CONFIG_PATH: project.path('payload', 'payload.config.ts'),
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), budget(STEP_MS.payload));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output: output.replace(ANSI, '') });
-    });
+async function runPayloadCli(project: TempProject, databaseUrl: string, nodeEnv: string, args: string[]): Promise<{ code: number; output: string }> {
+  const result = await runProcess(path.join(REPO_ROOT, 'node_modules', '.bin', 'payload'), args, {
+    cwd: project.dir,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PAYLOAD_SECRET: PAYLOAD_TEST_SECRET,
+      NODE_ENV: nodeEnv,
+      PAYLOAD_CONFIG_PATH: project.path('payload', 'payload.config.ts'),
+      NO_COLOR: '1',
+    },
+    timeoutMs: budget(STEP_MS.payload),
   });
+  return { code: result.code, output: result.output.replace(ANSI, '') };
 }
 
 /** `payload migrate:status` (always exits 0): its table as [name, batch, ran] rows. */

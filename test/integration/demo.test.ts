@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/run-cli.js';
+import { runProcess } from '../helpers/run-process.js';
 import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 
 /** The demo starts an embedded PostgreSQL and runs six commands; up, down and up load Payload. */
@@ -12,39 +12,21 @@ describe('npm run demo', () => {
   it(
     'runs status → up → status → down → status → up on the example project and exits 0',
     async () => {
-      const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/demo.mjs')], {
-          cwd: REPO_ROOT,
-          env: { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let text = '';
-        child.stdout.on('data', (d) => {
-          text += d;
-        });
-        child.stderr.on('data', (d) => {
-          text += d;
-        });
-        const timer = setTimeout(() => {
-          text += `\n[test] the demo was still running after ${DEMO_MS} ms (its budget): killed\n`;
-          child.kill('SIGKILL');
-        }, DEMO_MS);
-        child.on('error', reject);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code, text });
-        });
+      const demo = await runProcess(process.execPath, [path.join(REPO_ROOT, 'scripts/demo.mjs')], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined },
+        timeoutMs: DEMO_MS,
       });
-      expect(output.text).not.toContain('expected');
-      expect(output.code).toBe(0);
-      expect(output.text).toContain('pending migration(s)');
-      expect(output.text).toMatch(/Applied \d+ migration\(s\)\./);
-      expect(output.text).toContain('up to date');
-      expect(output.text).toMatch(/✓ payload\s+\S+\s+reverted/);
-      expect(output.text).toContain('down stopped at drizzle 0001_page_views: it has no down file');
-      expect(output.text).not.toContain('DeprecationWarning');
-      expect(output.text).toContain('To undo it by hand:');
-      expect(output.text).not.toContain('demo-password');
+      expect(demo.output).not.toContain('expected');
+      expect(demo.code).toBe(0);
+      expect(demo.output).toContain('pending migration(s)');
+      expect(demo.output).toMatch(/Applied \d+ migration\(s\)\./);
+      expect(demo.output).toContain('up to date');
+      expect(demo.output).toMatch(/✓ payload\s+\S+\s+reverted/);
+      expect(demo.output).toContain('down stopped at drizzle 0001_page_views: it has no down file');
+      expect(demo.output).not.toContain('DeprecationWarning');
+      expect(demo.output).toContain('To undo it by hand:');
+      expect(demo.output).not.toContain('demo-password');
     },
     DEMO_MS + budget(STEP_MS.query),
   );

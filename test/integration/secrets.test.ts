@@ -5,6 +5,7 @@ import { PAYLOAD_EXAMPLE_MIGRATIONS, payloadProject } from '../helpers/payload-p
 import { TempProject } from '../helpers/project.js';
 import { logLines, runCli } from '../helpers/run-cli.js';
 import { createRoleDatabase, type RoleDatabase } from '../helpers/secret-role.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ECHO_SQL, ECHOED, forbidSecretValues, keyValueDsn, SECRETS, storeApiKey } from '../helpers/secret-values.js';
 
 /**
@@ -263,15 +264,19 @@ export async function down({ db }: MigrateDownArgs): Promise<void> {}
     project.cleanup();
   });
 
-  it("is masked in Payload's log lines and in PostgreSQL's error, in --json and JSON logs", async () => {
-    const result = await runCli(['up', '--json', '--log-format', 'json'], {
-      cwd: project.dir,
-      env: { DATABASE_URL: db.url, CMS_PAYLOAD_SECRET: CMS_SECRET },
-      timeoutMs: 90_000,
-    });
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.json().results.map((r: any) => [r.id, r.status])).toEqual([...PAYLOAD_EXAMPLE_MIGRATIONS.map((id) => [id, 'applied']), [BROKEN, 'failed']]);
-    expect(result.json().results[2].error.message).toBe(ECHOED);
-    expect(logLines(result).some((l) => l.message === 'seeding with ****')).toBe(true);
-  }, 90_000);
+  it(
+    "is masked in Payload's log lines and in PostgreSQL's error, in --json and JSON logs",
+    async () => {
+      const result = await runCli(['up', '--json', '--log-format', 'json'], {
+        cwd: project.dir,
+        env: { DATABASE_URL: db.url, CMS_PAYLOAD_SECRET: CMS_SECRET },
+        timeoutMs: budget(STEP_MS.payload + STEP_MS.cli),
+      });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.json().results.map((r: any) => [r.id, r.status])).toEqual([...PAYLOAD_EXAMPLE_MIGRATIONS.map((id) => [id, 'applied']), [BROKEN, 'failed']]);
+      expect(result.json().results[2].error.message).toBe(ECHOED);
+      expect(logLines(result).some((l) => l.message === 'seeding with ****')).toBe(true);
+    },
+    testBudget({ payload: 1, cli: 1 }),
+  );
 });

@@ -1,11 +1,13 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { POLYMIGRATE_LOCK_KEY, POLYMIGRATE_STEP_GUARD_KEY } from '../../src/lock/advisory-lock.js';
+import { Barrier } from '../helpers/barrier.js';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
 import { TempProject } from '../helpers/project.js';
 import { forbidInOutput, runCli } from '../helpers/run-cli.js';
-import { budget } from '../helpers/time-budget.js';
+import { pollUntil } from '../helpers/poll-until.js';
+import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
 import { advisoryHolders, spawnCli } from './reliability-helpers.js';
 
@@ -20,7 +22,7 @@ forbidInOutput(PAYLOAD_TEST_SECRET);
  * or a reader's transaction), released only after the signal: the migration would commit then, if
  * polymigrate had not ended it.
  */
-const BARRIER = 7_310_001;
+const BARRIER = 7_310_001n;
 /** How soon after the signal the process must be gone, on a busy machine. */
 const EXIT_MS = budget(5_000);
 const results = new ResultRecorder('9-interrupts', {
@@ -49,13 +51,16 @@ async function connected(url: string): Promise<pg.Client> {
   return client;
 }
 
-/** Poll (briefly) until `check` holds: the test observes the run, it does not guess its timing. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Hold the test's barrier (BARRIER, which the migrations below wait for) until the test releases it or ends. */
+async function heldBarrier(url: string): Promise<Barrier> {
+  const barrier = await Barrier.hold(url, BARRIER);
+  cleanups.push(() => barrier.release());
+  return barrier;
+}
+
+/** Poll until `check` holds: the test observes the run, it does not guess its timing. `timeoutMs` bounds what the process needs to get there. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = budget(STEP_MS.cli)): Promise<void> {
+  await pollUntil(what, check, { timeoutMs, intervalMs: 20 });
 }
 
 const waitingOn = (client: pg.Client, condition: string) => async () => (await client.query(`SELECT 1 FROM pg_locks l WHERE NOT l.granted AND ${condition}`)).rows.length > 0;
@@ -89,10 +94,9 @@ describe.each([
       '2_held.sql': `CREATE TABLE held (id int);\nSELECT pg_advisory_lock(${BARRIER});\n`,
       '3_after.sql': 'CREATE TABLE after_held (id int);\n',
     });
-    const barrier = await connected(db.url);
-    await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
+    const barrier = await heldBarrier(db.url);
     const run = spawnCli(['up', '--json'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
-    await until('2_held waits at the barrier', waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`));
+    await barrier.waiter({ detail: () => run.output().stderr });
     // 3_after's query is on its way behind it (pipelined): visible as the step session's pending work.
     const signalled = Date.now();
     run.child.kill(signal);
@@ -101,7 +105,7 @@ describe.each([
     expect(done.code).toBe(exitCode);
     expect(ms).toBeLessThan(EXIT_MS);
     // Release the barrier: had the step survived, it would commit now.
-    await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
+    await barrier.release();
     expect(await tables(db.url)).toEqual(['fast']);
     const doc = JSON.parse(done.stdout);
     expect(doc.outcome).toBe('interrupted');
@@ -155,10 +159,9 @@ describe('SIGINT in other places', () => {
 
   it('a second SIGINT exits at once', async () => {
     const { db, project } = await sqlProject({ '1_held.sql': `SELECT pg_advisory_lock(${BARRIER});\n` });
-    const barrier = await connected(db.url);
-    await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
+    const barrier = await heldBarrier(db.url);
     const run = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
-    await until('the migration waits at the barrier', waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`));
+    await barrier.waiter({ detail: () => run.output().stderr });
     // The first SIGINT ends the step; recording the run as interrupted then waits on the run's row,
     // which the test holds (FOR NO KEY UPDATE lets the step's journal rows reference it meanwhile).
     // Two signals sent back to back would arrive as one: the second goes once the first is handled.
@@ -177,20 +180,22 @@ describe('SIGINT in other places', () => {
     expect(done.code).toBe(130);
     expect(Date.now() - signalled).toBeLessThan(EXIT_MS);
     await journal.query('COMMIT');
-    await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
+    await barrier.release();
   });
 
-  it('while Payload runs a migration: its child is stopped and its session ended, nothing of it commits', async () => {
-    const db = await createTestDatabase('interrupt_payload');
-    const project = payloadProject('pm-interrupt-payload-');
-    cleanups.push(
-      () => db.drop(),
-      () => project.cleanup(),
-    );
-    const name = '20261123_000000_held';
-    project.write(
-      `payload/migrations/${name}.ts`,
-      `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
+  it(
+    'while Payload runs a migration: its child is stopped and its session ended, nothing of it commits',
+    async () => {
+      const db = await createTestDatabase('interrupt_payload');
+      const project = payloadProject('pm-interrupt-payload-');
+      cleanups.push(
+        () => db.drop(),
+        () => project.cleanup(),
+      );
+      const name = '20261123_000000_held';
+      project.write(
+        `payload/migrations/${name}.ts`,
+        `import { MigrateUpArgs, MigrateDownArgs, sql } from '@payloadcms/db-postgres'
 export async function up({ db }: MigrateUpArgs): Promise<void> {
   await db.execute(sql\`CREATE TABLE "held_by_payload" (id int)\`)
   await db.execute(sql\`SELECT pg_advisory_lock(${BARRIER})\`)
@@ -199,26 +204,32 @@ export async function down({ db }: MigrateDownArgs): Promise<void> {
   await db.execute(sql\`DROP TABLE "held_by_payload"\`)
 }
 `,
-    );
-    const index = project.read('payload/migrations/index.ts');
-    project.write('payload/migrations/index.ts', `import * as held from './${name}';\n${index.replace(/\n\];\s*$/, `\n  { up: held.up, down: held.down, name: '${name}' },\n];\n`)}`);
-    const barrier = await connected(db.url);
-    await barrier.query('SELECT pg_advisory_lock($1)', [BARRIER]);
-    const run = spawnCli(['up', '--json'], { cwd: project.dir, env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET }, secrets: [PAYLOAD_TEST_SECRET] });
-    await until("Payload's migration waits at the barrier", waitingOn(barrier, `l.locktype = 'advisory' AND l.objid = ${BARRIER}`), 120_000);
-    const signalled = Date.now();
-    run.child.kill('SIGINT');
-    const done = await run.done;
-    const ms = Date.now() - signalled;
-    expect(done.code).toBe(130);
-    expect(ms).toBeLessThan(EXIT_MS);
-    await barrier.query('SELECT pg_advisory_unlock($1)', [BARRIER]);
-    // Nothing of the held migration: no table, no row; the two before it applied in the same batch stay as Payload left them.
-    expect(await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'held_by_payload'")).toEqual([]);
-    expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
-    expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'polymigrate payload%'")).toEqual([{ n: 0 }]);
-    expect(JSON.parse(done.stdout).outcome).toBe('interrupted');
-    await expectNothingHeld(db.url);
-    results.row({ case: 'SIGINT while Payload runs a migration', held: 'child stopped, its session ended; the migration left no table and no row', exit: done.code ?? 'none', ms });
-  }, 180_000);
+      );
+      const index = project.read('payload/migrations/index.ts');
+      project.write('payload/migrations/index.ts', `import * as held from './${name}';\n${index.replace(/\n\];\s*$/, `\n  { up: held.up, down: held.down, name: '${name}' },\n];\n`)}`);
+      const barrier = await heldBarrier(db.url);
+      const run = spawnCli(['up', '--json'], {
+        cwd: project.dir,
+        env: { DATABASE_URL: db.url, PAYLOAD_SECRET: PAYLOAD_TEST_SECRET },
+        secrets: [PAYLOAD_TEST_SECRET],
+        timeoutMs: budget(STEP_MS.payload),
+      });
+      await barrier.waiter({ timeoutMs: budget(STEP_MS.payload), detail: () => run.output().stderr });
+      const signalled = Date.now();
+      run.child.kill('SIGINT');
+      const done = await run.done;
+      const ms = Date.now() - signalled;
+      expect(done.code).toBe(130);
+      expect(ms).toBeLessThan(EXIT_MS);
+      await barrier.release();
+      // Nothing of the held migration: no table, no row; the two before it applied in the same batch stay as Payload left them.
+      expect(await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'held_by_payload'")).toEqual([]);
+      expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
+      expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'polymigrate payload%'")).toEqual([{ n: 0 }]);
+      expect(JSON.parse(done.stdout).outcome).toBe('interrupted');
+      await expectNothingHeld(db.url);
+      results.row({ case: 'SIGINT while Payload runs a migration', held: 'child stopped, its session ended; the migration left no table and no row', exit: done.code ?? 'none', ms });
+    },
+    testBudget({ payload: 2, cli: 1, query: 2 }),
+  );
 });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, query } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { PAYLOAD_TEST_SECRET, payloadProject } from '../helpers/payload-project.js';
+import { pollUntil } from '../helpers/poll-until.js';
 import { runCli } from '../helpers/run-cli.js';
 import { budget, STEP_MS, testBudget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
@@ -49,13 +50,9 @@ async function setUp(migration: Record<string, string>) {
 }
 
 /** Resolves once `text` has appeared in the child's output. */
-async function seen(output: () => { stdout: string; stderr: string }, text: RegExp, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
+async function seen(output: () => { stdout: string; stderr: string }, text: RegExp, timeoutMs = budget(STEP_MS.cli)): Promise<void> {
   const all = () => `${output().stdout}${output().stderr}`;
-  while (!text.test(all())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`never saw ${text} in:\n${all()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil(`${text} in the output`, () => text.test(all()), { timeoutMs, intervalMs: 20, detail: all });
 }
 
 const hasColumn = async (url: string) => (await query(url, "SELECT 1 FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'c'")).length > 0;

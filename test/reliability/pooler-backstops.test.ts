@@ -4,7 +4,9 @@ import { startAppTraffic } from '../helpers/app-traffic.js';
 import { adminUrl, createTestDatabase, query } from '../helpers/database.js';
 import { pgbouncerMissing, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
 import { TempProject } from '../helpers/project.js';
+import { budget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
+import { advisoryLocksLeft } from './reliability-helpers.js';
 
 /**
  * What holds when the session probe misses a transaction-mode pooler (it cannot tell one that keeps
@@ -54,13 +56,7 @@ async function runTogether(p: TempProject, url: string): Promise<string[]> {
 
 async function leftBehind(database: string, direct: string) {
   const applies = await query<{ migration: string; n: number }>(direct, 'SELECT migration, count(*)::int AS n FROM applies GROUP BY 1').catch(() => []);
-  const sql = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`;
-  let locks = 0;
-  for (const started = Date.now(); Date.now() - started < 5_000; await new Promise((r) => setTimeout(r, 50))) {
-    locks = (await query<{ n: number }>(adminUrl(), sql, [database]))[0]!.n;
-    if (locks === 0) break;
-  }
-  return { maxApplies: Math.max(0, ...applies.map((a) => a.n)), locks };
+  return { maxApplies: Math.max(0, ...applies.map((a) => a.n)), locks: await advisoryLocksLeft(database) };
 }
 
 describe.skipIf(pgbouncerMissing('test/reliability/pooler-backstops.test.ts (the lock behind a pooler the probe missed)'))('when the probe misses a transaction-mode pooler', () => {
@@ -79,32 +75,36 @@ describe.skipIf(pgbouncerMissing('test/reliability/pooler-backstops.test.ts (the
   });
 
   for (const poolSize of [1, 20]) {
-    it(`pool ${poolSize}, with app traffic: no migration applied twice, no lock left`, async () => {
-      const bouncer: PgBouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize });
-      const outcomes = new Map<string, number>();
-      try {
-        for (let trial = 0; trial < TRIALS; trial += 1) {
-          const db = await createTestDatabase('relbackstop');
-          try {
-            const traffic = startAppTraffic(bouncer.url(db.url), 4);
-            await traffic.ready;
-            for (const outcome of await runTogether(p, bouncer.url(db.url))) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-            expect((await traffic.stop()).errors).toEqual([]);
-            const left = await leftBehind(db.name, db.url);
-            expect(left.maxApplies).toBeLessThanOrEqual(1);
-            expect(left.locks).toBe(0);
-          } finally {
-            await db.drop();
+    it(
+      `pool ${poolSize}, with app traffic: no migration applied twice, no lock left`,
+      async () => {
+        const bouncer: PgBouncer = await startPgBouncer(adminUrl(), { mode: 'transaction', poolSize });
+        const outcomes = new Map<string, number>();
+        try {
+          for (let trial = 0; trial < TRIALS; trial += 1) {
+            const db = await createTestDatabase('relbackstop');
+            try {
+              const traffic = startAppTraffic(bouncer.url(db.url), 4);
+              await traffic.ready;
+              for (const outcome of await runTogether(p, bouncer.url(db.url))) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+              expect((await traffic.stop()).errors).toEqual([]);
+              const left = await leftBehind(db.name, db.url);
+              expect(left.maxApplies).toBeLessThanOrEqual(1);
+              expect(left.locks).toBe(0);
+            } finally {
+              await db.drop();
+            }
           }
+        } finally {
+          await bouncer.stop();
         }
-      } finally {
-        await bouncer.stop();
-      }
-      const seen = [...outcomes].map(([outcome, n]) => `${n} × ${outcome.startsWith('error: Refusing') ? 'refused (pooler)' : outcome}`).join(', ');
-      results.row({
-        case: `${RUNS} × \`up()\` at once, probe off, transaction mode, pool ${poolSize}, with app traffic (${TRIALS} trials)`,
-        held: `no migration ran twice; 0 advisory locks left; outcomes: ${seen}`,
-      });
-    }, 180_000);
+        const seen = [...outcomes].map(([outcome, n]) => `${n} × ${outcome.startsWith('error: Refusing') ? 'refused (pooler)' : outcome}`).join(', ');
+        results.row({
+          case: `${RUNS} × \`up()\` at once, probe off, transaction mode, pool ${poolSize}, with app traffic (${TRIALS} trials)`,
+          held: `no migration ran twice; 0 advisory locks left; outcomes: ${seen}`,
+        });
+      },
+      budget(180_000),
+    );
   }
 });

@@ -4,8 +4,9 @@ import { startAppTraffic, type AppTraffic } from '../helpers/app-traffic.js';
 import { adminUrl, createTestDatabase, query } from '../helpers/database.js';
 import { pgbouncerMissing, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
 import { TempProject } from '../helpers/project.js';
+import { budget } from '../helpers/time-budget.js';
 import { ResultRecorder } from './record-results.js';
-import { spawnCli } from './reliability-helpers.js';
+import { advisoryLocksLeft, spawnCli } from './reliability-helpers.js';
 import { probeSessionPinning } from '../../src/pooler/session-probe.js';
 
 /**
@@ -73,19 +74,8 @@ async function counts(directUrl: string, database: string): Promise<Counts> {
     applies: Object.fromEntries(rows.map((r) => [r.migration, r.n])),
     prismaRows: await count('SELECT count(*)::int AS n FROM _prisma_migrations'),
     sqlRows: await count('SELECT count(*)::int AS n FROM polymigrate.sql_migrations'),
-    advisoryLocks: await advisoryLocksIn(database),
+    advisoryLocks: await advisoryLocksLeft(database),
   };
-}
-
-/** PostgreSQL notices a closed client a moment after it exits: wait for its locks to go, up to 5 s (a lock a pooled session keeps stays). */
-async function advisoryLocksIn(database: string): Promise<number> {
-  const sql = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`;
-  const started = Date.now();
-  for (;;) {
-    const [{ n }] = (await query<{ n: number }>(adminUrl(), sql, [database])) as [{ n: number }];
-    if (n === 0 || Date.now() - started > 5_000) return n;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The probe's finding, as a short name for the table. */
@@ -138,79 +128,87 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
           await bouncer?.stop();
         });
 
-        it(`${RUNS} × up, ${TRIALS} trials: refused naming the pooler and the fix; no migration applied twice, no lock left`, async () => {
-          const kinds = new Set<string>();
-          const tally = { probe: 0, lock: 0, through: 0 };
-          let ms = 0;
-          let appQueries = 0;
-          for (let trial = 0; trial < TRIALS; trial += 1) {
+        it(
+          `${RUNS} × up, ${TRIALS} trials: refused naming the pooler and the fix; no migration applied twice, no lock left`,
+          async () => {
+            const kinds = new Set<string>();
+            const tally = { probe: 0, lock: 0, through: 0 };
+            let ms = 0;
+            let appQueries = 0;
+            for (let trial = 0; trial < TRIALS; trial += 1) {
+              const db = await createTestDatabase('relpool');
+              try {
+                const traffic = withTraffic(bouncer.url(db.url), clients);
+                await traffic?.ready;
+                const batch = await upTogether(project, { DATABASE_URL: bouncer.url(db.url) });
+                const app = await traffic?.stop();
+                ms = Math.max(ms, batch.ms);
+                // A run the probe missed (it cannot tell a pooler that kept both connections on untouched
+                // sessions from a session pooler) is refused by the lock's own checks, or, alone, runs.
+                expect(batch.runs.filter((run) => run.code === 0).length).toBeLessThanOrEqual(1);
+                for (const run of batch.runs.filter((r) => r.code !== 0)) {
+                  expect(run.code, run.stderr).toBe(5);
+                  expect(run.stderr).toContain('Refusing to migrate through a transaction-mode connection pooler');
+                  expect(run.stderr).toMatch(/"directUrl" in the config, or DIRECT_URL/);
+                  if (/lock key|took a lock/.test(run.stderr)) tally.lock += 1;
+                  else tally.probe += 1;
+                  kinds.add(evidenceKind(run.stderr));
+                }
+                tally.through += batch.runs.filter((run) => run.code === 0).length;
+                expect(app?.errors ?? []).toEqual([]);
+                appQueries += app?.queries ?? 0;
+                const left = await counts(db.url, db.name);
+                expect(Object.values(left.applies).every((n) => n === 1)).toBe(true);
+                expect(left.advisoryLocks).toBe(0);
+              } finally {
+                await db.drop();
+              }
+            }
+            // The common case, by far: the probe refuses every run before it takes anything.
+            expect(tally.probe).toBeGreaterThanOrEqual(RUNS * TRIALS - 2);
+            results.row({
+              case: `${RUNS} × \`up\` at once through PgBouncer, ${label} (${TRIALS} trials)`,
+              held:
+                `${tally.probe} of ${RUNS * TRIALS} refused by the probe before any lock, ${tally.lock} by the lock's own checks, ` +
+                `${tally.through} ran (probe missed); each refusal names the pooler and directUrl/DIRECT_URL; no migration ran twice; ` +
+                `0 advisory locks left; what gave the pooler away: ${[...kinds].join('; ')}` +
+                (clients ? `; app traffic: ${appQueries} queries, 0 errors` : ''),
+              exit: 5,
+              ms,
+            });
+          },
+          budget(120_000),
+        );
+
+        it(
+          `${RUNS} × up with DIRECT_URL (DATABASE_URL still the pooler): each migration applied exactly once, no lock left`,
+          async () => {
             const db = await createTestDatabase('relpool');
             try {
               const traffic = withTraffic(bouncer.url(db.url), clients);
               await traffic?.ready;
-              const batch = await upTogether(project, { DATABASE_URL: bouncer.url(db.url) });
+              const { runs, ms } = await upTogether(project, { DATABASE_URL: bouncer.url(db.url), DIRECT_URL: db.url });
               const app = await traffic?.stop();
-              ms = Math.max(ms, batch.ms);
-              // A run the probe missed (it cannot tell a pooler that kept both connections on untouched
-              // sessions from a session pooler) is refused by the lock's own checks, or, alone, runs.
-              expect(batch.runs.filter((run) => run.code === 0).length).toBeLessThanOrEqual(1);
-              for (const run of batch.runs.filter((r) => r.code !== 0)) {
-                expect(run.code, run.stderr).toBe(5);
-                expect(run.stderr).toContain('Refusing to migrate through a transaction-mode connection pooler');
-                expect(run.stderr).toMatch(/"directUrl" in the config, or DIRECT_URL/);
-                if (/lock key|took a lock/.test(run.stderr)) tally.lock += 1;
-                else tally.probe += 1;
-                kinds.add(evidenceKind(run.stderr));
-              }
-              tally.through += batch.runs.filter((run) => run.code === 0).length;
+              for (const run of runs) expect(run.code, run.stderr).toBe(0);
+              expect(runs.filter((r) => r.stdout.includes(`Applied ${MIGRATIONS.length} migration(s)`))).toHaveLength(1);
+              expect(runs.filter((r) => r.stdout.includes('Nothing to apply'))).toHaveLength(RUNS - 1);
               expect(app?.errors ?? []).toEqual([]);
-              appQueries += app?.queries ?? 0;
-              const left = await counts(db.url, db.name);
-              expect(Object.values(left.applies).every((n) => n === 1)).toBe(true);
-              expect(left.advisoryLocks).toBe(0);
+              const once = Object.fromEntries(MIGRATIONS.map((id) => [id, 1]));
+              expect(await counts(db.url, db.name)).toEqual({ applies: once, prismaRows: PRISMA.length, sqlRows: SQL.length, advisoryLocks: 0 });
+              results.row({
+                case: `the same ${RUNS} × \`up\` with \`DIRECT_URL\` set to the server (${label})`,
+                held:
+                  `all exit 0; each of the ${MIGRATIONS.length} migrations ran once (1 row each; history ${PRISMA.length} + ${SQL.length} rows); ` +
+                  `1 run applied, ${RUNS - 1} found nothing to do; 0 advisory locks left${clients ? `; app traffic: ${app!.queries} queries, 0 errors` : ''}`,
+                exit: 0,
+                ms,
+              });
             } finally {
               await db.drop();
             }
-          }
-          // The common case, by far: the probe refuses every run before it takes anything.
-          expect(tally.probe).toBeGreaterThanOrEqual(RUNS * TRIALS - 2);
-          results.row({
-            case: `${RUNS} × \`up\` at once through PgBouncer, ${label} (${TRIALS} trials)`,
-            held:
-              `${tally.probe} of ${RUNS * TRIALS} refused by the probe before any lock, ${tally.lock} by the lock's own checks, ` +
-              `${tally.through} ran (probe missed); each refusal names the pooler and directUrl/DIRECT_URL; no migration ran twice; ` +
-              `0 advisory locks left; what gave the pooler away: ${[...kinds].join('; ')}` +
-              (clients ? `; app traffic: ${appQueries} queries, 0 errors` : ''),
-            exit: 5,
-            ms,
-          });
-        }, 120_000);
-
-        it(`${RUNS} × up with DIRECT_URL (DATABASE_URL still the pooler): each migration applied exactly once, no lock left`, async () => {
-          const db = await createTestDatabase('relpool');
-          try {
-            const traffic = withTraffic(bouncer.url(db.url), clients);
-            await traffic?.ready;
-            const { runs, ms } = await upTogether(project, { DATABASE_URL: bouncer.url(db.url), DIRECT_URL: db.url });
-            const app = await traffic?.stop();
-            for (const run of runs) expect(run.code, run.stderr).toBe(0);
-            expect(runs.filter((r) => r.stdout.includes(`Applied ${MIGRATIONS.length} migration(s)`))).toHaveLength(1);
-            expect(runs.filter((r) => r.stdout.includes('Nothing to apply'))).toHaveLength(RUNS - 1);
-            expect(app?.errors ?? []).toEqual([]);
-            const once = Object.fromEntries(MIGRATIONS.map((id) => [id, 1]));
-            expect(await counts(db.url, db.name)).toEqual({ applies: once, prismaRows: PRISMA.length, sqlRows: SQL.length, advisoryLocks: 0 });
-            results.row({
-              case: `the same ${RUNS} × \`up\` with \`DIRECT_URL\` set to the server (${label})`,
-              held:
-                `all exit 0; each of the ${MIGRATIONS.length} migrations ran once (1 row each; history ${PRISMA.length} + ${SQL.length} rows); ` +
-                `1 run applied, ${RUNS - 1} found nothing to do; 0 advisory locks left${clients ? `; app traffic: ${app!.queries} queries, 0 errors` : ''}`,
-              exit: 0,
-              ms,
-            });
-          } finally {
-            await db.drop();
-          }
-        }, 120_000);
+          },
+          budget(120_000),
+        );
       });
     }
   }
@@ -230,44 +228,48 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
     { label: 'direct to PostgreSQL, while 4 other connections create and drop tables back to back', clients: 0, ddl: 4, expectFound: false },
   ];
   for (const c of probeCases) {
-    it(`the session probe alone, ${PROBES} times: ${c.label}`, async () => {
-      const bouncer = c.mode ? await startPgBouncer(adminUrl(), { mode: c.mode, poolSize: c.poolSize!, roundRobin: c.roundRobin ?? false }) : undefined;
-      const db = await createTestDatabase('relprobe');
-      const url = bouncer ? bouncer.url(db.url) : db.url;
-      const traffic = withTraffic(url, c.clients);
-      const ddl = c.ddl ? startAppTraffic(url, c.ddl, (i) => `CREATE TABLE ddl_${i} (id int); DROP TABLE ddl_${i}`) : undefined;
-      try {
-        await Promise.all([traffic?.ready, ddl?.ready]);
-        let found = 0;
-        for (let i = 0; i < PROBES; i += 1) {
-          const [a, b] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
-          await Promise.all([a.connect(), b.connect()]);
-          try {
-            if (await probeSessionPinning({ name: 'A', db: a }, { name: 'B', db: b })) found += 1;
-          } finally {
-            await Promise.all([a.end(), b.end()]);
+    it(
+      `the session probe alone, ${PROBES} times: ${c.label}`,
+      async () => {
+        const bouncer = c.mode ? await startPgBouncer(adminUrl(), { mode: c.mode, poolSize: c.poolSize!, roundRobin: c.roundRobin ?? false }) : undefined;
+        const db = await createTestDatabase('relprobe');
+        const url = bouncer ? bouncer.url(db.url) : db.url;
+        const traffic = withTraffic(url, c.clients);
+        const ddl = c.ddl ? startAppTraffic(url, c.ddl, (i) => `CREATE TABLE ddl_${i} (id int); DROP TABLE ddl_${i}`) : undefined;
+        try {
+          await Promise.all([traffic?.ready, ddl?.ready]);
+          let found = 0;
+          for (let i = 0; i < PROBES; i += 1) {
+            const [a, b] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+            await Promise.all([a.connect(), b.connect()]);
+            try {
+              if (await probeSessionPinning({ name: 'A', db: a }, { name: 'B', db: b })) found += 1;
+            } finally {
+              await Promise.all([a.end(), b.end()]);
+            }
           }
+          const app = await traffic?.stop();
+          expect(app?.errors ?? []).toEqual([]);
+          const ddlRun = await ddl?.stop();
+          expect(ddlRun?.errors ?? []).toEqual([]);
+          // A pooler that happens to keep both connections on untouched sessions looks like a session
+          // pooler: rare, and the lock's own checks stand behind it. A false finding is never allowed.
+          if (c.expectFound) expect(found).toBeGreaterThanOrEqual(PROBES * 0.99);
+          else expect(found).toBe(0);
+          results.row({
+            case: `the session probe alone, on two fresh connections, ${PROBES} times: ${c.label}`,
+            held:
+              (c.expectFound ? `saw the pooler ${found} times out of ${PROBES}` : `refused nothing: ${found} false findings out of ${PROBES}`) +
+              (ddlRun ? ` (meanwhile ${ddlRun.queries} CREATE + DROP TABLE pairs)` : ''),
+          });
+        } finally {
+          await Promise.all([traffic?.stop(), ddl?.stop()]);
+          await bouncer?.stop();
+          await db.drop();
         }
-        const app = await traffic?.stop();
-        expect(app?.errors ?? []).toEqual([]);
-        const ddlRun = await ddl?.stop();
-        expect(ddlRun?.errors ?? []).toEqual([]);
-        // A pooler that happens to keep both connections on untouched sessions looks like a session
-        // pooler: rare, and the lock's own checks stand behind it. A false finding is never allowed.
-        if (c.expectFound) expect(found).toBeGreaterThanOrEqual(PROBES * 0.99);
-        else expect(found).toBe(0);
-        results.row({
-          case: `the session probe alone, on two fresh connections, ${PROBES} times: ${c.label}`,
-          held:
-            (c.expectFound ? `saw the pooler ${found} times out of ${PROBES}` : `refused nothing: ${found} false findings out of ${PROBES}`) +
-            (ddlRun ? ` (meanwhile ${ddlRun.queries} CREATE + DROP TABLE pairs)` : ''),
-        });
-      } finally {
-        await Promise.all([traffic?.stop(), ddl?.stop()]);
-        await bouncer?.stop();
-        await db.drop();
-      }
-    }, 120_000);
+      },
+      budget(120_000),
+    );
   }
 
   // Session mode keeps a server session per client connection: polymigrate runs through it as it runs direct.
@@ -280,29 +282,33 @@ describe.skipIf(pgbouncerMissing('test/reliability/poolers.test.ts (concurrent u
       await bouncer?.stop();
     });
 
-    it(`${RUNS} × up through the session pooler: each migration applied exactly once, no lock left`, async () => {
-      const db = await createTestDatabase('relpool');
-      try {
-        const traffic = startAppTraffic(bouncer.url(db.url), APP_CLIENTS);
-        await traffic.ready;
-        const { runs, ms } = await upTogether(project, { DATABASE_URL: bouncer.url(db.url) });
-        const app = await traffic.stop();
-        for (const run of runs) expect(run.code, run.stderr).toBe(0);
-        expect(runs.filter((r) => r.stdout.includes(`Applied ${MIGRATIONS.length} migration(s)`))).toHaveLength(1);
-        expect(app.errors).toEqual([]);
-        const once = Object.fromEntries(MIGRATIONS.map((id) => [id, 1]));
-        expect(await counts(db.url, db.name)).toEqual({ applies: once, prismaRows: PRISMA.length, sqlRows: SQL.length, advisoryLocks: 0 });
-        results.row({
-          case: `${RUNS} × \`up\` at once through PgBouncer in session mode, pool 20, with app traffic`,
-          held:
-            `all exit 0; each of the ${MIGRATIONS.length} migrations ran once; 1 run applied, ${RUNS - 1} found nothing to do; ` +
-            `0 advisory locks left; app traffic: ${app.queries} queries, 0 errors`,
-          exit: 0,
-          ms,
-        });
-      } finally {
-        await db.drop();
-      }
-    }, 120_000);
+    it(
+      `${RUNS} × up through the session pooler: each migration applied exactly once, no lock left`,
+      async () => {
+        const db = await createTestDatabase('relpool');
+        try {
+          const traffic = startAppTraffic(bouncer.url(db.url), APP_CLIENTS);
+          await traffic.ready;
+          const { runs, ms } = await upTogether(project, { DATABASE_URL: bouncer.url(db.url) });
+          const app = await traffic.stop();
+          for (const run of runs) expect(run.code, run.stderr).toBe(0);
+          expect(runs.filter((r) => r.stdout.includes(`Applied ${MIGRATIONS.length} migration(s)`))).toHaveLength(1);
+          expect(app.errors).toEqual([]);
+          const once = Object.fromEntries(MIGRATIONS.map((id) => [id, 1]));
+          expect(await counts(db.url, db.name)).toEqual({ applies: once, prismaRows: PRISMA.length, sqlRows: SQL.length, advisoryLocks: 0 });
+          results.row({
+            case: `${RUNS} × \`up\` at once through PgBouncer in session mode, pool 20, with app traffic`,
+            held:
+              `all exit 0; each of the ${MIGRATIONS.length} migrations ran once; 1 run applied, ${RUNS - 1} found nothing to do; ` +
+              `0 advisory locks left; app traffic: ${app.queries} queries, 0 errors`,
+            exit: 0,
+            ms,
+          });
+        } finally {
+          await db.drop();
+        }
+      },
+      budget(120_000),
+    );
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { POLYMIGRATE_LOCK_KEY } from '../../src/lock/advisory-lock.js';
-import { serverPassword, withClient } from '../helpers/database.js';
+import { adminUrl, query, serverPassword, withClient } from '../helpers/database.js';
 import { TempProject } from '../helpers/project.js';
 import { CLI, REPO_ROOT } from '../helpers/run-cli.js';
 import { budget, STEP_MS } from '../helpers/time-budget.js';
@@ -190,6 +190,21 @@ export async function waitForNoHolder(url: string, key = POLYMIGRATE_LOCK_KEY, t
     if ((await advisoryHolders(url, key)).length === 0) return Date.now() - started;
     if (Date.now() - started > timeoutMs) return -1;
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * How many advisory locks sessions of `database` still hold once the clients that ended are gone:
+ * PostgreSQL notices a closed client a moment after it exits, so this waits for the count to reach 0,
+ * up to `timeoutMs`; a lock a pooled server session keeps stays, and is counted then.
+ */
+export async function advisoryLocksLeft(database: string, timeoutMs = budget(5_000)): Promise<number> {
+  const sql = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`;
+  const started = Date.now();
+  for (;;) {
+    const n = (await query<{ n: number }>(adminUrl(), sql, [database]))[0]!.n;
+    if (n === 0 || Date.now() - started > timeoutMs) return n;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MigrationAdapter, Queryable } from '../../src/adapter/contract.js';
 import { Journal } from '../../src/journal/journal.js';
 import { planUp } from '../../src/plan/plan-up.js';
-import { executePlan } from '../../src/run/execute-plan.js';
+import { executePlan, type ExecuteContext } from '../../src/run/execute-plan.js';
 import { readEngineStatus } from '../../src/status/engine-status.js';
 import { memoryAdapter, memoryStatement } from '../helpers/memory-adapter.js';
 import { StepTransaction } from '../../src/run/step-transaction.js';
@@ -25,12 +25,13 @@ function recordingDb(): Queryable & { queries: string[]; texts: string[] } {
   };
 }
 
-async function run(adapters: MigrationAdapter[]) {
-  const db = recordingDb();
-  const statuses = await Promise.all(adapters.map((a) => readEngineStatus(a, db)));
-  const plan = planUp(statuses);
-  const results = await executePlan(plan.steps, {
-    adapters: new Map(adapters.map((a) => [a.name, a])),
+/** Plan `up` for `adapters` on `db` and execute it, every connection being `db`; `extra` overrides the context. */
+async function planAndExecute(db: Queryable, adapters: MigrationAdapter[], extra: Partial<ExecuteContext> = {}) {
+  const map = new Map(adapters.map((a) => [a.name, a]));
+  const plan = planUp(await Promise.all(adapters.map((a) => readEngineStatus(a, db))));
+  const prepared = extra.prepared ?? (await prepareSqlSteps(plan.steps, map)).prepared;
+  return executePlan(plan.steps, {
+    adapters: map,
     engineDb: async () => db,
     engineUrl: () => 'postgres://x',
     lockDb: db,
@@ -39,9 +40,15 @@ async function run(adapters: MigrationAdapter[]) {
     journal: new Journal('polymigrate'),
     journalDb: db,
     runId: 1,
+    prepared,
     events: {},
-    prepared: new Map(),
+    ...extra,
   });
+}
+
+async function run(adapters: MigrationAdapter[]) {
+  const db = recordingDb();
+  const results = await planAndExecute(db, adapters, { prepared: new Map() });
   return { db, results };
 }
 
@@ -167,23 +174,8 @@ function sqlMemoryAdapter(name: string, ids: string[]): MigrationAdapter {
   };
 }
 
-async function runSql(db: Queryable & { queries: string[]; texts: string[] }, adapter: MigrationAdapter, log: string[]) {
-  const adapters = new Map([[adapter.name, adapter]]);
-  const plan = planUp([await readEngineStatus(adapter, db)]);
-  const { prepared } = await prepareSqlSteps(plan.steps, adapters);
-  return executePlan(plan.steps, {
-    adapters,
-    engineDb: async () => db,
-    engineUrl: () => 'postgres://x',
-    lockDb: db,
-    lockUrl: 'postgres://x',
-    lockTimeoutSeconds: 1,
-    journal: new Journal('polymigrate'),
-    journalDb: db,
-    runId: 1,
-    prepared,
-    events: { stepStarted: (s) => log.push(`start ${s.id}`), stepFinished: (r) => log.push(`${r.status} ${r.id}`) },
-  });
+function runSql(db: Queryable, adapter: MigrationAdapter, log: string[]) {
+  return planAndExecute(db, [adapter], { events: { stepStarted: (s) => log.push(`start ${s.id}`), stepFinished: (r) => log.push(`${r.status} ${r.id}`) } });
 }
 
 describe('executePlan with an SQL engine (the step protocol, pipelined)', () => {
@@ -247,25 +239,8 @@ function batchMemoryAdapter(name: string, ids: string[], log: string[], pauses: 
   };
 }
 
-async function runWithHook(adapters: MigrationAdapter[], afterStep: (step: { engine: string; id: string }) => Promise<void>) {
-  const db = recordingDb();
-  const plan = planUp(await Promise.all(adapters.map((a) => readEngineStatus(a, db))));
-  const map = new Map(adapters.map((a) => [a.name, a]));
-  const { prepared } = await prepareSqlSteps(plan.steps, map);
-  return executePlan(plan.steps, {
-    adapters: map,
-    engineDb: async () => db,
-    engineUrl: () => 'postgres://x',
-    lockDb: db,
-    lockUrl: 'postgres://x',
-    lockTimeoutSeconds: 1,
-    journal: new Journal('polymigrate'),
-    journalDb: db,
-    runId: 1,
-    prepared,
-    events: {},
-    afterStep,
-  });
+function runWithHook(adapters: MigrationAdapter[], afterStep: (step: { engine: string; id: string }) => Promise<void>) {
+  return planAndExecute(recordingDb(), adapters, { afterStep });
 }
 
 describe('executePlan with afterStep (the shadow replay looks at the database between steps)', () => {
@@ -281,22 +256,7 @@ describe('executePlan with afterStep (the shadow replay looks at the database be
   it("does not pipeline SQL steps: each step's query is sent only after the hook of the one before", async () => {
     const log: string[] = [];
     const db = serverLikeDb(undefined, log);
-    const adapter = sqlMemoryAdapter('a', ['1', '2', '3']);
-    const adapters = new Map([[adapter.name, adapter]]);
-    const plan = planUp([await readEngineStatus(adapter, db)]);
-    const { prepared } = await prepareSqlSteps(plan.steps, adapters);
-    const results = await executePlan(plan.steps, {
-      adapters,
-      engineDb: async () => db,
-      engineUrl: () => 'postgres://x',
-      lockDb: db,
-      lockUrl: 'postgres://x',
-      lockTimeoutSeconds: 1,
-      journal: new Journal('polymigrate'),
-      journalDb: db,
-      runId: 1,
-      prepared,
-      events: {},
+    const results = await planAndExecute(db, [sqlMemoryAdapter('a', ['1', '2', '3'])], {
       afterStep: async (step) => {
         log.push(`hook ${step.id}`);
       },
