@@ -30,9 +30,7 @@ export async function terminateStepSessions(sessions: StepSession[], main: { url
   for (const { url, pid } of sessions) byUrl.set(url, [...(byUrl.get(url) ?? []), pid]);
   await Promise.all(
     [...byUrl].map(async ([url, pids]) => {
-      // Payload's sessions by their name on this database only: another run's, on another database of the server, is not ours.
-      const sql =
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (pid = ANY($1::int[]) OR (application_name = $2 AND datname = current_database())) AND pid <> pg_backend_pid()';
+      const sql = 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE (pid = ANY($1::int[]) OR application_name = $2) AND pid <> pg_backend_pid()';
       try {
         if (url === main.url) {
           await main.lockDb.query(sql, [pids, PAYLOAD_APPLICATION_NAME]);

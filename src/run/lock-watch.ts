@@ -132,7 +132,7 @@ export async function readLockWait(db: Queryable, watched: Watched): Promise<Loc
             (extract(epoch FROM now() - coalesce((to_jsonb(l) ->> 'waitstart')::timestamptz, a.query_start)) * 1000)::int AS waited_ms,
             pg_blocking_pids(l.pid) AS blockers
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE (l.pid = $1 OR (a.application_name = $2 AND a.datname = current_database())) AND NOT l.granted LIMIT 1`,
+      WHERE (l.pid = $1 OR a.application_name = $2) AND NOT l.granted LIMIT 1`,
     [pid, applicationName],
   );
   const row = rows[0];
