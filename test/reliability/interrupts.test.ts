@@ -225,7 +225,11 @@ export async function down({ db }: MigrateDownArgs): Promise<void> {
       // Nothing of the held migration: no table, no row; the two before it applied in the same batch stay as Payload left them.
       expect(await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'held_by_payload'")).toEqual([]);
       expect(await query(db.url, 'SELECT name FROM payload_migrations WHERE name = $1', [name])).toEqual([]);
-      expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'polymigrate payload%'")).toEqual([{ n: 0 }]);
+      // Its sessions on this database (other test files run Payload on the same server); a terminated backend takes a moment to leave.
+      const payloadSessions = () =>
+        query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'polymigrate payload%' AND datname = current_database()");
+      await pollUntil("the Payload child's sessions to be gone", async () => (await payloadSessions())[0]!.n === 0, { timeoutMs: budget(5_000) });
+      expect(await payloadSessions()).toEqual([{ n: 0 }]);
       expect(JSON.parse(done.stdout).outcome).toBe('interrupted');
       await expectNothingHeld(db.url);
       results.row({ case: 'SIGINT while Payload runs a migration', held: 'child stopped, its session ended; the migration left no table and no row', exit: done.code ?? 'none', ms });
